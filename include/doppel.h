@@ -1,0 +1,332 @@
+/*
+ * doppel.h - the public interface of libdoppel.
+ *
+ * libdoppel finds what two or more documents share: similarity scores,
+ * the exact passages they have in common (with byte offsets into both
+ * originals), and a sentence-level "story diff" saying, for every sentence,
+ * whether it was copied, rewritten, or appears only on its own side.
+ *
+ * This header is the manual. Conventions that hold everywhere:
+ *
+ *   - Every fallible function returns a dp_status; DP_OK is 0, so callers
+ *     write `if (rc) return rc;`. dp_strerror() names every code.
+ *   - Functions that create a handle write it through a `**out` parameter
+ *     and leave *out NULL on failure. The caller owns the handle and frees
+ *     it with the matching *_free(); every *_free() accepts NULL.
+ *   - Where the user needs to know *where* input went wrong, a function
+ *     takes an optional dp_error* (may be NULL) and fills it with the byte
+ *     offset and a human-readable message.
+ *   - Offsets are byte offsets into the original, unnormalised input; ends
+ *     are exclusive. A span printed from its offsets is the original text.
+ *   - Pointers returned by accessors borrow from the handle and stay valid
+ *     until that handle is freed.
+ *   - Thread safety: handles are not locked. Distinct handles may be used
+ *     from distinct threads freely; a const handle (a dp_doc once created,
+ *     a dp_comparison once computed) may be read from many threads at once.
+ */
+#ifndef DOPPEL_H
+#define DOPPEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(DOPPEL_BUILDING) && defined(__GNUC__)
+#define DP_API __attribute__((visibility("default")))
+#else
+#define DP_API
+#endif
+
+/* ---------------------------------------------------------------------
+ * Status codes
+ * ------------------------------------------------------------------- */
+
+typedef enum dp_status {
+    DP_OK = 0,       /* success */
+    DP_ENOMEM = 1,   /* an allocation failed */
+    DP_EINVAL = 2,   /* an argument was invalid (NULL handle, bad option) */
+    DP_EIO = 3,      /* reading or writing a file failed (see errno) */
+    DP_EUTF8 = 4,    /* input is not valid UTF-8 (and repair was not asked for) */
+    DP_EBINARY = 5,  /* input looks binary (contains NUL bytes) */
+    DP_EEMPTY = 6,   /* input holds no words at all */
+    DP_ETOOBIG = 7,  /* input exceeds a size limit (DP_MAX_DOC_BYTES) */
+    DP_EISDIR = 8,   /* a path names a directory where a file was expected */
+    DP_ENOENT = 9,   /* a file does not exist */
+    DP_EACCES = 10,  /* a file exists but may not be read */
+    DP_ESTEM = 11,   /* the requested stemming language is not available */
+    DP_EINTERNAL = 12 /* a "cannot happen" check failed; please report it */
+} dp_status;
+
+/* Largest document the library accepts: offsets are kept in 32 bits. */
+#define DP_MAX_DOC_BYTES ((size_t)0xFFFFFFF0u)
+
+/*
+ * dp_strerror - a one-line, static, English description of a status code.
+ * @return never NULL; unknown codes give "unknown error".
+ */
+DP_API const char *dp_strerror(dp_status code);
+
+/*
+ * dp_version - the library version as "MAJOR.MINOR.PATCH".
+ * @return a static string.
+ */
+DP_API const char *dp_version(void);
+
+/*
+ * dp_free - release memory the library handed to the caller as a raw
+ * buffer (for instance the text from dp_comparison_json()). Accepts NULL.
+ */
+DP_API void dp_free(void *p);
+
+/*
+ * Where an error happened. Functions that take a dp_error* fill it on
+ * failure (never on success). `offset` is a byte offset into the input the
+ * function was given, or (size_t)-1 when no single offset applies.
+ */
+typedef struct dp_error {
+    dp_status code;     /* the status the function returned */
+    size_t offset;      /* byte offset into the input, or (size_t)-1 */
+    char message[256];  /* human-readable detail, NUL-terminated */
+} dp_error;
+
+/* ---------------------------------------------------------------------
+ * Files
+ * ------------------------------------------------------------------- */
+
+/*
+ * dp_file_read - read a whole regular file into memory.
+ * @path:  the file to read; "-" reads standard input.
+ * @out:   OUT: a malloc'd buffer holding the bytes plus a terminating NUL
+ *         (not counted in *len); free it with dp_free().
+ * @len:   OUT: the number of bytes read.
+ * @max:   refuse files larger than this many bytes (DP_ETOOBIG).
+ * @err:   optional detail on failure.
+ * @return DP_OK, DP_ENOENT, DP_EACCES, DP_EISDIR, DP_ETOOBIG, DP_EIO or
+ *         DP_ENOMEM. On failure *out is NULL.
+ */
+DP_API dp_status dp_file_read(const char *path, char **out, size_t *len,
+                              size_t max, dp_error *err);
+
+/* ---------------------------------------------------------------------
+ * Documents: the text pipeline
+ *
+ * dp_doc_create() runs the whole pipeline once: UTF-8 validation (reject
+ * or repair), Unicode normalisation (NFKC + case folding, quotes, dashes
+ * and apostrophes unified) with a map back to original offsets, word and
+ * number tokens with their original byte spans, sentence spans, content
+ * terms (stopwords dropped, Snowball stems), and per-token hashes (XXH3).
+ * ------------------------------------------------------------------- */
+
+typedef struct dp_doc dp_doc;
+
+typedef enum dp_utf8_mode {
+    DP_UTF8_REJECT = 0, /* invalid UTF-8 fails with DP_EUTF8 and its offset */
+    DP_UTF8_REPLACE = 1 /* each invalid sequence reads as U+FFFD */
+} dp_utf8_mode;
+
+typedef struct dp_text_opts {
+    dp_utf8_mode utf8;    /* default DP_UTF8_REJECT */
+    const char *language; /* Snowball language for stems and stopwords;
+                             default "english" */
+    int allow_binary;     /* nonzero: accept NUL bytes (treated as spaces);
+                             default 0 rejects them with DP_EBINARY */
+} dp_text_opts;
+
+/* dp_text_opts_init - fill *opts with the defaults above. Cannot fail. */
+DP_API void dp_text_opts_init(dp_text_opts *opts);
+
+/*
+ * dp_doc_create - run the text pipeline over one document.
+ * @text:  the original bytes; need not be NUL-terminated. The document
+ *         keeps its own copy, so @text may be freed afterwards.
+ * @len:   number of bytes; at most DP_MAX_DOC_BYTES.
+ * @opts:  options, or NULL for the defaults.
+ * @out:   OUT: the new document; free with dp_doc_free().
+ * @err:   optional detail (offset of the first invalid byte or NUL).
+ * @return DP_OK; DP_EUTF8 (invalid UTF-8 under DP_UTF8_REJECT); DP_EBINARY;
+ *         DP_ETOOBIG; DP_ESTEM (unknown language); DP_ENOMEM; DP_EINVAL.
+ *         An empty or wordless text is *not* an error here: it gives a
+ *         document with zero words (the CLI decides how to report it).
+ */
+DP_API dp_status dp_doc_create(const char *text, size_t len,
+                               const dp_text_opts *opts, dp_doc **out,
+                               dp_error *err);
+
+/* dp_doc_free - release a document and everything it owns. Accepts NULL. */
+DP_API void dp_doc_free(dp_doc *doc);
+
+/* dp_doc_text - the original bytes (NUL-terminated copy) and their length. */
+DP_API const char *dp_doc_text(const dp_doc *doc, size_t *len);
+
+/*
+ * dp_doc_normalised - the normalised text (NFKC, case-folded, quotes and
+ * dashes unified; invalid bytes replaced by U+FFFD) and its length.
+ */
+DP_API const char *dp_doc_normalised(const dp_doc *doc, size_t *len);
+
+/*
+ * dp_doc_orig_offset - map a byte offset in the normalised text back to
+ * the original. Offsets inside the expansion of one original character
+ * map to that character's start; @norm_off == normalised length maps to the
+ * original length.
+ */
+DP_API size_t dp_doc_orig_offset(const dp_doc *doc, size_t norm_off);
+
+/* dp_doc_replaced - how many invalid UTF-8 sequences were replaced. */
+DP_API size_t dp_doc_replaced(const dp_doc *doc);
+
+/* A byte range [start, end) in the original text. */
+typedef struct dp_span {
+    size_t start;
+    size_t end;
+} dp_span;
+
+/* Token kinds, as bit flags in dp_token.flags. */
+enum {
+    DP_TOK_WORD = 1u << 0,   /* letters (any script) */
+    DP_TOK_NUMBER = 1u << 1, /* digits, possibly with internal . or , */
+    DP_TOK_CAPITAL = 1u << 2, /* original starts with an upper-case letter */
+    DP_TOK_STOP = 1u << 3    /* a stopword of the document's language */
+};
+
+/* One token, as the public API reports it. */
+typedef struct dp_token {
+    dp_span span;   /* original byte range */
+    uint64_t hash;  /* XXH3-64 of the normalised token text */
+    uint64_t term;  /* XXH3-64 of the stem; 0 for stopwords */
+    unsigned flags; /* DP_TOK_* bits */
+} dp_token;
+
+/* dp_doc_words - number of tokens (words and numbers). */
+DP_API size_t dp_doc_words(const dp_doc *doc);
+
+/* dp_doc_token - token @i (< dp_doc_words()). Returns 0, or DP_EINVAL. */
+DP_API dp_status dp_doc_token(const dp_doc *doc, size_t i, dp_token *out);
+
+/* dp_doc_sentences - number of sentences. */
+DP_API size_t dp_doc_sentences(const dp_doc *doc);
+
+/*
+ * dp_doc_sentence - sentence @i: its original byte span and the half-open
+ * range of token indices [*tok_begin, *tok_end) it holds (either may be
+ * NULL). Returns DP_OK, or DP_EINVAL when @i is out of range.
+ */
+DP_API dp_status dp_doc_sentence(const dp_doc *doc, size_t i, dp_span *span,
+                                 size_t *tok_begin, size_t *tok_end);
+
+/*
+ * dp_doc_shingles - the hashes of every k-word shingle (k consecutive
+ * tokens), in document order, duplicates included.
+ * @k:     shingle width in words, >= 1.
+ * @out:   OUT: malloc'd array; free with dp_free(). NULL when *n == 0.
+ * @n:     OUT: number of shingles: words - k + 1, or 0 for shorter docs.
+ * @return DP_OK, DP_EINVAL, DP_ENOMEM.
+ */
+DP_API dp_status dp_doc_shingles(const dp_doc *doc, unsigned k,
+                                 uint64_t **out, size_t *n);
+
+/* ---------------------------------------------------------------------
+ * Comparison of two documents
+ * ------------------------------------------------------------------- */
+
+typedef struct dp_comparison dp_comparison;
+
+typedef struct dp_compare_opts {
+    unsigned shingle_k;  /* words per shingle for the Jaccard scores; 5 */
+    unsigned min_words;  /* shortest passage reported, in words; 8 */
+    unsigned max_gap;    /* most unmatched words bridged inside one
+                            passage on either side; 4 */
+    double rewrite_min;  /* least similarity for a "rewritten" pair; 0.3 */
+} dp_compare_opts;
+
+/* dp_compare_opts_init - fill *opts with the defaults above. */
+DP_API void dp_compare_opts_init(dp_compare_opts *opts);
+
+/* The scores of a comparison, each in [0, 1]. */
+typedef struct dp_scores {
+    double jaccard;            /* |S(A) ∩ S(B)| / |S(A) ∪ S(B)|, S = shingle set */
+    double containment_a_in_b; /* |S(A) ∩ S(B)| / |S(A)| */
+    double containment_b_in_a; /* |S(A) ∩ S(B)| / |S(B)| */
+    double same_story;         /* see docs/scores.md */
+} dp_scores;
+
+/* One passage the two documents share. */
+typedef struct dp_passage {
+    dp_span a;    /* original byte range in A */
+    dp_span b;    /* original byte range in B */
+    size_t words; /* words in the passage (the larger of the two sides) */
+} dp_passage;
+
+typedef enum dp_sentence_status {
+    DP_SENT_UNIQUE = 0,    /* only in this document */
+    DP_SENT_COPIED = 1,    /* (mostly) inside aligned passages */
+    DP_SENT_REWRITTEN = 2  /* same content said differently; see partner */
+} dp_sentence_status;
+
+/* The story-diff verdict for one sentence. */
+typedef struct dp_sentence_diff {
+    dp_span span;              /* original byte range of the sentence */
+    dp_sentence_status status;
+    long partner;              /* index into the other side's sentences, or
+                                  -1 when there is none */
+    double similarity;         /* to the partner, in [0, 1]; 0 without one */
+    double coverage;           /* fraction of its words inside passages */
+    size_t nadded;             /* number of entries in added[] */
+    const dp_span *added;      /* names, numbers and content words this
+                                  sentence has that its partner lacks, as
+                                  original byte spans (a multi-word name is
+                                  one span); NULL when nadded == 0 */
+} dp_sentence_diff;
+
+/*
+ * dp_compare - compare two documents.
+ * @a, @b:  documents from dp_doc_create(); they must outlive the result.
+ * @opts:   options, or NULL for the defaults.
+ * @out:    OUT: the comparison; free with dp_comparison_free().
+ * @return  DP_OK, DP_EINVAL, DP_ENOMEM.
+ * Cost: about linear in the two lengths plus the number of seed matches.
+ */
+DP_API dp_status dp_compare(const dp_doc *a, const dp_doc *b,
+                            const dp_compare_opts *opts, dp_comparison **out);
+
+/* dp_comparison_free - release a comparison. Accepts NULL. */
+DP_API void dp_comparison_free(dp_comparison *c);
+
+/* dp_comparison_scores - the scores; borrowed from @c. */
+DP_API const dp_scores *dp_comparison_scores(const dp_comparison *c);
+
+/* dp_comparison_passages - number of passages; ordered by a_start. */
+DP_API size_t dp_comparison_passages(const dp_comparison *c);
+
+/* dp_comparison_passage - passage @i, borrowed from @c; NULL if out of range. */
+DP_API const dp_passage *dp_comparison_passage(const dp_comparison *c,
+                                               size_t i);
+
+/*
+ * dp_comparison_sentence - the verdict on sentence @i of side @side
+ * (0 = A, 1 = B), borrowed from @c; NULL if out of range. The sentence
+ * count of each side is dp_doc_sentences() of that document.
+ */
+DP_API const dp_sentence_diff *dp_comparison_sentence(const dp_comparison *c,
+                                                      int side, size_t i);
+
+/*
+ * dp_comparison_json - the comparison as one JSON object (schema in
+ * docs/json.md), without a trailing newline.
+ * @name_a, @name_b:  the "path" values to report (may be NULL: null).
+ * @out:   OUT: malloc'd NUL-terminated text; free with dp_free().
+ * @len:   OUT (may be NULL): its length.
+ * @return DP_OK, DP_EINVAL, DP_ENOMEM.
+ */
+DP_API dp_status dp_comparison_json(const dp_comparison *c, const char *name_a,
+                                    const char *name_b, char **out,
+                                    size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DOPPEL_H */

@@ -1,0 +1,1 @@
+/* align.c: not yet written */

@@ -1,0 +1,55 @@
+/*
+ * util.h - small internal helpers shared by every module: checked size
+ * arithmetic, growable arrays with a hard cap, and error-detail filling.
+ *
+ * Nothing here is exported. Functions are static inline where they are
+ * tiny; the rest live in status.c.
+ */
+#ifndef DP_CORE_UTIL_H
+#define DP_CORE_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "doppel.h"
+
+#define DP_UNUSED(x) ((void)(x))
+#define DP_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define DP_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Hard cap for any growable array: 2^31 elements. Input cannot grow a
+ * buffer past it; the push fails with DP_ETOOBIG instead. */
+#define DP_VEC_MAX_ELEMS ((size_t)1 << 31)
+
+/*
+ * dp_grow - make room for at least @need elements of @elem bytes in the
+ * array *@p whose capacity is *@cap (elements). Doubles the capacity.
+ * @return DP_OK, DP_ETOOBIG (past DP_VEC_MAX_ELEMS or size overflow) or
+ *         DP_ENOMEM; on failure *@p and *@cap are unchanged.
+ */
+dp_status dp_grow(void **p, size_t *cap, size_t need, size_t elem);
+
+/* Grow typed array `arr` (with size_t fields len/cap named by the caller). */
+#define DP_RESERVE(arr, cap, need) \
+    dp_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
+/*
+ * dp_error_set - fill @err (if non-NULL) with @code, @offset and a printf
+ * formatted message. Returns @code so callers can `return dp_error_set(..)`.
+ */
+dp_status dp_error_set(dp_error *err, dp_status code, size_t offset,
+                       const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Checked multiplication: returns 0 and sets *out, or 1 on overflow. */
+static inline int dp_mul_overflow(size_t a, size_t b, size_t *out)
+{
+    return __builtin_mul_overflow(a, b, out);
+}
+
+#endif /* DP_CORE_UTIL_H */

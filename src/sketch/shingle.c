@@ -1,0 +1,1 @@
+/* shingle.c: not yet written */

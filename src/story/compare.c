@@ -1,0 +1,1 @@
+/* compare.c: not yet written */

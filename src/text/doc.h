@@ -1,0 +1,48 @@
+/*
+ * doc.h - the internal layout of a dp_doc and the stages that fill it.
+ *
+ * A document is built once by dp_doc_create() (doc.c), which runs:
+ *   utf8.c  validate or repair
+ *   norm.c  NFKC + casefold + quote/dash unification, with an offset map
+ *   tok.c   tokens with original and normalised spans
+ *   stop.c / stem.c  content terms
+ *   sent.c  sentence spans
+ * Everything derived lives in flat arrays owned by the document.
+ */
+#ifndef DP_TEXT_DOC_H
+#define DP_TEXT_DOC_H
+
+#include <stdint.h>
+
+#include "doppel.h"
+
+/* One token. Spans are end-exclusive byte offsets. */
+typedef struct dp_tok {
+    uint32_t start, end;   /* in the original text */
+    uint32_t nstart, nend; /* in the normalised text */
+    uint64_t hash;         /* XXH3-64 of the normalised token bytes */
+    uint64_t term;         /* XXH3-64 of the stem; 0 for stopwords */
+    uint32_t flags;        /* DP_TOK_* bits from doppel.h */
+} dp_tok;
+
+/* One sentence: its original byte span and its tokens [tok_begin, tok_end). */
+typedef struct dp_sent {
+    uint32_t start, end;
+    uint32_t tok_begin, tok_end;
+} dp_sent;
+
+struct dp_doc {
+    char *orig;         /* copy of the original bytes, NUL-terminated */
+    size_t orig_len;
+    char *norm;         /* normalised text, NUL-terminated */
+    size_t norm_len;
+    uint32_t *map;      /* norm_len + 1 entries: original offset of each
+                           normalised byte; map[norm_len] == orig_len */
+    size_t replaced;    /* invalid UTF-8 sequences replaced by U+FFFD */
+    dp_tok *toks;
+    size_t ntoks;
+    dp_sent *sents;
+    size_t nsents;
+};
+
+#endif /* DP_TEXT_DOC_H */

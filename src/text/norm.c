@@ -1,0 +1,1 @@
+/* norm.c: not yet written */

@@ -1,0 +1,1 @@
+/* sent.c: not yet written */

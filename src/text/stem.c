@@ -1,0 +1,1 @@
+/* stem.c: not yet written */

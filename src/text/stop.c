@@ -1,0 +1,1 @@
+/* stop.c: not yet written */

@@ -1,0 +1,1 @@
+/* tok.c: not yet written */
