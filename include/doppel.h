@@ -58,7 +58,12 @@ typedef enum dp_status {
     DP_ENOENT = 9,   /* a file does not exist */
     DP_EACCES = 10,  /* a file exists but may not be read */
     DP_ESTEM = 11,   /* the requested stemming language is not available */
-    DP_EINTERNAL = 12 /* a "cannot happen" check failed; please report it */
+    DP_EINTERNAL = 12, /* a "cannot happen" check failed; please report it */
+    DP_EJSON = 13,   /* a JSON line is malformed */
+    DP_EFIELD = 14,  /* a JSON record lacks a required field, or it has the
+                        wrong type */
+    DP_ECOMPRESS = 15, /* a compressed stream is corrupt or truncated */
+    DP_EOF = 16      /* not an error: the input has no more records */
 } dp_status;
 
 /* Largest document the library accepts: offsets are kept in 32 bits. */

@@ -23,6 +23,10 @@ const char *dp_strerror(dp_status code)
     case DP_EACCES: return "permission denied";
     case DP_ESTEM: return "unsupported stemming language";
     case DP_EINTERNAL: return "internal error";
+    case DP_EJSON: return "malformed JSON";
+    case DP_EFIELD: return "missing or mistyped field";
+    case DP_ECOMPRESS: return "corrupt compressed data";
+    case DP_EOF: return "end of input";
     }
     return "unknown error";
 }

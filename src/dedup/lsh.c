@@ -1,0 +1,1 @@
+/* lsh.c: not yet written */

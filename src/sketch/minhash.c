@@ -1,0 +1,1 @@
+/* minhash.c: not yet written */
