@@ -1,1 +1,610 @@
-/* align.c: not yet written */
+/*
+ * align.c - passage alignment by seed, extend and chain (see align.h and
+ * docs/alignment.md for the algorithm, its parameters and its costs).
+ *
+ * Coordinates: A positions are i, B positions j, both token indices. A
+ * "run" is a maximal stretch of equal tokens along one diagonal j - i; a
+ * "passage" is a chain of runs, each starting at most max_gap tokens after
+ * the previous one ends on each side. Everything lives in flat arrays owned
+ * by one `aligner` for the duration of a call:
+ *
+ *   table      B's seed n-grams: open-addressing slots (key, count, start)
+ *              and one array of positions grouped by key, each group in
+ *              increasing order (so lookups are order-stable whatever the
+ *              hash seed is, and the output deterministic);
+ *   dlo/dhi    per diagonal, the A range of the last run found on it, so a
+ *              seed hit inside a known run costs O(1) to skip;
+ *   pas        the passages found so far;
+ *   active     indices of kept passages whose A range reaches the current
+ *              position: a seed inside one of their rectangles (A range x
+ *              B range) is skipped, which is what stops repetitive text
+ *              from producing one overlapping passage per seed.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "align/align.h"
+#include "core/util.h"
+#include "text/doc.h"
+
+/* Most tokens a side may have: indices and the diagonal array use 32 bits. */
+#define MAX_TOKENS ((size_t)UINT32_MAX - 1)
+
+typedef struct table {
+    uint64_t *keys;   /* n-gram hash per slot */
+    uint32_t *count;  /* occurrences per slot; 0 marks an empty slot */
+    uint32_t *start;  /* first index into pos for the slot's group */
+    uint32_t *pos;    /* B positions, grouped by slot, increasing */
+    size_t mask;      /* slots - 1 (a power of two minus one) */
+    uint64_t seed;    /* mixed into slot selection against crafted input */
+} table;
+
+typedef struct aligner {
+    const uint64_t *a, *b; /* token hashes */
+    uint32_t na, nb;       /* token counts */
+    unsigned k;            /* seed n-gram length */
+    unsigned gap;          /* max_gap */
+    unsigned min_words;    /* least matched tokens per passage */
+    unsigned max_occ;      /* frequent-gram threshold and per-seed cap */
+    unsigned chain_min;    /* shortest run a chain steps onto */
+    table t;
+    uint32_t *dlo, *dhi;   /* per diagonal (j - i + na): last run's A range */
+    dp_match *pas;         /* passages found */
+    size_t npas, cappas;
+    uint32_t *active;      /* indices into pas; see the file comment */
+    size_t nactive, capactive;
+    uint32_t a_reach;      /* largest a_end of any kept passage */
+} aligner;
+
+void dp_align_opts_init(dp_align_opts *opts)
+{
+    assert(opts);
+    opts->min_words = DP_ALIGN_MIN_WORDS;
+    opts->max_gap = DP_ALIGN_MAX_GAP;
+    opts->seed_words = DP_ALIGN_SEED_WORDS;
+    opts->max_occ = DP_ALIGN_MAX_OCC;
+    opts->chain_min = DP_ALIGN_CHAIN_MIN;
+}
+
+/* splitmix64's finaliser: a bijection with good avalanche. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+/* Hash of the n-gram t[i .. i+k). Order-sensitive; not seeded (the table
+ * seeds slot selection instead). */
+static uint64_t gram_hash(const uint64_t *t, size_t i, unsigned k)
+{
+    uint64_t h = 0x243f6a8885a308d3ULL;
+    unsigned u;
+    for (u = 0; u < k; u++) {
+        h ^= t[i + u];
+        h *= 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
+/* The slot holding @key, or the empty slot where it would go. */
+static size_t table_slot(const table *t, uint64_t key)
+{
+    size_t s = (size_t)mix64(key ^ t->seed) & t->mask;
+    while (t->count[s] && t->keys[s] != key)
+        s = (s + 1) & t->mask;
+    return s;
+}
+
+static void table_free(table *t)
+{
+    free(t->keys);
+    free(t->count);
+    free(t->start);
+    free(t->pos);
+    memset(t, 0, sizeof *t);
+}
+
+/* Index every k-gram of b[0 .. nb). Requires nb >= k. */
+static dp_status table_build(table *t, const uint64_t *b, uint32_t nb,
+                             unsigned k)
+{
+    size_t ng = (size_t)nb - k + 1, slots = 16, s, j, total;
+    uint64_t local;
+
+    assert(nb >= k && k >= 1);
+    while (slots < 2 * ng)
+        slots *= 2;
+    t->mask = slots - 1;
+    t->keys = malloc(slots * sizeof *t->keys);
+    t->count = calloc(slots, sizeof *t->count);
+    t->start = malloc(slots * sizeof *t->start);
+    t->pos = malloc(ng * sizeof *t->pos);
+    if (!t->keys || !t->count || !t->start || !t->pos) {
+        table_free(t);
+        return DP_ENOMEM;
+    }
+    /* A per-call seed from addresses (randomised by ASLR and the
+     * allocator): slot placement only, so the output does not depend on
+     * it, but crafted input cannot aim at one probe chain. */
+    t->seed = mix64((uint64_t)(uintptr_t)t->keys ^
+                    ((uint64_t)(uintptr_t)&local << 17) ^ 0x6a09e667f3bcc909ULL);
+
+    for (j = 0; j < ng; j++) {
+        uint64_t h = gram_hash(b, j, k);
+        s = table_slot(t, h);
+        if (!t->count[s])
+            t->keys[s] = h;
+        t->count[s]++;
+    }
+    /* start[s] = end of the slot's group; filling backwards leaves it at
+     * the group's beginning with positions in increasing order. */
+    total = 0;
+    for (s = 0; s < slots; s++) {
+        total += t->count[s];
+        t->start[s] = (uint32_t)total;
+    }
+    for (j = ng; j-- > 0;) {
+        s = table_slot(t, gram_hash(b, j, k));
+        t->pos[--t->start[s]] = (uint32_t)j;
+    }
+    return DP_OK;
+}
+
+static size_t diag(const aligner *al, uint32_t i, uint32_t j)
+{
+    return (size_t)j + al->na - i;
+}
+
+/* Is (i, j) on the last run recorded for its diagonal? */
+static int on_known_run(const aligner *al, uint32_t i, uint32_t j)
+{
+    size_t d = diag(al, i, j);
+    return al->dlo[d] <= i && i < al->dhi[d];
+}
+
+/* Record run @r on its diagonal unless a run further along is recorded:
+ * seeds arrive in increasing i, so the furthest run is the useful one. */
+static void mark_run(aligner *al, const dp_match *r)
+{
+    size_t d = diag(al, r->a_begin, r->b_begin);
+    if (r->a_end > al->dhi[d]) {
+        al->dlo[d] = r->a_begin;
+        al->dhi[d] = r->a_end;
+    }
+}
+
+/* The maximal run through the matching pair (i, j). */
+static void run_through(const aligner *al, uint32_t i, uint32_t j,
+                        dp_match *r)
+{
+    const uint64_t *a = al->a, *b = al->b;
+    uint32_t a0 = i, b0 = j, a1 = i, b1 = j;
+
+    assert(a[i] == b[j]);
+    while (a0 > 0 && b0 > 0 && a[a0 - 1] == b[b0 - 1])
+        a0--, b0--;
+    while (a1 < al->na && b1 < al->nb && a[a1] == b[b1])
+        a1++, b1++;
+    r->a_begin = a0;
+    r->a_end = a1;
+    r->b_begin = b0;
+    r->b_end = b1;
+}
+
+/*
+ * The next run of a chain after @last: the matching pair (ii, jj) with
+ * ii - a_end <= gap and jj - b_end <= gap that starts a run of at least
+ * chain_min tokens, nearest first (fewest skipped tokens, then the least
+ * diagonal shift, then the smaller ii). The run is followed forward only,
+ * so it never overlaps @last. Returns 0 when there is none, or when the
+ * best one already belongs to a run found before (another passage's).
+ */
+static int chain_next(const aligner *al, const dp_match *last, dp_match *nx)
+{
+    const uint64_t *a = al->a, *b = al->b;
+    unsigned best_cost = ~0u, best_skew = ~0u, da, db;
+    uint32_t bi = 0, bj = 0, e, f;
+
+    for (da = 0; da <= al->gap; da++) {
+        uint32_t ii = last->a_end + da;
+        if (ii >= al->na)
+            break;
+        for (db = 0; db <= al->gap; db++) {
+            uint32_t jj = last->b_end + db;
+            unsigned cost = da + db, skew = da > db ? da - db : db - da, n;
+            if (jj >= al->nb)
+                break;
+            if ((!da && !db) || a[ii] != b[jj])
+                continue;
+            if (cost > best_cost || (cost == best_cost && skew >= best_skew))
+                continue;
+            n = 1;
+            while (n < al->chain_min && ii + n < al->na && jj + n < al->nb &&
+                   a[ii + n] == b[jj + n])
+                n++;
+            if (n < al->chain_min)
+                continue;
+            best_cost = cost;
+            best_skew = skew;
+            bi = ii;
+            bj = jj;
+        }
+    }
+    if (best_cost == ~0u || on_known_run(al, bi, bj))
+        return 0;
+    e = bi;
+    f = bj;
+    while (e < al->na && f < al->nb && a[e] == b[f])
+        e++, f++;
+    nx->a_begin = bi;
+    nx->a_end = e;
+    nx->b_begin = bj;
+    nx->b_end = f;
+    return 1;
+}
+
+/* The mirror image of chain_next(): the run ending at most gap tokens
+ * before @first on each side, followed backward only. */
+static int chain_prev(const aligner *al, const dp_match *first, dp_match *pv)
+{
+    const uint64_t *a = al->a, *b = al->b;
+    unsigned best_cost = ~0u, best_skew = ~0u, da, db;
+    uint32_t bi = 0, bj = 0, s, t;
+
+    for (da = 0; da <= al->gap; da++) {
+        uint32_t ii;
+        if (first->a_begin < da + 1)
+            break;
+        ii = first->a_begin - 1 - da;
+        for (db = 0; db <= al->gap; db++) {
+            uint32_t jj;
+            unsigned cost = da + db, skew = da > db ? da - db : db - da, n;
+            if (first->b_begin < db + 1)
+                break;
+            jj = first->b_begin - 1 - db;
+            if ((!da && !db) || a[ii] != b[jj])
+                continue;
+            if (cost > best_cost || (cost == best_cost && skew >= best_skew))
+                continue;
+            n = 1;
+            while (n < al->chain_min && ii >= n && jj >= n &&
+                   a[ii - n] == b[jj - n])
+                n++;
+            if (n < al->chain_min)
+                continue;
+            best_cost = cost;
+            best_skew = skew;
+            bi = ii;
+            bj = jj;
+        }
+    }
+    if (best_cost == ~0u || on_known_run(al, bi, bj))
+        return 0;
+    s = bi;
+    t = bj;
+    while (s > 0 && t > 0 && a[s - 1] == b[t - 1])
+        s--, t--;
+    pv->a_begin = s;
+    pv->a_end = bi + 1;
+    pv->b_begin = t;
+    pv->b_end = bj + 1;
+    return 1;
+}
+
+/* Is (i, j) inside the rectangle of a kept passage? Every passage starts at
+ * or before the current i, so active ones need only the end checked. */
+static int in_active(const aligner *al, uint32_t i, uint32_t j)
+{
+    size_t u;
+    for (u = 0; u < al->nactive; u++) {
+        const dp_match *p = &al->pas[al->active[u]];
+        if (i < p->a_end && p->b_begin <= j && j < p->b_end)
+            return 1;
+    }
+    return 0;
+}
+
+/* Drop active passages that end at or before i (order kept). */
+static void prune_active(aligner *al, uint32_t i)
+{
+    size_t u, w = 0;
+    for (u = 0; u < al->nactive; u++)
+        if (al->pas[al->active[u]].a_end > i)
+            al->active[w++] = al->active[u];
+    al->nactive = w;
+}
+
+/* Build the passage through the seed pair (i, j) and keep it if long
+ * enough. */
+static dp_status passage_from(aligner *al, uint32_t i, uint32_t j)
+{
+    dp_match r, first, last, nx;
+    size_t matched;
+    dp_status rc;
+
+    run_through(al, i, j, &r);
+    mark_run(al, &r);
+    matched = r.a_end - r.a_begin;
+    first = last = r;
+    /* Each step moves strictly forward (backward) on both sides, so the
+     * loops end; their total cost is bounded by the passage length. */
+    while (chain_next(al, &last, &nx)) {
+        mark_run(al, &nx);
+        matched += nx.a_end - nx.a_begin;
+        last = nx;
+    }
+    while (chain_prev(al, &first, &nx)) {
+        mark_run(al, &nx);
+        matched += nx.a_end - nx.a_begin;
+        first = nx;
+    }
+    if (matched < al->min_words)
+        return DP_OK;
+
+    rc = DP_RESERVE(al->pas, al->cappas, al->npas + 1);
+    if (rc)
+        return rc;
+    rc = DP_RESERVE(al->active, al->capactive, al->nactive + 1);
+    if (rc)
+        return rc;
+    al->pas[al->npas].a_begin = first.a_begin;
+    al->pas[al->npas].a_end = last.a_end;
+    al->pas[al->npas].b_begin = first.b_begin;
+    al->pas[al->npas].b_end = last.b_end;
+    al->active[al->nactive++] = (uint32_t)al->npas;
+    al->npas++;
+    if (last.a_end > al->a_reach)
+        al->a_reach = last.a_end;
+    return DP_OK;
+}
+
+/* Seed from every n-gram of A, in order. */
+static dp_status seed_all(aligner *al)
+{
+    const table *t = &al->t;
+    uint32_t i;
+
+    for (i = 0; i + al->k <= al->na; i++) {
+        size_t s = table_slot(t, gram_hash(al->a, i, al->k));
+        uint32_t cnt = t->count[s], lim, u;
+        const uint32_t *list;
+        int frequent;
+
+        if (!cnt)
+            continue;
+        list = t->pos + t->start[s];
+        frequent = cnt > al->max_occ;
+        /* A frequent gram inside a passage already found is repetition of
+         * it: skipping it is what keeps repetitive input linear. */
+        if (frequent && i < al->a_reach)
+            continue;
+        prune_active(al, i);
+        lim = frequent ? al->max_occ : cnt;
+        for (u = 0; u < lim; u++) {
+            uint32_t j = frequent
+                             ? list[(size_t)((uint64_t)u * cnt / lim)]
+                             : list[u];
+            dp_status rc;
+            if (on_known_run(al, i, j) || al->a[i] != al->b[j] ||
+                in_active(al, i, j))
+                continue;
+            rc = passage_from(al, i, j);
+            if (rc)
+                return rc;
+        }
+    }
+    return DP_OK;
+}
+
+/* Containers first: a_begin up, a_end down, b_begin up, b_end down. */
+static int by_container(const void *x, const void *y)
+{
+    const dp_match *p = x, *q = y;
+    if (p->a_begin != q->a_begin)
+        return p->a_begin < q->a_begin ? -1 : 1;
+    if (p->a_end != q->a_end)
+        return p->a_end > q->a_end ? -1 : 1;
+    if (p->b_begin != q->b_begin)
+        return p->b_begin < q->b_begin ? -1 : 1;
+    if (p->b_end != q->b_end)
+        return p->b_end > q->b_end ? -1 : 1;
+    return 0;
+}
+
+/* Output order: a_begin, b_begin, a_end, b_end, all ascending. */
+static int by_position(const void *x, const void *y)
+{
+    const dp_match *p = x, *q = y;
+    if (p->a_begin != q->a_begin)
+        return p->a_begin < q->a_begin ? -1 : 1;
+    if (p->b_begin != q->b_begin)
+        return p->b_begin < q->b_begin ? -1 : 1;
+    if (p->a_end != q->a_end)
+        return p->a_end < q->a_end ? -1 : 1;
+    if (p->b_end != q->b_end)
+        return p->b_end < q->b_end ? -1 : 1;
+    return 0;
+}
+
+/*
+ * Remove every passage contained on both sides in another (duplicates
+ * included), then sort for output. A sweep in container order with the
+ * list of kept passages still open at the current a_begin: only those can
+ * contain the current one. The list holds the overlap depth in A, which the
+ * seed caps keep small.
+ */
+static dp_status drop_contained(aligner *al)
+{
+    size_t u, w = 0, v, nopen = 0;
+    uint32_t *open;
+
+    if (al->npas == 0)
+        return DP_OK;
+    open = malloc(al->npas * sizeof *open);
+    if (!open)
+        return DP_ENOMEM;
+    qsort(al->pas, al->npas, sizeof *al->pas, by_container);
+    /* Kept passages are compacted to the front of pas; open holds indices
+     * into that prefix. */
+    for (u = 0; u < al->npas; u++) {
+        dp_match p = al->pas[u];
+        size_t o = 0;
+        int contained = 0;
+        for (v = 0; v < nopen; v++) {
+            const dp_match *q = &al->pas[open[v]];
+            if (q->a_end <= p.a_begin)
+                continue; /* closed for good: later ones start later */
+            open[o++] = open[v];
+            if (q->a_end >= p.a_end && q->b_begin <= p.b_begin &&
+                q->b_end >= p.b_end)
+                contained = 1;
+        }
+        nopen = o;
+        if (contained)
+            continue;
+        al->pas[w] = p;
+        open[nopen++] = (uint32_t)w;
+        w++;
+    }
+    free(open);
+    al->npas = w;
+    qsort(al->pas, al->npas, sizeof *al->pas, by_position);
+    return DP_OK;
+}
+
+static void aligner_free(aligner *al)
+{
+    table_free(&al->t);
+    free(al->dlo);
+    free(al->dhi);
+    free(al->pas);
+    free(al->active);
+}
+
+dp_status dp_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
+                          size_t nb, const dp_align_opts *opts, dp_match **out,
+                          size_t *nout)
+{
+    dp_align_opts def;
+    aligner al;
+    dp_status rc;
+    size_t ndiag;
+
+    if (out)
+        *out = NULL;
+    if (nout)
+        *nout = 0;
+    if (!out || !nout || (!a && na) || (!b && nb))
+        return DP_EINVAL;
+    if (na > MAX_TOKENS || nb > MAX_TOKENS)
+        return DP_ETOOBIG;
+    if (!opts) {
+        dp_align_opts_init(&def);
+        opts = &def;
+    }
+
+    memset(&al, 0, sizeof al);
+    al.a = a;
+    al.b = b;
+    al.na = (uint32_t)na;
+    al.nb = (uint32_t)nb;
+    al.min_words = opts->min_words ? opts->min_words : 1;
+    al.gap = opts->max_gap;
+    al.k = opts->seed_words ? opts->seed_words : DP_ALIGN_SEED_WORDS;
+    if (al.k > al.min_words)
+        al.k = al.min_words;
+    al.max_occ = opts->max_occ ? opts->max_occ : DP_ALIGN_MAX_OCC;
+    al.chain_min = opts->chain_min ? opts->chain_min : DP_ALIGN_CHAIN_MIN;
+    if (na < al.k || nb < al.k)
+        return DP_OK; /* no seed fits: nothing of min_words can match */
+
+    rc = table_build(&al.t, b, al.nb, al.k);
+    if (rc)
+        return rc;
+    ndiag = na + nb + 1;
+    al.dlo = calloc(ndiag, sizeof *al.dlo);
+    al.dhi = calloc(ndiag, sizeof *al.dhi);
+    if (!al.dlo || !al.dhi) {
+        aligner_free(&al);
+        return DP_ENOMEM;
+    }
+    rc = seed_all(&al);
+    if (rc) {
+        aligner_free(&al);
+        return rc;
+    }
+    rc = drop_contained(&al);
+    if (rc) {
+        aligner_free(&al);
+        return rc;
+    }
+    *nout = al.npas;
+    if (al.npas) {
+        *out = al.pas;
+        al.pas = NULL;
+    }
+    aligner_free(&al);
+    return DP_OK;
+}
+
+dp_status dp_align_docs(const dp_doc *a, const dp_doc *b,
+                        const dp_align_opts *opts, dp_passage **out,
+                        size_t *nout)
+{
+    uint64_t *ha = NULL, *hb = NULL;
+    dp_match *m = NULL;
+    dp_passage *p = NULL;
+    size_t nm = 0, u;
+    dp_status rc;
+
+    if (out)
+        *out = NULL;
+    if (nout)
+        *nout = 0;
+    if (!a || !b || !out || !nout)
+        return DP_EINVAL;
+    if (a->ntoks > MAX_TOKENS || b->ntoks > MAX_TOKENS)
+        return DP_ETOOBIG;
+    if (a->ntoks)
+        ha = malloc(a->ntoks * sizeof *ha);
+    if (b->ntoks)
+        hb = malloc(b->ntoks * sizeof *hb);
+    if ((a->ntoks && !ha) || (b->ntoks && !hb)) {
+        rc = DP_ENOMEM;
+        goto done;
+    }
+    for (u = 0; u < a->ntoks; u++)
+        ha[u] = a->toks[u].hash;
+    for (u = 0; u < b->ntoks; u++)
+        hb[u] = b->toks[u].hash;
+    rc = dp_align_tokens(ha, a->ntoks, hb, b->ntoks, opts, &m, &nm);
+    if (rc || nm == 0)
+        goto done;
+    p = malloc(nm * sizeof *p);
+    if (!p) {
+        rc = DP_ENOMEM;
+        goto done;
+    }
+    for (u = 0; u < nm; u++) {
+        size_t wa = m[u].a_end - m[u].a_begin, wb = m[u].b_end - m[u].b_begin;
+        assert(m[u].a_end > m[u].a_begin && m[u].b_end > m[u].b_begin);
+        p[u].a.start = a->toks[m[u].a_begin].start;
+        p[u].a.end = a->toks[m[u].a_end - 1].end;
+        p[u].b.start = b->toks[m[u].b_begin].start;
+        p[u].b.end = b->toks[m[u].b_end - 1].end;
+        p[u].words = DP_MAX(wa, wb);
+    }
+    *out = p;
+    *nout = nm;
+done:
+    free(ha);
+    free(hb);
+    free(m);
+    return rc;
+}
