@@ -1,1 +1,216 @@
-/* doc.c: not yet written */
+/*
+ * doc.c - dp_doc_create() and the public accessors of a document.
+ *
+ * dp_doc_create() checks the input (size, NUL bytes, UTF-8), keeps a copy
+ * of the original bytes, then runs the stages of text.h in order:
+ * normalise (with the offset map), tokenize, content terms (stopwords and
+ * stems), sentences. Every array it builds belongs to the document and is
+ * freed by dp_doc_free(). A finished document is never modified, so it may
+ * be read from many threads at once.
+ *
+ * Checks, in order: DP_EINVAL for bad arguments, DP_ETOOBIG past
+ * DP_MAX_DOC_BYTES, DP_ESTEM for an unknown language, DP_EBINARY at the
+ * first NUL byte (unless allow_binary), DP_EUTF8 at the first invalid
+ * byte (under DP_UTF8_REJECT). Empty or wordless text is not an error.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "text/text.h"
+
+void dp_text_opts_init(dp_text_opts *opts)
+{
+    if (!opts)
+        return;
+    opts->utf8 = DP_UTF8_REJECT;
+    opts->language = "english";
+    opts->allow_binary = 0;
+}
+
+void dp_doc_free(dp_doc *doc)
+{
+    if (!doc)
+        return;
+    free(doc->orig);
+    free(doc->norm);
+    free(doc->map);
+    free(doc->toks);
+    free(doc->sents);
+    free(doc);
+}
+
+dp_status dp_doc_create(const char *text, size_t len, const dp_text_opts *opts,
+                        dp_doc **out, dp_error *err)
+{
+    dp_text_opts defaults;
+    dp_stemmer *st = NULL;
+    dp_doc *doc = NULL;
+    const char *nul;
+    dp_status rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || (!text && len > 0))
+        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+                            "dp_doc_create: NULL argument");
+    if (!opts) {
+        dp_text_opts_init(&defaults);
+        opts = &defaults;
+    }
+    if (opts->utf8 != DP_UTF8_REJECT && opts->utf8 != DP_UTF8_REPLACE)
+        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+                            "dp_doc_create: unknown UTF-8 mode %d",
+                            (int)opts->utf8);
+    if (len > DP_MAX_DOC_BYTES)
+        return dp_error_set(err, DP_ETOOBIG, (size_t)-1,
+                            "document of %zu bytes is larger than the limit "
+                            "of %zu bytes",
+                            len, DP_MAX_DOC_BYTES);
+    rc = dp_stem_open(opts->language, &st, err);
+    if (rc)
+        return rc;
+
+    if (!opts->allow_binary && len > 0 &&
+        (nul = memchr(text, '\0', len)) != NULL) {
+        size_t off = (size_t)(nul - text);
+        rc = dp_error_set(err, DP_EBINARY, off,
+                          "NUL byte at byte offset %zu: the input looks "
+                          "binary, not text",
+                          off);
+        goto fail;
+    }
+    if (opts->utf8 == DP_UTF8_REJECT) {
+        size_t bad = dp_utf8_validate((const uint8_t *)text, len);
+        if (bad < len) {
+            rc = dp_error_set(err, DP_EUTF8, bad,
+                              "invalid UTF-8 at byte offset %zu (byte 0x%02X)",
+                              bad, (unsigned)(unsigned char)text[bad]);
+            goto fail;
+        }
+    }
+
+    doc = calloc(1, sizeof *doc);
+    if (!doc)
+        goto nomem;
+    doc->orig = malloc(len + 1);
+    if (!doc->orig)
+        goto nomem;
+    if (len)
+        memcpy(doc->orig, text, len);
+    doc->orig[len] = '\0';
+    doc->orig_len = len;
+
+    rc = dp_norm_run(doc, err);
+    if (rc)
+        goto fail;
+    rc = dp_tok_run(doc);
+    if (rc)
+        goto stage_fail;
+    rc = dp_stem_terms(st, doc);
+    if (rc)
+        goto stage_fail;
+    rc = dp_sent_run(doc);
+    if (rc)
+        goto stage_fail;
+
+    dp_stem_close(st);
+    *out = doc;
+    return DP_OK;
+
+stage_fail:
+    if (rc == DP_ENOMEM)
+        goto nomem;
+    dp_error_set(err, rc, (size_t)-1, "document too large: %zu tokens",
+                 doc->ntoks);
+    goto fail;
+nomem:
+    rc = dp_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
+fail:
+    dp_stem_close(st);
+    dp_doc_free(doc);
+    return rc;
+}
+
+const char *dp_doc_text(const dp_doc *doc, size_t *len)
+{
+    if (!doc) {
+        if (len)
+            *len = 0;
+        return NULL;
+    }
+    if (len)
+        *len = doc->orig_len;
+    return doc->orig;
+}
+
+const char *dp_doc_normalised(const dp_doc *doc, size_t *len)
+{
+    if (!doc) {
+        if (len)
+            *len = 0;
+        return NULL;
+    }
+    if (len)
+        *len = doc->norm_len;
+    return doc->norm;
+}
+
+size_t dp_doc_orig_offset(const dp_doc *doc, size_t norm_off)
+{
+    if (!doc)
+        return 0;
+    if (norm_off >= doc->norm_len)
+        return doc->orig_len;
+    return doc->map[norm_off];
+}
+
+size_t dp_doc_replaced(const dp_doc *doc)
+{
+    return doc ? doc->replaced : 0;
+}
+
+size_t dp_doc_words(const dp_doc *doc)
+{
+    return doc ? doc->ntoks : 0;
+}
+
+dp_status dp_doc_token(const dp_doc *doc, size_t i, dp_token *out)
+{
+    const dp_tok *t;
+
+    if (!doc || !out || i >= doc->ntoks)
+        return DP_EINVAL;
+    t = &doc->toks[i];
+    out->span.start = t->start;
+    out->span.end = t->end;
+    out->hash = t->hash;
+    out->term = t->term;
+    out->flags = t->flags;
+    return DP_OK;
+}
+
+size_t dp_doc_sentences(const dp_doc *doc)
+{
+    return doc ? doc->nsents : 0;
+}
+
+dp_status dp_doc_sentence(const dp_doc *doc, size_t i, dp_span *span,
+                          size_t *tok_begin, size_t *tok_end)
+{
+    const dp_sent *s;
+
+    if (!doc || i >= doc->nsents)
+        return DP_EINVAL;
+    s = &doc->sents[i];
+    if (span) {
+        span->start = s->start;
+        span->end = s->end;
+    }
+    if (tok_begin)
+        *tok_begin = s->tok_begin;
+    if (tok_end)
+        *tok_end = s->tok_end;
+    return DP_OK;
+}

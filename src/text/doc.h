@@ -23,6 +23,7 @@ typedef struct dp_tok {
     uint64_t hash;         /* XXH3-64 of the normalised token bytes */
     uint64_t term;         /* XXH3-64 of the stem; 0 for stopwords */
     uint32_t flags;        /* DP_TOK_* bits from doppel.h */
+    uint32_t xflags;       /* internal DP_TOKX_* bits (text/text.h) */
 } dp_tok;
 
 /* One sentence: its original byte span and its tokens [tok_begin, tok_end). */

@@ -1,1 +1,221 @@
-/* stem.c: not yet written */
+/*
+ * stem.c - content terms: stopwords dropped, Snowball stems hashed.
+ *
+ * Every token gets a `term`, the key later stages (tf-idf, the same-story
+ * score) compare content by:
+ *
+ *   - stopwords (English only, see stop.c): term 0 and DP_TOK_STOP;
+ *   - numbers and single CJK characters: XXH3 of their own text;
+ *   - words longer than DP_STEM_MAX_WORD bytes: XXH3 of their own text
+ *     (no stemmer sees pathological input);
+ *   - other words: XXH3 of the Snowball stem (libstemmer, UTF-8). For
+ *     English a final possessive 's is dropped first, so "Taliban's" and
+ *     "Taliban" share a term.
+ *   - one exception: in English the original "US" (upper case) is the
+ *     country, a content word, not the stopword "us".
+ *
+ * A libstemmer handle is not thread-safe, so each dp_stemmer owns one and
+ * serves one thread. Stemming costs far more than anything else per token,
+ * so dp_stem_terms() caches the verdict per distinct token hash in an
+ * open-addressing table that is seeded per process (token text is user
+ * input) and stops growing at DP_STEM_CACHE_MAX entries, after which the
+ * remaining new words are simply stemmed each time.
+ */
+#include <assert.h>
+#include <libstemmer.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "core/util.h"
+#include "text/text.h"
+
+#define DP_STEM_CACHE_MAX ((size_t)1 << 20)
+
+struct dp_stemmer {
+    struct sb_stemmer *sb; /* the Snowball stemmer */
+    int english;           /* 1: English stopwords and possessive 's */
+};
+
+/* One cache slot; used == 0 marks an empty one. */
+typedef struct cache_slot {
+    uint64_t key;  /* token hash */
+    uint64_t term; /* its term (0 for a stopword) */
+    uint32_t used;
+    uint32_t stop; /* DP_TOK_STOP or 0 */
+} cache_slot;
+
+static uint64_t cache_seed;
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+
+static void make_seed(void)
+{
+    struct timespec ts;
+    uint64_t v[3];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    v[0] = (uint64_t)ts.tv_sec;
+    v[1] = (uint64_t)ts.tv_nsec;
+    v[2] = (uint64_t)(uintptr_t)&ts;
+    cache_seed = XXH3_64bits(v, sizeof v) | 1;
+}
+
+static inline size_t slot_of(uint64_t key, size_t mask)
+{
+    uint64_t x = key ^ cache_seed;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return (size_t)x & mask;
+}
+
+static int is_english(const char *lang)
+{
+    static const char *const names[] = {"english", "en", "eng", "porter"};
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(lang, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+dp_status dp_stem_open(const char *language, dp_stemmer **out, dp_error *err)
+{
+    dp_stemmer *st;
+
+    assert(out);
+    *out = NULL;
+    if (!language)
+        language = "english";
+    st = calloc(1, sizeof *st);
+    if (!st)
+        return dp_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
+    st->sb = sb_stemmer_new(language, "UTF_8");
+    if (!st->sb) {
+        free(st);
+        return dp_error_set(err, DP_ESTEM, (size_t)-1,
+                            "no Snowball stemmer for language \"%.100s\"",
+                            language);
+    }
+    st->english = is_english(language);
+    *out = st;
+    return DP_OK;
+}
+
+void dp_stem_close(dp_stemmer *st)
+{
+    if (!st)
+        return;
+    sb_stemmer_delete(st->sb);
+    free(st);
+}
+
+dp_status dp_stem_word(dp_stemmer *st, const char *w, size_t n,
+                       const char **stem, size_t *stem_len)
+{
+    const sb_symbol *r;
+
+    assert(st && w && stem && stem_len && n <= DP_STEM_MAX_WORD);
+    if (st->english && n > 2 && w[n - 2] == '\'' && w[n - 1] == 's')
+        n -= 2;
+    r = sb_stemmer_stem(st->sb, (const sb_symbol *)w, (int)n);
+    if (!r)
+        return DP_ENOMEM;
+    *stem = (const char *)r;
+    *stem_len = (size_t)sb_stemmer_length(st->sb);
+    return DP_OK;
+}
+
+/* Work out term and stop bit of token @t without the cache. */
+static dp_status term_of(dp_stemmer *st, const dp_doc *doc, const dp_tok *t,
+                         uint64_t *term, uint32_t *stop)
+{
+    const char *w = doc->norm + t->nstart;
+    size_t n = t->nend - t->nstart;
+    const char *s;
+    size_t sl;
+    dp_status rc;
+
+    *stop = 0;
+    if (st->english && dp_stop_english(t->hash)) {
+        *stop = DP_TOK_STOP;
+        *term = 0;
+        return DP_OK;
+    }
+    if (n > DP_STEM_MAX_WORD) {
+        *term = t->hash;
+        return DP_OK;
+    }
+    rc = dp_stem_word(st, w, n, &s, &sl);
+    if (rc)
+        return rc;
+    *term = XXH3_64bits(s, sl);
+    if (*term == 0)
+        *term = 1; /* 0 means "stopword" */
+    return DP_OK;
+}
+
+dp_status dp_stem_terms(dp_stemmer *st, dp_doc *doc)
+{
+    cache_slot *cache;
+    size_t cap = 64, mask, used = 0, i;
+    dp_status rc = DP_OK;
+
+    assert(st && doc);
+    pthread_once(&seed_once, make_seed);
+    while (cap < 2 * doc->ntoks && cap < 2 * DP_STEM_CACHE_MAX)
+        cap *= 2;
+    mask = cap - 1;
+    cache = calloc(cap, sizeof *cache);
+    if (!cache)
+        return DP_ENOMEM;
+
+    for (i = 0; i < doc->ntoks; i++) {
+        dp_tok *t = &doc->toks[i];
+        cache_slot *c;
+        uint64_t term;
+        uint32_t stop;
+
+        if ((t->flags & DP_TOK_NUMBER) || (t->xflags & DP_TOKX_CJK)) {
+            t->term = t->hash ? t->hash : 1;
+            continue;
+        }
+        if (st->english && t->nend - t->nstart == 2 &&
+            t->end - t->start == 2 &&
+            memcmp(doc->orig + t->start, "US", 2) == 0) {
+            /* "US" the country, not the pronoun "us". */
+            t->term = XXH3_64bits("us", 2);
+            continue;
+        }
+        c = &cache[slot_of(t->hash, mask)];
+        while (c->used && c->key != t->hash) {
+            c++;
+            if (c == cache + cap)
+                c = cache;
+        }
+        if (c->used) {
+            t->term = c->term;
+            t->flags |= c->stop;
+            continue;
+        }
+        rc = term_of(st, doc, t, &term, &stop);
+        if (rc)
+            break;
+        t->term = term;
+        t->flags |= stop;
+        if (used < cap / 2) { /* keep the load factor at most 1/2 */
+            c->used = 1;
+            c->key = t->hash;
+            c->term = term;
+            c->stop = stop;
+            used++;
+        }
+    }
+    free(cache);
+    return rc;
+}
