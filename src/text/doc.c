@@ -16,9 +16,27 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "text/text.h"
+
+void dp_text_advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t a, e;
+    if (!p || bytes < ((size_t)2 << 20))
+        return;
+    a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+    e = ((uintptr_t)p + bytes) & ~(uintptr_t)4095;
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    DP_UNUSED(p);
+    DP_UNUSED(bytes);
+#endif
+}
 
 void dp_text_opts_init(dp_text_opts *opts)
 {
@@ -97,6 +115,7 @@ dp_status dp_doc_create(const char *text, size_t len, const dp_text_opts *opts,
     doc->orig = malloc(len + 1);
     if (!doc->orig)
         goto nomem;
+    dp_text_advise_huge(doc->orig, len + 1);
     if (len)
         memcpy(doc->orig, text, len);
     doc->orig[len] = '\0';

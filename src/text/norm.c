@@ -251,6 +251,8 @@ dp_status dp_norm_run(dp_doc *doc, dp_error *err)
     rc = reserve(&o, len + len / 8 + 16);
     if (rc)
         goto done;
+    dp_text_advise_huge(o.norm, o.cap_norm);
+    dp_text_advise_huge(o.map, o.cap_map * sizeof *o.map);
 
     while (i < len) {
         size_t n, j;

@@ -160,19 +160,54 @@ static dp_status term_of(dp_stemmer *st, const dp_doc *doc, const dp_tok *t,
     return DP_OK;
 }
 
+/* The per-document cache: open addressing, load factor at most 1/2. */
+typedef struct term_cache {
+    cache_slot *slots;
+    size_t cap;  /* power of two */
+    size_t used;
+} term_cache;
+
+static cache_slot *cache_find(term_cache *c, uint64_t key)
+{
+    size_t mask = c->cap - 1, i = slot_of(key, mask);
+    while (c->slots[i].used && c->slots[i].key != key)
+        i = (i + 1) & mask;
+    return &c->slots[i];
+}
+
+/* Double the table; on failure keep the old one (caching is optional). */
+static void cache_grow(term_cache *c)
+{
+    term_cache n;
+    size_t i;
+
+    if (c->cap >= 2 * DP_STEM_CACHE_MAX)
+        return;
+    n.cap = c->cap * 2;
+    n.used = c->used;
+    n.slots = calloc(n.cap, sizeof *n.slots);
+    if (!n.slots)
+        return;
+    for (i = 0; i < c->cap; i++)
+        if (c->slots[i].used)
+            *cache_find(&n, c->slots[i].key) = c->slots[i];
+    free(c->slots);
+    *c = n;
+}
+
 dp_status dp_stem_terms(dp_stemmer *st, dp_doc *doc)
 {
-    cache_slot *cache;
-    size_t cap = 64, mask, used = 0, i;
+    term_cache cache;
+    uint64_t us_hash = XXH3_64bits("us", 2);
+    size_t i;
     dp_status rc = DP_OK;
 
     assert(st && doc);
     pthread_once(&seed_once, make_seed);
-    while (cap < 2 * doc->ntoks && cap < 2 * DP_STEM_CACHE_MAX)
-        cap *= 2;
-    mask = cap - 1;
-    cache = calloc(cap, sizeof *cache);
-    if (!cache)
+    cache.cap = 256;
+    cache.used = 0;
+    cache.slots = calloc(cache.cap, sizeof *cache.slots);
+    if (!cache.slots)
         return DP_ENOMEM;
 
     for (i = 0; i < doc->ntoks; i++) {
@@ -185,19 +220,13 @@ dp_status dp_stem_terms(dp_stemmer *st, dp_doc *doc)
             t->term = t->hash ? t->hash : 1;
             continue;
         }
-        if (st->english && t->nend - t->nstart == 2 &&
-            t->end - t->start == 2 &&
+        if (st->english && t->hash == us_hash && t->end - t->start == 2 &&
             memcmp(doc->orig + t->start, "US", 2) == 0) {
             /* "US" the country, not the pronoun "us". */
-            t->term = XXH3_64bits("us", 2);
+            t->term = us_hash;
             continue;
         }
-        c = &cache[slot_of(t->hash, mask)];
-        while (c->used && c->key != t->hash) {
-            c++;
-            if (c == cache + cap)
-                c = cache;
-        }
+        c = cache_find(&cache, t->hash);
         if (c->used) {
             t->term = c->term;
             t->flags |= c->stop;
@@ -208,14 +237,15 @@ dp_status dp_stem_terms(dp_stemmer *st, dp_doc *doc)
             break;
         t->term = term;
         t->flags |= stop;
-        if (used < cap / 2) { /* keep the load factor at most 1/2 */
+        if (cache.used + 1 <= cache.cap / 2) {
             c->used = 1;
             c->key = t->hash;
             c->term = term;
             c->stop = stop;
-            used++;
+            if (++cache.used == cache.cap / 2)
+                cache_grow(&cache);
         }
     }
-    free(cache);
+    free(cache.slots);
     return rc;
 }

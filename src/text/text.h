@@ -23,6 +23,17 @@
 #include "doppel.h"
 #include "text/doc.h"
 
+/* ---- doc.c ----------------------------------------------------------- */
+
+/*
+ * dp_text_advise_huge - hint the kernel to back the large array @p
+ * (@bytes long) with transparent huge pages. Per-document arrays of many
+ * megabytes are written once, front to back, and 4 KiB page faults then
+ * cost more than the pipeline itself. A no-op for small arrays or where
+ * madvise(MADV_HUGEPAGE) does not exist; never fails.
+ */
+void dp_text_advise_huge(void *p, size_t bytes);
+
 /* ---- utf8.c ---------------------------------------------------------- */
 
 /*

@@ -146,6 +146,7 @@ dp_status dp_tok_run(dp_doc *doc)
     rc = DP_RESERVE(doc->toks, cap, n / 6 + 16);
     if (rc)
         return rc;
+    dp_text_advise_huge(doc->toks, cap * sizeof *doc->toks);
 
     while (pos < n) {
         size_t start, clen, nchars;
