@@ -402,21 +402,6 @@ static dp_status seed_all(aligner *al)
     return DP_OK;
 }
 
-/* Containers first: a_begin up, a_end down, b_begin up, b_end down. */
-static int by_container(const void *x, const void *y)
-{
-    const dp_match *p = x, *q = y;
-    if (p->a_begin != q->a_begin)
-        return p->a_begin < q->a_begin ? -1 : 1;
-    if (p->a_end != q->a_end)
-        return p->a_end > q->a_end ? -1 : 1;
-    if (p->b_begin != q->b_begin)
-        return p->b_begin < q->b_begin ? -1 : 1;
-    if (p->b_end != q->b_end)
-        return p->b_end > q->b_end ? -1 : 1;
-    return 0;
-}
-
 /* Output order: a_begin, b_begin, a_end, b_end, all ascending. */
 static int by_position(const void *x, const void *y)
 {
@@ -432,50 +417,149 @@ static int by_position(const void *x, const void *y)
     return 0;
 }
 
-/*
- * Remove every passage contained on both sides in another (duplicates
- * included), then sort for output. A sweep in container order with the
- * list of kept passages still open at the current a_begin: only those can
- * contain the current one. The list holds the overlap depth in A, which the
- * seed caps keep small.
- */
-static dp_status drop_contained(aligner *al)
+/* Size of a passage: tokens on both sides. */
+static uint64_t extent(const dp_match *p)
 {
-    size_t u, w = 0, v, nopen = 0;
-    uint32_t *open;
+    return (uint64_t)(p->a_end - p->a_begin) + (p->b_end - p->b_begin);
+}
 
-    if (al->npas == 0)
+/*
+ * Does q (at output index qi) make p (at pi) redundant? When q is at least
+ * as large (ties go to the earlier one) and lies over p on both sides:
+ * contains p's range on one side and overlaps it on the other. That covers
+ * duplicates, containment, and the shifted copies a phrase repeated inside
+ * one passage produces; two copies of a text at distinct places of B do
+ * not overlap in B, so both stay.
+ */
+static int dominates(const dp_match *q, size_t qi, const dp_match *p,
+                     size_t pi)
+{
+    uint64_t sq = extent(q), sp = extent(p);
+    int a_in, b_in, a_ov, b_ov;
+    if (sq < sp || (sq == sp && qi > pi))
+        return 0;
+    a_in = q->a_begin <= p->a_begin && p->a_end <= q->a_end;
+    b_in = q->b_begin <= p->b_begin && p->b_end <= q->b_end;
+    a_ov = q->a_begin < p->a_end && p->a_begin < q->a_end;
+    b_ov = q->b_begin < p->b_end && p->b_begin < q->b_end;
+    return (a_in && b_ov) || (b_in && a_ov);
+}
+
+typedef struct edge {
+    uint32_t from, to; /* passage `from` dominates passage `to` */
+} edge;
+
+typedef struct ranked {
+    uint64_t size;
+    uint32_t idx;
+} ranked;
+
+static int by_to(const void *x, const void *y)
+{
+    const edge *p = x, *q = y;
+    if (p->to != q->to)
+        return p->to < q->to ? -1 : 1;
+    return p->from < q->from ? -1 : p->from > q->from;
+}
+
+/* Largest first; equal sizes in output order. */
+static int by_size(const void *x, const void *y)
+{
+    const ranked *p = x, *q = y;
+    if (p->size != q->size)
+        return p->size > q->size ? -1 : 1;
+    return p->idx < q->idx ? -1 : p->idx > q->idx;
+}
+
+/*
+ * Sort the passages for output and remove the redundant ones (see
+ * dominates()). Pairs that overlap in A are found by a sweep in a_begin
+ * order with the list of passages still open; each dominance is an edge.
+ * Then, largest first, a passage survives unless a surviving passage
+ * dominates it (so removing q never also removes what only q covered).
+ * Cost: O(P log P + E), E = pairs overlapping in A, which the seed caps
+ * keep near P.
+ */
+static dp_status drop_redundant(aligner *al)
+{
+    size_t P = al->npas, nopen = 0, nedge = 0, capedge = 0, u, v, w;
+    uint32_t *open = NULL, *first = NULL;
+    unsigned char *gone = NULL;
+    ranked *rank = NULL;
+    edge *e = NULL;
+    dp_status rc = DP_ENOMEM;
+
+    if (P == 0)
         return DP_OK;
-    open = malloc(al->npas * sizeof *open);
-    if (!open)
-        return DP_ENOMEM;
-    qsort(al->pas, al->npas, sizeof *al->pas, by_container);
-    /* Kept passages are compacted to the front of pas; open holds indices
-     * into that prefix. */
-    for (u = 0; u < al->npas; u++) {
-        dp_match p = al->pas[u];
+    qsort(al->pas, P, sizeof *al->pas, by_position);
+    open = malloc(P * sizeof *open);
+    first = malloc((P + 1) * sizeof *first);
+    gone = calloc(P, 1);
+    rank = malloc(P * sizeof *rank);
+    if (!open || !first || !gone || !rank)
+        goto done;
+
+    for (u = 0; u < P; u++) {
+        const dp_match *p = &al->pas[u];
         size_t o = 0;
-        int contained = 0;
         for (v = 0; v < nopen; v++) {
             const dp_match *q = &al->pas[open[v]];
-            if (q->a_end <= p.a_begin)
+            edge ed;
+            if (q->a_end <= p->a_begin)
                 continue; /* closed for good: later ones start later */
             open[o++] = open[v];
-            if (q->a_end >= p.a_end && q->b_begin <= p.b_begin &&
-                q->b_end >= p.b_end)
-                contained = 1;
+            if (dominates(q, open[v], p, u)) {
+                ed.from = open[v];
+                ed.to = (uint32_t)u;
+            } else if (dominates(p, u, q, open[v])) {
+                ed.from = (uint32_t)u;
+                ed.to = open[v];
+            } else {
+                continue;
+            }
+            rc = DP_RESERVE(e, capedge, nedge + 1);
+            if (rc)
+                goto done;
+            e[nedge++] = ed;
         }
         nopen = o;
-        if (contained)
-            continue;
-        al->pas[w] = p;
-        open[nopen++] = (uint32_t)w;
-        w++;
+        open[nopen++] = (uint32_t)u;
     }
-    free(open);
+
+    /* Incoming edges per passage, as ranges of e sorted by target. */
+    if (nedge)
+        qsort(e, nedge, sizeof *e, by_to);
+    for (u = 0, v = 0; u <= P; u++) {
+        while (v < nedge && e[v].to < u)
+            v++;
+        first[u] = (uint32_t)v;
+    }
+    for (u = 0; u < P; u++) {
+        rank[u].size = extent(&al->pas[u]);
+        rank[u].idx = (uint32_t)u;
+    }
+    qsort(rank, P, sizeof *rank, by_size);
+    /* Dominators rank before what they dominate, so their fate is known. */
+    for (u = 0; u < P; u++) {
+        uint32_t p = rank[u].idx;
+        for (v = first[p]; v < first[p + 1]; v++)
+            if (!gone[e[v].from]) {
+                gone[p] = 1;
+                break;
+            }
+    }
+    for (u = 0, w = 0; u < P; u++)
+        if (!gone[u])
+            al->pas[w++] = al->pas[u];
     al->npas = w;
-    qsort(al->pas, al->npas, sizeof *al->pas, by_position);
-    return DP_OK;
+    rc = DP_OK;
+done:
+    free(open);
+    free(first);
+    free(gone);
+    free(rank);
+    free(e);
+    return rc;
 }
 
 static void aligner_free(aligner *al)
@@ -539,7 +623,7 @@ dp_status dp_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
         aligner_free(&al);
         return rc;
     }
-    rc = drop_contained(&al);
+    rc = drop_redundant(&al);
     if (rc) {
         aligner_free(&al);
         return rc;

@@ -18,7 +18,9 @@
  *      away on each side (so a changed, inserted or dropped word does not
  *      split a passage, and the diagonal may shift);
  *   3. keep the chains that match at least `min_words` tokens; drop any
- *      passage contained (on both sides) in another; sort.
+ *      passage that a larger one lies over on both sides (contains it on
+ *      one side, overlaps it on the other: duplicates, containment, and
+ *      the shifted self-matches of text repeated inside a passage); sort.
  *
  * Work is capped per seed: an n-gram occurring more than `max_occ` times in
  * B is "frequent"; it seeds only at A positions not already inside a
@@ -42,7 +44,7 @@
 #define DP_ALIGN_MAX_GAP 4
 #define DP_ALIGN_SEED_WORDS 3
 #define DP_ALIGN_MAX_OCC 64
-#define DP_ALIGN_CHAIN_MIN 2
+#define DP_ALIGN_CHAIN_MIN 3
 
 /* Alignment options. dp_align_opts_init() fills the defaults; a NULL
  * options pointer means the defaults. */
@@ -57,7 +59,7 @@ typedef struct dp_align_opts {
     unsigned max_occ;    /* an n-gram with more occurrences than this in B
                             is frequent (see above); 0 = default (64) */
     unsigned chain_min;  /* shortest exact run (tokens) a chain may step
-                            onto across a gap; 0 = default (2) */
+                            onto across a gap; 0 = default (3) */
 } dp_align_opts;
 
 /* A shared passage as token-index ranges, ends exclusive. a_begin/b_begin

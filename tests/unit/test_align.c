@@ -236,11 +236,18 @@ TEST(align_below_min_words_not_reported)
     REQUIRE(dp_align_tokens(a, 30, b, 30, &o, &m, &n) == DP_OK);
     CHECK_EQ(n, 0);
     o.min_words = 2;
-    a[12] = 55;
-    a[7] = 56; /* runs of 2 and 4 words: 5,6 | 8..11 */
+    a[8] = 56; /* runs of 3 and 4 words: a[5..8) | a[9..13) */
     REQUIRE(dp_align_tokens(a, 30, b, 30, &o, &m, &n) == DP_OK);
     CHECK_EQ(n, 1); /* chained across the one changed word */
-    CHECK(has(m, n, 5, 12, 12, 19));
+    CHECK(has(m, n, 5, 13, 12, 20));
+    free(m);
+    /* A run shorter than chain_min is not stepped onto: with a[7] changed
+     * too, a[5..7) is left out and, being 2 words, is not reported. */
+    a[7] = 57;
+    o.min_words = 3;
+    REQUIRE(dp_align_tokens(a, 30, b, 30, &o, &m, &n) == DP_OK);
+    CHECK_EQ(n, 1);
+    CHECK(has(m, n, 9, 13, 16, 20));
     free(m);
 }
 
