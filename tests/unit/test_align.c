@@ -490,3 +490,204 @@ TEST(align_deterministic)
     free(m1);
     free(m2);
 }
+
+/* ------------------------------------------------------------------
+ * Document level: byte spans through the text pipeline
+ * ------------------------------------------------------------------ */
+
+#include "doppel.h"
+
+static dp_doc *doc_of(const char *text)
+{
+    dp_doc *d = NULL;
+    if (dp_doc_create(text, strlen(text), NULL, &d, NULL))
+        return NULL;
+    return d;
+}
+
+/* Byte range of the first occurrence of @s in @hay, from its start to the
+ * end of @last found after it; 0 when either is missing. */
+static int span_of(const char *hay, const char *s, const char *last,
+                   size_t *start, size_t *end)
+{
+    const char *p = strstr(hay, s), *q;
+    if (!p)
+        return 0;
+    q = strstr(p, last);
+    if (!q)
+        return 0;
+    *start = (size_t)(p - hay);
+    *end = (size_t)(q - hay) + strlen(last);
+    return 1;
+}
+
+TEST(align_docs_byte_spans_exact)
+{
+    /* Multi-byte letters, curly against straight quotes and apostrophes,
+     * CRLF inside the copied text on one side, and a dropped comma. */
+    const char *ta =
+        "Intro line one.\r\n"
+        "She said, \xe2\x80\x9c\xc3\x87" "a va tr\xc3\xa8s bien \xe2\x80\x94 "
+        "the caf\xc3\xa9\xe2\x80\x99s na\xc3\xafve cr\xc3\xa8me,\r\n"
+        "br\xc3\xbbl\xc3\xa9" "e is d\xc3\xa9licieux,\xe2\x80\x9d and left.\r\n"
+        "End.\r\n";
+    const char *tb =
+        "Other words here.\r\n"
+        "\"\xc3\x87" "a va tr\xc3\xa8s bien - the caf\xc3\xa9's na\xc3\xafve "
+        "cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e is d\xc3\xa9licieux\" she said.\r\n";
+    const char *want_a =
+        "\xc3\x87" "a va tr\xc3\xa8s bien \xe2\x80\x94 the caf\xc3\xa9\xe2\x80\x99s "
+        "na\xc3\xafve cr\xc3\xa8me,\r\nbr\xc3\xbbl\xc3\xa9" "e is d\xc3\xa9licieux";
+    const char *want_b =
+        "\xc3\x87" "a va tr\xc3\xa8s bien - the caf\xc3\xa9's na\xc3\xafve "
+        "cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e is d\xc3\xa9licieux";
+    dp_doc *a = doc_of(ta), *b = doc_of(tb);
+    dp_passage *p = NULL;
+    size_t n = 0;
+    const char *oa, *ob;
+
+    REQUIRE(a && b);
+    REQUIRE(dp_align_docs(a, b, NULL, &p, &n) == DP_OK);
+    CHECK_EQ(n, 1);
+    if (n == 1) {
+        oa = dp_doc_text(a, NULL);
+        ob = dp_doc_text(b, NULL);
+        CHECK_MEM(oa + p[0].a.start, p[0].a.end - p[0].a.start, want_a);
+        CHECK_MEM(ob + p[0].b.start, p[0].b.end - p[0].b.start, want_b);
+        CHECK_EQ(p[0].words, 11);
+    }
+    free(p);
+    dp_doc_free(a);
+    dp_doc_free(b);
+}
+
+TEST(align_docs_every_passage_is_its_text)
+{
+    /* Property through the pipeline: for every passage, the two original
+     * spans hold the same words (compared on the documents' own token
+     * hashes inside the spans, the first and last exactly). */
+    char *ta, *tb;
+    size_t la, lb, n = 0, u;
+    char path[1024];
+    dp_doc *a = NULL, *b = NULL;
+    dp_passage *p = NULL;
+
+    snprintf(path, sizeof path, "%s/seeds/000_150493159232f54a.txt",
+             dp_test_shared());
+    ta = dp_test_slurp(path, &la);
+    snprintf(path, sizeof path, "%s/seeds/001_64c48dc445758d8a.txt",
+             dp_test_shared());
+    tb = dp_test_slurp(path, &lb);
+    REQUIRE(ta && tb);
+    REQUIRE(dp_doc_create(ta, la, NULL, &a, NULL) == DP_OK);
+    REQUIRE(dp_doc_create(tb, lb, NULL, &b, NULL) == DP_OK);
+    REQUIRE(dp_align_docs(a, b, NULL, &p, &n) == DP_OK);
+    CHECK(n >= 3);
+    for (u = 0; u < n; u++) {
+        size_t i, j, na = dp_doc_words(a), nb = dp_doc_words(b);
+        dp_token t;
+        size_t fa = na, la_ = 0, fb = nb, lb_ = 0;
+        CHECK(p[u].a.end <= la && p[u].b.end <= lb);
+        CHECK(p[u].a.start < p[u].a.end && p[u].b.start < p[u].b.end);
+        if (u)
+            CHECK(p[u - 1].a.start <= p[u].a.start);
+        /* Tokens spanned on each side. */
+        for (i = 0; i < na; i++) {
+            REQUIRE(dp_doc_token(a, i, &t) == DP_OK);
+            if (t.span.start >= p[u].a.start && t.span.end <= p[u].a.end) {
+                if (fa == na)
+                    fa = i;
+                la_ = i;
+            }
+        }
+        for (j = 0; j < nb; j++) {
+            REQUIRE(dp_doc_token(b, j, &t) == DP_OK);
+            if (t.span.start >= p[u].b.start && t.span.end <= p[u].b.end) {
+                if (fb == nb)
+                    fb = j;
+                lb_ = j;
+            }
+        }
+        REQUIRE(fa < na && fb < nb);
+        {
+            dp_token x, y;
+            dp_doc_token(a, fa, &x);
+            dp_doc_token(b, fb, &y);
+            CHECK_EQ(x.span.start, p[u].a.start); /* starts on a token */
+            CHECK_EQ(y.span.start, p[u].b.start);
+            CHECK(x.hash == y.hash);
+            dp_doc_token(a, la_, &x);
+            dp_doc_token(b, lb_, &y);
+            CHECK_EQ(x.span.end, p[u].a.end); /* ends on a token */
+            CHECK_EQ(y.span.end, p[u].b.end);
+            CHECK(x.hash == y.hash);
+        }
+        CHECK_EQ(p[u].words, la_ - fa > lb_ - fb ? la_ - fa + 1 : lb_ - fb + 1);
+    }
+    free(p);
+    dp_doc_free(a);
+    dp_doc_free(b);
+    free(ta);
+    free(tb);
+}
+
+/* Is [s, e) of A and [t, f) of B inside one passage? */
+static int covered_by_one(const dp_passage *p, size_t n, size_t s, size_t e,
+                          size_t t, size_t f)
+{
+    size_t u;
+    for (u = 0; u < n; u++)
+        if (p[u].a.start <= s && e <= p[u].a.end && p[u].b.start <= t &&
+            f <= p[u].b.end)
+            return 1;
+    return 0;
+}
+
+TEST(align_docs_seeds_quotes_and_progress)
+{
+    /* The first real case: each of Beth Sanner's three quotes lies inside
+     * a passage on both sides, and the two "a work in progress" sentences
+     * are covered by one passage. */
+    static const char *const quote[][2] = {
+        {"The Taliban are struggling", "particularly in Kabul"},
+        {"Cohen] is likely", "or its allies"},
+        {"ISIS-K now poses", "unable to contain them"},
+        {"comes after the White House", "a work in progress"},
+    };
+    char *ta, *tb, path[1024];
+    size_t la, lb, n = 0, q;
+    dp_doc *a = NULL, *b = NULL;
+    dp_passage *p = NULL;
+
+    snprintf(path, sizeof path, "%s/seeds/000_150493159232f54a.txt",
+             dp_test_shared());
+    ta = dp_test_slurp(path, &la);
+    snprintf(path, sizeof path, "%s/seeds/001_64c48dc445758d8a.txt",
+             dp_test_shared());
+    tb = dp_test_slurp(path, &lb);
+    REQUIRE(ta && tb);
+    REQUIRE(dp_doc_create(ta, la, NULL, &a, NULL) == DP_OK);
+    REQUIRE(dp_doc_create(tb, lb, NULL, &b, NULL) == DP_OK);
+    REQUIRE(dp_align_docs(a, b, NULL, &p, &n) == DP_OK);
+    for (q = 0; q < sizeof quote / sizeof quote[0]; q++) {
+        size_t s, e, t, f;
+        REQUIRE(span_of(ta, quote[q][0], quote[q][1], &s, &e));
+        REQUIRE(span_of(tb, quote[q][0], quote[q][1], &t, &f));
+        if (!covered_by_one(p, n, s, e, t, f))
+            dp_test_fail(__FILE__, __LINE__, "not one passage: \"%s ... %s\"",
+                         quote[q][0], quote[q][1]);
+    }
+    /* Nothing of 000's safe-house sentence is shared. */
+    {
+        size_t s, e, u;
+        REQUIRE(span_of(ta, "He was found to be residing", "the Taliban.", &s,
+                        &e));
+        for (u = 0; u < n; u++)
+            CHECK(p[u].a.end <= s || p[u].a.start >= e);
+    }
+    free(p);
+    dp_doc_free(a);
+    dp_doc_free(b);
+    free(ta);
+    free(tb);
+}
