@@ -331,6 +331,210 @@ DP_API dp_status dp_comparison_json(const dp_comparison *c, const char *name_a,
                                     const char *name_b, char **out,
                                     size_t *len);
 
+/* ---------------------------------------------------------------------
+ * Corpus readers
+ *
+ * A dp_reader streams documents ("records") out of any mix of inputs:
+ *
+ *   - plain-text files: one document each; its id is the path;
+ *   - directories: walked recursively, entries in byte order of their
+ *     names (strcmp), hidden entries (names starting with '.') skipped,
+ *     only regular files read, symbolic links followed except those that
+ *     lead back into a directory being walked (a loop);
+ *   - JSONL (".jsonl", ".ndjson", ".json"): one JSON object per line with
+ *     an id and a text field (names configurable); every line is parsed
+ *     by jansson; blank lines are skipped; CRLF endings and a UTF-8 BOM
+ *     at the start are accepted;
+ *   - gzip (".gz", concatenated members allowed) and zstd (".zst",
+ *     concatenated frames allowed) compression of either of the above;
+ *     compression is recognised by its magic bytes, so a misnamed or
+ *     unnamed compressed stream (stdin) is still read;
+ *   - "-": standard input (never closed by the reader).
+ *
+ * Reading is streaming: inputs are read in 1 MiB chunks, and memory is
+ * bounded by the longest line (JSONL) or document (plain text), which is
+ * capped by dp_reader_opts.max_record_bytes. The reader does not look
+ * for duplicate ids: that is the caller's job (dedup reports them).
+ * Details and decisions: docs/inputs.md.
+ *
+ * Errors are per record: dp_reader_next() returns an error for one bad
+ * line, file or directory entry, and the next call goes on with the
+ * following line or input; nothing after the bad spot is lost.
+ *
+ * Thread safety: a reader is not locked; use one reader per thread.
+ * Distinct readers may run in distinct threads (but only one may read
+ * standard input).
+ * ------------------------------------------------------------------- */
+
+typedef struct dp_reader dp_reader;
+
+/* How an input is interpreted. */
+typedef enum dp_input_format {
+    DP_FORMAT_AUTO = 0,  /* files: JSONL if the name (less a .gz/.zst
+                            suffix) ends in .jsonl, .ndjson or .json,
+                            plain text otherwise; stdin and memory input:
+                            JSONL if the first non-space byte is '{' */
+    DP_FORMAT_JSONL = 1, /* one JSON object per line */
+    DP_FORMAT_TEXT = 2   /* the whole input is one document */
+} dp_input_format;
+
+typedef struct dp_reader_opts {
+    const char *id_field;    /* JSONL field holding the id; "id" */
+    const char *text_field;  /* JSONL field holding the text; "text" */
+    const char *date_field;  /* JSONL field surfaced as dp_record.date;
+                                "date"; NULL or "" surfaces none */
+    dp_input_format format;  /* for named files and directory entries;
+                                DP_FORMAT_AUTO */
+    dp_input_format stdin_format; /* for "-" and dp_reader_open_memory();
+                                     DP_FORMAT_AUTO */
+    dp_utf8_mode utf8;       /* plain-text documents: DP_UTF8_REJECT fails
+                                invalid UTF-8 with DP_EUTF8 (the default);
+                                DP_UTF8_REPLACE passes the bytes on
+                                unchecked, for dp_doc_create() to repair.
+                                (JSONL is always checked, by jansson.) */
+    size_t max_record_bytes; /* longest JSONL line or plain-text document,
+                                in bytes after decompression; 64 MiB
+                                (DP_READER_MAX_RECORD); at most
+                                DP_MAX_DOC_BYTES */
+} dp_reader_opts;
+
+#define DP_READER_MAX_RECORD ((size_t)64 << 20)
+
+/* dp_reader_opts_init - fill *opts with the defaults above. Cannot fail. */
+DP_API void dp_reader_opts_init(dp_reader_opts *opts);
+
+/*
+ * One document as the reader hands it out. Every pointer borrows from the
+ * reader and stays valid only until the next dp_reader_next() or
+ * dp_reader_free() on that reader: copy what you keep.
+ */
+typedef struct dp_record {
+    const char *id;     /* JSONL: the id field (a string, or an integer
+                           written in decimal); plain text: the path
+                           ("-" for stdin). NUL-terminated, never NULL,
+                           never empty, no NUL inside */
+    size_t id_len;      /* strlen(id) */
+    const char *text;   /* the document text: JSONL the decoded text field
+                           (valid UTF-8, no NUL inside); plain text the
+                           file's bytes less a leading UTF-8 BOM (valid
+                           UTF-8 unless opts.utf8 is DP_UTF8_REPLACE; may
+                           hold NUL bytes). NUL-terminated, never NULL */
+    size_t text_len;    /* bytes in text, without the terminating NUL */
+    const char *source; /* the input it came from: a path as given or as
+                           joined under a directory ("dir/sub/file"), "-"
+                           for stdin, or the name given to
+                           dp_reader_open_memory() */
+    uint64_t line;      /* 1-based line of the record in the decompressed
+                           input (plain text: 1) */
+    uint64_t offset;    /* byte offset of that line in the decompressed
+                           input (plain text: 0, or 3 after a BOM) */
+    const char *raw;    /* JSONL: the original line, without its line
+                           ending (and without a BOM), NUL-terminated, so
+                           kept records can be written back in the input's
+                           own format; plain text: NULL */
+    size_t raw_len;     /* bytes in raw; 0 for plain text */
+    const char *date;   /* the date field's value when it is a string, or
+                           an integer written in decimal; else NULL */
+    size_t date_len;    /* bytes in date; 0 when date is NULL */
+} dp_record;
+
+/*
+ * dp_reader_open - start reading a list of inputs, in order.
+ * @paths:  @npaths paths: files, directories, or "-" for standard input.
+ *          The reader copies them; they may be freed after the call.
+ *          Inputs are opened lazily, one at a time, so a missing file is
+ *          reported by dp_reader_next() in its turn, not here.
+ * @opts:   options (copied, field names included), or NULL for defaults.
+ * @out:    OUT: the reader; free with dp_reader_free(). NULL on failure.
+ * @err:    optional detail on failure.
+ * @return  DP_OK; DP_EINVAL (NULL @out, NULL @paths with @npaths > 0, a
+ *          NULL path, an empty field name, max_record_bytes over
+ *          DP_MAX_DOC_BYTES); DP_ENOMEM.
+ */
+DP_API dp_status dp_reader_open(const char *const *paths, size_t npaths,
+                                const dp_reader_opts *opts, dp_reader **out,
+                                dp_error *err);
+
+/*
+ * dp_reader_open_memory - read records from a buffer, as if it were one
+ * input named @name (for instance a request body, or a fuzz input).
+ * @data:   @len bytes, borrowed: they must stay valid and unchanged until
+ *          dp_reader_free(). May be gzip or zstd compressed. NULL only
+ *          when @len is 0.
+ * @name:   what dp_record.source and error messages call it (copied);
+ *          NULL means "(memory)". Its suffix is not looked at: the format
+ *          comes from opts->stdin_format.
+ * @return  as dp_reader_open().
+ */
+DP_API dp_status dp_reader_open_memory(const void *data, size_t len,
+                                       const char *name,
+                                       const dp_reader_opts *opts,
+                                       dp_reader **out, dp_error *err);
+
+/*
+ * dp_reader_next - read the next record.
+ * @rec:  OUT: on DP_OK the record, its pointers borrowed until the next
+ *        call (see dp_record). On any other return it is zeroed.
+ * @err:  optional detail on an error: message "PATH:LINE: what" (or
+ *        "PATH: what" for a whole input), offset the byte offset of the
+ *        fault in the decompressed input, or (size_t)-1.
+ * @return
+ *   DP_OK         one record in *rec;
+ *   DP_EOF        every input has been read (and again on later calls);
+ *   DP_EJSON      a JSONL line is not a JSON object (syntax, invalid UTF-8,
+ *                 \u0000, a top-level array...); jansson's message is kept;
+ *   DP_EFIELD     a JSONL object lacks the id or text field, or the id is
+ *                 not a non-empty string or an integer, or the text not a
+ *                 string;
+ *   DP_EUTF8      a plain-text document is not valid UTF-8 (offset of the
+ *                 first bad byte; the document is skipped);
+ *   DP_ETOOBIG    a line or document is longer than max_record_bytes (it is
+ *                 skipped);
+ *   DP_ENOENT, DP_EACCES, DP_EISDIR, DP_EIO
+ *                 an input or directory entry could not be opened or read
+ *                 (the rest of it is skipped);
+ *   DP_ECOMPRESS  a compressed input is corrupt or truncated: the records
+ *                 before the fault were returned, the rest of that input
+ *                 is skipped;
+ *   DP_ENOMEM     memory ran out for this record (it is skipped);
+ *   DP_EINVAL     @r or @rec is NULL.
+ * After any error but DP_EINVAL the caller may call again: reading goes on
+ * with the next line, entry or input. dp_reader_path()/dp_reader_line()
+ * say where the record or the error was.
+ */
+DP_API dp_status dp_reader_next(dp_reader *r, dp_record *rec, dp_error *err);
+
+/*
+ * dp_reader_path - the input of the last record or error (as in
+ * dp_record.source); NULL before the first dp_reader_next(). Borrowed
+ * until the next dp_reader_next() or dp_reader_free().
+ */
+DP_API const char *dp_reader_path(const dp_reader *r);
+
+/*
+ * dp_reader_line - the 1-based line of the last record or error in its
+ * input; 0 when the error concerns the whole input (it could not be
+ * opened) or before the first call.
+ */
+DP_API uint64_t dp_reader_line(const dp_reader *r);
+
+/*
+ * dp_reader_field - a top-level string field of the last JSONL record
+ * (for instance "title" or "url"), decoded, NUL-terminated.
+ * @len:   OUT (may be NULL): its length in bytes.
+ * @return the value, borrowed until the next dp_reader_next() or
+ *         dp_reader_free(); NULL when the last call did not return a JSONL
+ *         record, or it has no such field, or the field is not a string.
+ */
+DP_API const char *dp_reader_field(const dp_reader *r, const char *name,
+                                   size_t *len);
+
+/* dp_reader_free - close the current input and release the reader.
+ * Accepts NULL. Standard input is left open. */
+DP_API void dp_reader_free(dp_reader *r);
+
+/* ------------------------------------------------------ end of readers */
+
 #ifdef __cplusplus
 }
 #endif
