@@ -97,6 +97,22 @@ static int is_open(int32_t c)
     }
 }
 
+/*
+ * 1 when the unified quote at normalised offset @p was an opening quote in
+ * the original (U+201C, U+2018, U+201E, U+201A, U+00AB, U+2039): with no
+ * space to tell them apart, the original says which side a quote is on.
+ */
+static int orig_opening_quote(const dp_doc *doc, size_t p)
+{
+    size_t o = doc->map[p];
+    int32_t cp;
+    if (dp_utf8_decode((const uint8_t *)doc->orig + o, doc->orig_len - o,
+                       &cp) < 0)
+        return 0;
+    return cp == 0x201C || cp == 0x2018 || cp == 0x201E || cp == 0x201A ||
+           cp == 0x00AB || cp == 0x2039;
+}
+
 /* Decode the valid normalised character at @p. */
 static size_t next_char(const uint8_t *t, size_t n, size_t p, int32_t *cp)
 {
@@ -167,7 +183,8 @@ static void scan_gap(const dp_doc *doc, size_t g0, size_t g1, int has_next,
                 state = 0;
             }
             if (run == 1) {
-                if (is_term(c) || is_close(c))
+                if (is_term(c) ||
+                    (is_close(c) && !orig_opening_quote(doc, p)))
                     gi->cjk_end = p + l;
                 else
                     run = 2;
