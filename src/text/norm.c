@@ -104,7 +104,7 @@ static int nonstarter(int32_t cp)
     if (cp < 0x300)
         return 0;
     if ((cp >= 0x1161 && cp <= 0x1175) || (cp >= 0x11A8 && cp <= 0x11C2))
-        return 1; /* Hangul V and T jamo compose algorithmically */
+        return 1; /* Hangul V and T jamo (see hangul_joins) */
     p = utf8proc_get_property(cp);
     if (p->combining_class != 0)
         return 1;
@@ -115,13 +115,29 @@ static int nonstarter(int32_t cp)
            p->category == UTF8PROC_CATEGORY_ME;
 }
 
-/* 1 when a valid non-starter begins at @s (@len > 0). */
-static int nonstarter_at(const uint8_t *s, size_t len)
+/*
+ * Hangul jamo compose only in order: a V after an L, a T after a V or an
+ * LV syllable. Elsewhere they are starters of their own (so "東" + a V
+ * jamo is two segments). 1 for anything that is not a V or T jamo.
+ */
+static int hangul_joins(int32_t prev, int32_t cp)
+{
+    if (cp >= 0x1161 && cp <= 0x1175)
+        return prev >= 0x1100 && prev <= 0x1112;
+    if (cp >= 0x11A8 && cp <= 0x11C2)
+        return (prev >= 0x1161 && prev <= 0x1175) ||
+               (prev >= 0xAC00 && prev <= 0xD7A3 && (prev - 0xAC00) % 28 == 0);
+    return 1;
+}
+
+/* 1 when a valid non-starter that joins ASCII @prev begins at @s. */
+static int nonstarter_at(const uint8_t *s, size_t len, int32_t prev)
 {
     int32_t cp;
     if (s[0] < 0x80)
         return 0;
-    return dp_utf8_decode(s, len, &cp) > 0 && nonstarter(cp);
+    return dp_utf8_decode(s, len, &cp) > 0 && nonstarter(cp) &&
+           hangul_joins(prev, cp);
 }
 
 size_t dp_norm_segment(const uint8_t *s, size_t len, size_t i)
@@ -135,6 +151,7 @@ size_t dp_norm_segment(const uint8_t *s, size_t len, size_t i)
     if (s[i] < 0x80) {
         if (i + 1 >= len || s[i + 1] < 0x80)
             return 1;
+        cp = s[i];
         j = i + 1;
     } else {
         r = dp_utf8_decode(s + i, len - i, &cp);
@@ -143,8 +160,9 @@ size_t dp_norm_segment(const uint8_t *s, size_t len, size_t i)
         j = i + (size_t)r;
     }
     while (j < len && s[j] >= 0x80 && count < DP_NORM_MAX_NONSTARTERS) {
+        int32_t prev = cp;
         r = dp_utf8_decode(s + j, len - j, &cp);
-        if (r < 0 || !nonstarter(cp))
+        if (r < 0 || !nonstarter(cp) || !hangul_joins(prev, cp))
             break;
         j += (size_t)r;
         count++;
@@ -265,7 +283,7 @@ dp_status dp_norm_run(dp_doc *doc, dp_error *err)
             while (j < len && s[j] < 0x80)
                 j++;
             end = j;
-            if (j < len && nonstarter_at(s + j, len - j))
+            if (j < len && nonstarter_at(s + j, len - j, s[j - 1]))
                 end = j - 1; /* last ASCII char composes with its marks */
             rc = reserve(&o, end - i);
             if (rc)

@@ -289,6 +289,8 @@ static dp_status add_sent(dp_doc *doc, size_t *cap, size_t tb, size_t te,
     s->tok_end = (uint32_t)te;
     s->start = doc->map[ns];
     s->end = (uint32_t)dp_norm_orig_end(doc, ne);
+    if (doc->nsents > 1 && s->start < s[-1].end)
+        s->start = s[-1].end; /* both edges in one original segment */
     return DP_OK;
 }
 

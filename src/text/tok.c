@@ -14,7 +14,9 @@
  *     scripts do not separate words with spaces.
  *
  * Everything else splits, hyphens included ("al-Qaeda" -> "al" "qaeda", so
- * it matches "al Qaeda"). A token whose characters are all numbers is
+ * it matches "al Qaeda"). A token never ends inside the normalised
+ * expansion of one original segment: it takes the rest of that expansion
+ * along ("½" gives the single token "1⁄2"), so token spans never overlap. A token whose characters are all numbers is
  * DP_TOK_NUMBER, any other DP_TOK_WORD. DP_TOK_CAPITAL and the internal
  * DP_TOKX_LOWER come from the ORIGINAL first character (upper/title case
  * or lower case). The original span runs from the map entry of the first
@@ -105,6 +107,19 @@ static int orig_case(const dp_doc *doc, size_t off)
     return c == UTF8PROC_CATEGORY_LL ? -1 : 0;
 }
 
+/*
+ * Where a token ending at normalised @pos must really end: a token never
+ * ends inside the expansion of one original segment ("½" -> "1⁄2" is one
+ * token, not "1" and "2" with the same original span), so original spans
+ * of successive tokens never overlap.
+ */
+static size_t segment_end(const dp_doc *doc, size_t pos)
+{
+    while (pos > 0 && pos < doc->norm_len && doc->map[pos] == doc->map[pos - 1])
+        pos++;
+    return pos;
+}
+
 /* Append the token normalised [ns, ne) to doc->toks. */
 static dp_status emit(dp_doc *doc, size_t *cap, size_t ns, size_t ne,
                       uint32_t flags, uint32_t xflags)
@@ -143,7 +158,7 @@ dp_status dp_tok_run(dp_doc *doc)
     n = doc->norm_len;
     doc->toks = NULL;
     doc->ntoks = 0;
-    rc = DP_RESERVE(doc->toks, cap, n / 6 + 16);
+    rc = DP_RESERVE(doc->toks, cap, n / 5 + 16);
     if (rc)
         return rc;
     dp_text_advise_huge(doc->toks, cap * sizeof *doc->toks);
@@ -165,6 +180,7 @@ dp_status dp_tok_run(dp_doc *doc)
         if (dp_tok_is_cjk(cp)) {
             while (pos < n && char_at(t, n, pos, &cp, &clen) == C_MARK)
                 pos += clen;
+            pos = segment_end(doc, pos);
             rc = emit(doc, &cap, start, pos, DP_TOK_WORD, DP_TOKX_CJK);
             if (rc)
                 return rc;
@@ -206,6 +222,7 @@ dp_status dp_tok_run(dp_doc *doc)
             }
             break;
         }
+        pos = segment_end(doc, pos);
         rc = emit(doc, &cap, start, pos, numeric ? DP_TOK_NUMBER : DP_TOK_WORD,
                   (nchars == 1 && cls == C_LETTER) ? DP_TOKX_SINGLE : 0);
         if (rc)

@@ -7,6 +7,7 @@
 
 #include "../test.h"
 #include "doppel.h"
+#include "text/doc.h"
 
 TEST(doc_opts_defaults)
 {
@@ -203,4 +204,83 @@ TEST(doc_error_detail_untouched_on_success)
     REQUIRE(dp_doc_create("fine", 4, NULL, &doc, &err) == DP_OK);
     CHECK_EQ(err.code, 0x7A7A7A7A);
     dp_doc_free(doc);
+}
+
+/* A tiny deterministic generator for the property test below. */
+static uint32_t lcg(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s >> 8;
+}
+
+TEST(doc_random_input_keeps_invariants)
+{
+    /* Random mixes of ASCII, punctuation, quotes, marks, CJK, invalid
+     * bytes and NULs, in replace + allow_binary mode: the pipeline must
+     * accept them all, with a monotonic map, spans inside the text that
+     * reparse to the same token, and sentences that partition the tokens. */
+    static const char *const pieces[] = {
+        "a", "B", "z", "7", " ", "  ", "\n", "\r\n", "\n\n", ".", "!", "?", "'",
+        "\"", "(", ")", ",", "-", "Mr.", "U.S.", "3.5", "\xE2\x80\x9C",
+        "\xE2\x80\x9D", "\xE2\x80\x99", "\xE2\x80\x94", "\xC3\xA9", "\xCC\x81",
+        "\xEF\xAC\x81", "\xE6\x9D\xB1", "\xE3\x80\x82", "\xC2\xA0", "\xC2\xAD",
+        "\xFF", "\xE2\x82", "\xC0\x80", "\xED\xA0\x80", "\0", "\xE2\x80\xA6",
+        "\xEF\xBC\xA1", "\xE1\x84\x92", "\xE1\x85\xA1", "\xD0\x96"};
+    size_t npieces = sizeof pieces / sizeof pieces[0];
+    uint32_t seed = 12345;
+    char buf[600];
+    int round;
+    dp_text_opts o;
+
+    dp_text_opts_init(&o);
+    o.utf8 = DP_UTF8_REPLACE;
+    o.allow_binary = 1;
+    for (round = 0; round < 400; round++) {
+        size_t len = 0, i, prev_end = 0, next_tok = 0;
+        dp_doc *doc = NULL;
+        while (len < 500) {
+            size_t k = lcg(&seed) % npieces;
+            size_t pl = (k == 36) ? 1 : strlen(pieces[k]); /* "\0" */
+            memcpy(buf + len, pieces[k], pl);
+            len += pl;
+        }
+        REQUIRE(dp_doc_create(buf, len, &o, &doc, NULL) == DP_OK);
+        for (i = 0; i < doc->norm_len; i++)
+            if (doc->map[i] > doc->map[i + 1]) {
+                dp_test_fail(__FILE__, __LINE__, "round %d: map goes back", round);
+                break;
+            }
+        CHECK_EQ(doc->map[doc->norm_len], len);
+        for (i = 0; i < doc->ntoks; i++) {
+            const dp_tok *t = &doc->toks[i];
+            dp_doc *one = NULL;
+            if (t->start >= t->end || t->end > len ||
+                (i > 0 && t->start < doc->toks[i - 1].end)) {
+                dp_test_fail(__FILE__, __LINE__, "round %d: token %zu span", round, i);
+                break;
+            }
+            REQUIRE(dp_doc_create(buf + t->start, t->end - t->start, &o, &one,
+                                  NULL) == DP_OK);
+            if (dp_doc_words(one) != 1 || one->toks[0].hash != t->hash)
+                dp_test_fail(__FILE__, __LINE__,
+                             "round %d: token %zu \"%.*s\" reparses to %zu", round,
+                             i, (int)(t->end - t->start), buf + t->start,
+                             dp_doc_words(one));
+            dp_doc_free(one);
+        }
+        for (i = 0; i < doc->nsents; i++) {
+            const dp_sent *s = &doc->sents[i];
+            if (s->tok_begin != next_tok || s->tok_end <= s->tok_begin ||
+                s->start < prev_end || s->start >= s->end ||
+                s->start > doc->toks[s->tok_begin].start ||
+                s->end < doc->toks[s->tok_end - 1].end) {
+                dp_test_fail(__FILE__, __LINE__, "round %d: sentence %zu", round, i);
+                break;
+            }
+            next_tok = s->tok_end;
+            prev_end = s->end;
+        }
+        CHECK_EQ(next_tok, doc->ntoks);
+        dp_doc_free(doc);
+    }
 }
