@@ -14,9 +14,10 @@
  *     scripts do not separate words with spaces.
  *
  * Everything else splits, hyphens included ("al-Qaeda" -> "al" "qaeda", so
- * it matches "al Qaeda"). A token never ends inside the normalised
- * expansion of one original segment: it takes the rest of that expansion
- * along ("½" gives the single token "1⁄2"), so token spans never overlap. A token whose characters are all numbers is
+ * it matches "al Qaeda"). A token never leaves a letter or digit of
+ * the same original segment's expansion to another token: it takes the
+ * rest of that expansion along ("½" gives the single token "1⁄2"), so
+ * token spans never overlap. A token whose characters are all numbers is
  * DP_TOK_NUMBER, any other DP_TOK_WORD. DP_TOK_CAPITAL and the internal
  * DP_TOKX_LOWER come from the ORIGINAL first character (upper/title case
  * or lower case). The original span runs from the map entry of the first
@@ -108,15 +109,29 @@ static int orig_case(const dp_doc *doc, size_t off)
 }
 
 /*
- * Where a token ending at normalised @pos must really end: a token never
- * ends inside the expansion of one original segment ("½" -> "1⁄2" is one
- * token, not "1" and "2" with the same original span), so original spans
- * of successive tokens never overlap.
+ * Where a token ending at normalised @pos must really end. When the same
+ * original segment expands further and holds another letter or digit,
+ * the token takes the rest of the expansion along ("½" -> "1⁄2" is one
+ * token, not "1" and "2" with one original span between them); otherwise
+ * it ends at @pos ("⑴" -> "(1)" gives the token "1"). Either way no other
+ * token starts inside that segment, so token spans never overlap.
  */
 static size_t segment_end(const dp_doc *doc, size_t pos)
 {
-    while (pos > 0 && pos < doc->norm_len && doc->map[pos] == doc->map[pos - 1])
-        pos++;
+    const uint8_t *t = (const uint8_t *)doc->norm;
+    size_t e = pos, q;
+
+    if (pos == 0)
+        return pos;
+    while (e < doc->norm_len && doc->map[e] == doc->map[pos - 1])
+        e++;
+    for (q = pos; q < e;) {
+        int32_t cp;
+        size_t clen;
+        if (char_at(t, doc->norm_len, q, &cp, &clen) != C_OTHER)
+            return e;
+        q += clen;
+    }
     return pos;
 }
 

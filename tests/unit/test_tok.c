@@ -341,3 +341,16 @@ TEST(tok_spans_reparse_to_same_token)
     }
     dp_doc_free(doc);
 }
+
+TEST(tok_never_splits_one_original_character)
+{
+    /* ½ expands to "1⁄2": one token, not two sharing one span. ⑴ expands
+     * to "(1)": the token is "1" and its span is the whole ⑴. */
+    dp_doc *doc = mk("\xC2\xBD cup \xE2\x91\xB4 item \xE6\x9D\xB1\xE1\x85\xA1");
+    REQUIRE(doc);
+    SPANS(doc, "\xC2\xBD", "cup", "\xE2\x91\xB4", "item", "\xE6\x9D\xB1",
+          "\xE1\x85\xA1");
+    NTOK(doc, 0, "1\xE2\x81\x84" "2");
+    NTOK(doc, 2, "1");
+    dp_doc_free(doc);
+}
