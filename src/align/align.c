@@ -12,7 +12,7 @@
  *              and one array of positions grouped by key, each group in
  *              increasing order (so lookups are order-stable whatever the
  *              hash seed is, and the output deterministic);
- *   dlo/dhi    per diagonal, the A range of the last run found on it, so a
+ *   diags      per diagonal, the A range of the last run found on it, so a
  *              seed hit inside a known run costs O(1) to skip;
  *   pas        the passages found so far;
  *   active     indices of kept passages whose A range reaches the current
@@ -31,14 +31,28 @@
 /* Most tokens a side may have: indices and the diagonal array use 32 bits. */
 #define MAX_TOKENS ((size_t)UINT32_MAX - 1)
 
+/* How many positions ahead seed_all() prefetches table slots. */
+#define PREFETCH 8
+
+/* One slot of the seed table: 16 bytes, so a probe touches one line. */
+typedef struct slot {
+    uint64_t key;   /* n-gram hash */
+    uint32_t count; /* occurrences in B; 0 marks an empty slot */
+    uint32_t start; /* first index into table.pos of the slot's group */
+} slot;
+
 typedef struct table {
-    uint64_t *keys;   /* n-gram hash per slot */
-    uint32_t *count;  /* occurrences per slot; 0 marks an empty slot */
-    uint32_t *start;  /* first index into pos for the slot's group */
-    uint32_t *pos;    /* B positions, grouped by slot, increasing */
-    size_t mask;      /* slots - 1 (a power of two minus one) */
-    uint64_t seed;    /* mixed into slot selection against crafted input */
+    slot *slots;    /* open addressing, linear probing, load <= 1/2 */
+    uint32_t *pos;  /* B positions, grouped by slot, increasing */
+    size_t mask;    /* number of slots - 1 (a power of two minus one) */
+    uint64_t seed;  /* mixed into slot selection against crafted input */
 } table;
+
+/* What the aligner knows about one diagonal: the A range of the last run
+ * found on it (empty when lo == hi). */
+typedef struct diag_run {
+    uint32_t lo, hi;
+} diag_run;
 
 typedef struct aligner {
     const uint64_t *a, *b; /* token hashes */
@@ -49,7 +63,7 @@ typedef struct aligner {
     unsigned max_occ;      /* frequent-gram threshold and per-seed cap */
     unsigned chain_min;    /* shortest run a chain steps onto */
     table t;
-    uint32_t *dlo, *dhi;   /* per diagonal (j - i + na): last run's A range */
+    diag_run *diags;       /* per diagonal, index j - i + na */
     dp_match *pas;         /* passages found */
     size_t npas, cappas;
     uint32_t *active;      /* indices into pas; see the file comment */
@@ -92,20 +106,24 @@ static uint64_t gram_hash(const uint64_t *t, size_t i, unsigned k)
     return h;
 }
 
+/* Where the probe for @key starts. */
+static size_t table_home(const table *t, uint64_t key)
+{
+    return (size_t)mix64(key ^ t->seed) & t->mask;
+}
+
 /* The slot holding @key, or the empty slot where it would go. */
 static size_t table_slot(const table *t, uint64_t key)
 {
-    size_t s = (size_t)mix64(key ^ t->seed) & t->mask;
-    while (t->count[s] && t->keys[s] != key)
+    size_t s = table_home(t, key);
+    while (t->slots[s].count && t->slots[s].key != key)
         s = (s + 1) & t->mask;
     return s;
 }
 
 static void table_free(table *t)
 {
-    free(t->keys);
-    free(t->count);
-    free(t->start);
+    free(t->slots);
     free(t->pos);
     memset(t, 0, sizeof *t);
 }
@@ -114,68 +132,69 @@ static void table_free(table *t)
 static dp_status table_build(table *t, const uint64_t *b, uint32_t nb,
                              unsigned k)
 {
-    size_t ng = (size_t)nb - k + 1, slots = 16, s, j, total;
+    size_t ng = (size_t)nb - k + 1, nslots = 16, s, j, total;
+    uint32_t *where; /* slot of each n-gram, so the second pass need not
+                        hash and probe again */
     uint64_t local;
 
     assert(nb >= k && k >= 1);
-    while (slots < 2 * ng)
-        slots *= 2;
-    t->mask = slots - 1;
-    t->keys = malloc(slots * sizeof *t->keys);
-    t->count = calloc(slots, sizeof *t->count);
-    t->start = malloc(slots * sizeof *t->start);
+    while (nslots < 2 * ng)
+        nslots *= 2;
+    t->mask = nslots - 1;
+    t->slots = calloc(nslots, sizeof *t->slots);
     t->pos = malloc(ng * sizeof *t->pos);
-    if (!t->keys || !t->count || !t->start || !t->pos) {
+    where = malloc(ng * sizeof *where);
+    if (!t->slots || !t->pos || !where) {
+        free(where);
         table_free(t);
         return DP_ENOMEM;
     }
     /* A per-call seed from addresses (randomised by ASLR and the
      * allocator): slot placement only, so the output does not depend on
      * it, but crafted input cannot aim at one probe chain. */
-    t->seed = mix64((uint64_t)(uintptr_t)t->keys ^
+    t->seed = mix64((uint64_t)(uintptr_t)t->slots ^
                     ((uint64_t)(uintptr_t)&local << 17) ^ 0x6a09e667f3bcc909ULL);
 
     for (j = 0; j < ng; j++) {
         uint64_t h = gram_hash(b, j, k);
         s = table_slot(t, h);
-        if (!t->count[s])
-            t->keys[s] = h;
-        t->count[s]++;
+        t->slots[s].key = h;
+        t->slots[s].count++;
+        where[j] = (uint32_t)s;
     }
-    /* start[s] = end of the slot's group; filling backwards leaves it at
-     * the group's beginning with positions in increasing order. */
+    /* start = end of the slot's group; filling backwards leaves it at the
+     * group's beginning with positions in increasing order. */
     total = 0;
-    for (s = 0; s < slots; s++) {
-        total += t->count[s];
-        t->start[s] = (uint32_t)total;
+    for (s = 0; s < nslots; s++) {
+        total += t->slots[s].count;
+        t->slots[s].start = (uint32_t)total;
     }
-    for (j = ng; j-- > 0;) {
-        s = table_slot(t, gram_hash(b, j, k));
-        t->pos[--t->start[s]] = (uint32_t)j;
-    }
+    for (j = ng; j-- > 0;)
+        t->pos[--t->slots[where[j]].start] = (uint32_t)j;
+    free(where);
     return DP_OK;
 }
 
-static size_t diag(const aligner *al, uint32_t i, uint32_t j)
+static diag_run *diag_of(const aligner *al, uint32_t i, uint32_t j)
 {
-    return (size_t)j + al->na - i;
+    return &al->diags[(size_t)j + al->na - i];
 }
 
 /* Is (i, j) on the last run recorded for its diagonal? */
 static int on_known_run(const aligner *al, uint32_t i, uint32_t j)
 {
-    size_t d = diag(al, i, j);
-    return al->dlo[d] <= i && i < al->dhi[d];
+    const diag_run *d = diag_of(al, i, j);
+    return d->lo <= i && i < d->hi;
 }
 
 /* Record run @r on its diagonal unless a run further along is recorded:
  * seeds arrive in increasing i, so the furthest run is the useful one. */
 static void mark_run(aligner *al, const dp_match *r)
 {
-    size_t d = diag(al, r->a_begin, r->b_begin);
-    if (r->a_end > al->dhi[d]) {
-        al->dlo[d] = r->a_begin;
-        al->dhi[d] = r->a_end;
+    diag_run *d = diag_of(al, r->a_begin, r->b_begin);
+    if (r->a_end > d->hi) {
+        d->lo = r->a_begin;
+        d->hi = r->a_end;
     }
 }
 
@@ -370,15 +389,30 @@ static dp_status seed_all(aligner *al)
     const table *t = &al->t;
     uint32_t i;
 
-    for (i = 0; i + al->k <= al->na; i++) {
-        size_t s = table_slot(t, gram_hash(al->a, i, al->k));
-        uint32_t cnt = t->count[s], lim, u;
+    uint64_t ahead[PREFETCH]; /* n-gram hashes of positions i .. i+7 */
+    uint32_t ngrams = al->na - al->k + 1;
+
+    for (i = 0; i < PREFETCH && i < ngrams; i++)
+        ahead[i] = gram_hash(al->a, i, al->k);
+    for (i = 0; i < ngrams; i++) {
+        uint64_t h = ahead[i % PREFETCH];
+        size_t s;
+        uint32_t cnt, lim, u;
         const uint32_t *list;
         int frequent;
 
+        /* The table outgrows the cache on long inputs: ask now for the
+         * slot needed PREFETCH positions ahead. */
+        if (i + PREFETCH < ngrams) {
+            uint64_t g = gram_hash(al->a, i + PREFETCH, al->k);
+            ahead[i % PREFETCH] = g;
+            __builtin_prefetch(&t->slots[table_home(t, g)]);
+        }
+        s = table_slot(t, h);
+        cnt = t->slots[s].count;
         if (!cnt)
             continue;
-        list = t->pos + t->start[s];
+        list = t->pos + t->slots[s].start;
         frequent = cnt > al->max_occ;
         /* A frequent gram inside a passage already found is repetition of
          * it: skipping it is what keeps repetitive input linear. */
@@ -565,8 +599,7 @@ done:
 static void aligner_free(aligner *al)
 {
     table_free(&al->t);
-    free(al->dlo);
-    free(al->dhi);
+    free(al->diags);
     free(al->pas);
     free(al->active);
 }
@@ -612,9 +645,8 @@ dp_status dp_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
     if (rc)
         return rc;
     ndiag = na + nb + 1;
-    al.dlo = calloc(ndiag, sizeof *al.dlo);
-    al.dhi = calloc(ndiag, sizeof *al.dhi);
-    if (!al.dlo || !al.dhi) {
+    al.diags = calloc(ndiag, sizeof *al.diags);
+    if (!al.diags) {
         aligner_free(&al);
         return DP_ENOMEM;
     }

@@ -42,7 +42,7 @@
 /* Defaults (docs/alignment.md explains how they were chosen). */
 #define DP_ALIGN_MIN_WORDS 8
 #define DP_ALIGN_MAX_GAP 4
-#define DP_ALIGN_SEED_WORDS 3
+#define DP_ALIGN_SEED_WORDS 4
 #define DP_ALIGN_MAX_OCC 64
 #define DP_ALIGN_CHAIN_MIN 3
 
@@ -54,7 +54,7 @@ typedef struct dp_align_opts {
     unsigned max_gap;    /* most unmatched tokens bridged between two exact
                             runs of one passage, on each side; 4. 0 joins
                             nothing: every passage is one exact run */
-    unsigned seed_words; /* seed n-gram length in tokens; 0 = default (3).
+    unsigned seed_words; /* seed n-gram length in tokens; 0 = default (4).
                             Clamped to min_words */
     unsigned max_occ;    /* an n-gram with more occurrences than this in B
                             is frequent (see above); 0 = default (64) */
