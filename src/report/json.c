@@ -1,1 +1,220 @@
-/* json.c: not yet written */
+/*
+ * json.c - dp_comparison_json(): a comparison as one JSON object, built
+ * with jansson (never by hand). The schema is documented, with an example,
+ * in docs/json.md; this file is its reference implementation.
+ *
+ * Offsets are original byte offsets, ends exclusive; scores and
+ * similarities are rounded to 4 decimals; `added` gives the original text
+ * of each added name, number or word, and `added_spans` its offsets.
+ */
+#include <assert.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "story/story.h"
+
+/* A number rounded to 4 decimals (the schema's precision). */
+static json_t *real4(double x)
+{
+    if (!(x == x))
+        x = 0.0;
+    return json_real(round(x * 10000.0) / 10000.0);
+}
+
+/* Set @key of @obj to @val, which is consumed; fails on a NULL value. */
+static int put(json_t *obj, const char *key, json_t *val)
+{
+    return !val || json_object_set_new(obj, key, val) != 0;
+}
+
+/*
+ * A JSON string of @n bytes of original text. JSON strings are UTF-8, so
+ * an invalid sequence (a document read with DP_UTF8_REPLACE, a file name
+ * in another encoding) is written as U+FFFD, as the pipeline reads it.
+ */
+static json_t *text_n(const char *p, size_t n)
+{
+    json_t *j = json_stringn(p, n);
+    char *fix;
+    size_t i = 0, m = 0;
+    if (j)
+        return j;
+    fix = malloc(n * 3 + 1);
+    if (!fix)
+        return NULL;
+    while (i < n) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)p + i,
+                                              (utf8proc_ssize_t)(n - i), &cp);
+        if (r > 0) {
+            memcpy(fix + m, p + i, (size_t)r);
+            m += (size_t)r;
+            i += (size_t)r;
+        } else {
+            memcpy(fix + m, "\xEF\xBF\xBD", 3);
+            m += 3;
+            i++;
+        }
+    }
+    j = json_stringn(fix, m);
+    free(fix);
+    return j;
+}
+
+static int push(json_t *arr, json_t *val)
+{
+    return !val || json_array_append_new(arr, val) != 0;
+}
+
+static json_t *doc_info(const dp_doc *d, const char *name)
+{
+    json_t *o = json_object();
+    int bad;
+    if (!o)
+        return NULL;
+    bad = put(o, "path", name ? text_n(name, strlen(name)) : json_null());
+    bad |= put(o, "bytes", json_integer((json_int_t)d->orig_len));
+    bad |= put(o, "words", json_integer((json_int_t)d->ntoks));
+    bad |= put(o, "sentences", json_integer((json_int_t)d->nsents));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static const char *status_name(dp_sentence_status s)
+{
+    switch (s) {
+    case DP_SENT_COPIED: return "copied";
+    case DP_SENT_REWRITTEN: return "rewritten";
+    case DP_SENT_UNIQUE: break;
+    }
+    return "unique";
+}
+
+static json_t *sentence(const dp_doc *d, const dp_sentence_diff *sd)
+{
+    json_t *o = json_object(), *added = json_array(), *spans = json_array();
+    size_t k;
+    int bad = !o || !added || !spans;
+
+    for (k = 0; !bad && k < sd->nadded; k++) {
+        const dp_span *sp = &sd->added[k];
+        json_t *pair = json_array();
+        assert(sp->end <= d->orig_len && sp->start <= sp->end);
+        bad |= push(added, text_n(d->orig + sp->start, sp->end - sp->start));
+        bad |= !pair;
+        if (pair) {
+            bad |= push(pair, json_integer((json_int_t)sp->start));
+            bad |= push(pair, json_integer((json_int_t)sp->end));
+        }
+        bad |= push(spans, pair);
+    }
+    if (!bad) {
+        bad |= put(o, "start", json_integer((json_int_t)sd->span.start));
+        bad |= put(o, "end", json_integer((json_int_t)sd->span.end));
+        bad |= put(o, "status", json_string(status_name(sd->status)));
+        bad |= put(o, "partner", sd->partner >= 0
+                                     ? json_integer((json_int_t)sd->partner)
+                                     : json_null());
+        bad |= put(o, "similarity", real4(sd->similarity));
+        bad |= put(o, "coverage", real4(sd->coverage));
+        bad |= put(o, "added", added);
+        added = NULL;
+        bad |= put(o, "added_spans", spans);
+        spans = NULL;
+    }
+    json_decref(added);
+    json_decref(spans);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *build(const dp_comparison *c, const char *name_a,
+                     const char *name_b)
+{
+    json_t *root = json_object(), *scores = json_object();
+    json_t *passages = json_array(), *sents = json_object();
+    const dp_scores *s = &c->scores;
+    size_t i;
+    int w, bad = !root || !scores || !passages || !sents;
+
+    if (!bad) {
+        bad |= put(scores, "jaccard", real4(s->jaccard));
+        bad |= put(scores, "containment_a_in_b", real4(s->containment_a_in_b));
+        bad |= put(scores, "containment_b_in_a", real4(s->containment_b_in_a));
+        bad |= put(scores, "same_story", real4(s->same_story));
+    }
+    for (i = 0; !bad && i < c->npassages; i++) {
+        const dp_passage *p = &c->passages[i];
+        json_t *o = json_object();
+        bad |= !o;
+        if (o) {
+            bad |= put(o, "a_start", json_integer((json_int_t)p->a.start));
+            bad |= put(o, "a_end", json_integer((json_int_t)p->a.end));
+            bad |= put(o, "b_start", json_integer((json_int_t)p->b.start));
+            bad |= put(o, "b_end", json_integer((json_int_t)p->b.end));
+            bad |= put(o, "words", json_integer((json_int_t)p->words));
+        }
+        bad |= push(passages, o);
+    }
+    for (w = 0; !bad && w < 2; w++) {
+        json_t *arr = json_array();
+        bad |= !arr;
+        for (i = 0; !bad && i < c->nsents[w]; i++)
+            bad |= push(arr, sentence(c->doc[w], &c->sents[w][i]));
+        bad |= put(sents, w ? "b" : "a", arr);
+    }
+    if (!bad) {
+        bad |= put(root, "a", doc_info(c->doc[0], name_a));
+        bad |= put(root, "b", doc_info(c->doc[1], name_b));
+        bad |= put(root, "scores", scores);
+        scores = NULL;
+        bad |= put(root, "passages", passages);
+        passages = NULL;
+        bad |= put(root, "sentences", sents);
+        sents = NULL;
+    }
+    json_decref(scores);
+    json_decref(passages);
+    json_decref(sents);
+    if (bad) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+dp_status dp_comparison_json(const dp_comparison *c, const char *name_a,
+                             const char *name_b, char **out, size_t *len)
+{
+    json_t *root;
+    char *text;
+
+    if (out)
+        *out = NULL;
+    if (len)
+        *len = 0;
+    if (!c || !out)
+        return DP_EINVAL;
+    root = build(c, name_a, name_b);
+    if (!root)
+        return DP_ENOMEM;
+    /* 10 significant digits print a 4-decimal value exactly ("0.1234") */
+    text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT |
+                                JSON_REAL_PRECISION(10));
+    json_decref(root);
+    if (!text)
+        return DP_ENOMEM;
+    if (len)
+        *len = strlen(text);
+    *out = text;
+    return DP_OK;
+}
