@@ -15,11 +15,16 @@
  *     country, a content word, not the stopword "us".
  *
  * A libstemmer handle is not thread-safe, so each dp_stemmer owns one and
- * serves one thread. Stemming costs far more than anything else per token,
- * so dp_stem_terms() caches the verdict per distinct token hash in an
- * open-addressing table that is seeded per process (token text is user
- * input) and stops growing at DP_STEM_CACHE_MAX entries, after which the
- * remaining new words are simply stemmed each time.
+ * serves one thread at a time. Stemming costs far more than anything else
+ * per token, so every dp_stemmer carries a cache of verdicts per distinct
+ * token hash: an open-addressing table seeded per process (token text is
+ * user input), grown by doubling up to DP_STEM_CACHE_MAX entries and
+ * emptied when it fills up. dp_stem_close() parks the stemmer, cache and
+ * all, in a per-thread slot and the next dp_stem_open() of the same
+ * language on that thread takes it back, so a thread working through a
+ * corpus of small documents stems each frequent word once, not once per
+ * document. The slot is freed when the thread exits (pthread key
+ * destructor).
  */
 #include <assert.h>
 #include <libstemmer.h>
@@ -34,12 +39,8 @@
 #include "core/util.h"
 #include "text/text.h"
 
-#define DP_STEM_CACHE_MAX ((size_t)1 << 20)
-
-struct dp_stemmer {
-    struct sb_stemmer *sb; /* the Snowball stemmer */
-    int english;           /* 1: English stopwords and possessive 's */
-};
+#define DP_STEM_CACHE_MAX ((size_t)1 << 17) /* entries; 2^18 slots, 6 MiB */
+#define CACHE_FIRST 256                       /* slots of a new cache */
 
 /* One cache slot; used == 0 marks an empty one. */
 typedef struct cache_slot {
@@ -48,6 +49,43 @@ typedef struct cache_slot {
     uint32_t used;
     uint32_t stop; /* DP_TOK_STOP or 0 */
 } cache_slot;
+
+/* The verdict cache: open addressing, load factor at most 1/2. */
+typedef struct term_cache {
+    cache_slot *slots;
+    size_t cap;  /* power of two */
+    size_t used;
+} term_cache;
+
+struct dp_stemmer {
+    struct sb_stemmer *sb; /* the Snowball stemmer */
+    int english;           /* 1: English stopwords and possessive 's */
+    char lang[32];         /* the language name it was opened with */
+    term_cache cache;      /* token hash -> term, kept across documents */
+};
+
+static pthread_key_t idle_key; /* this thread's parked dp_stemmer */
+static int idle_key_ok;
+static pthread_once_t idle_once = PTHREAD_ONCE_INIT;
+
+static void free_stemmer(dp_stemmer *st)
+{
+    if (!st)
+        return;
+    sb_stemmer_delete(st->sb);
+    free(st->cache.slots);
+    free(st);
+}
+
+static void idle_destroy(void *p)
+{
+    free_stemmer(p);
+}
+
+static void make_idle_key(void)
+{
+    idle_key_ok = pthread_key_create(&idle_key, idle_destroy) == 0;
+}
 
 static uint64_t cache_seed;
 static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
@@ -92,6 +130,19 @@ dp_status dp_stem_open(const char *language, dp_stemmer **out, dp_error *err)
     *out = NULL;
     if (!language)
         language = "english";
+    pthread_once(&idle_once, make_idle_key);
+    if (idle_key_ok) {
+        st = pthread_getspecific(idle_key);
+        if (st && strcmp(st->lang, language) == 0) {
+            pthread_setspecific(idle_key, NULL);
+            *out = st;
+            return DP_OK;
+        }
+    }
+    if (strlen(language) >= sizeof st->lang)
+        return dp_error_set(err, DP_ESTEM, (size_t)-1,
+                            "no Snowball stemmer for language \"%.100s\"",
+                            language);
     st = calloc(1, sizeof *st);
     if (!st)
         return dp_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
@@ -102,6 +153,7 @@ dp_status dp_stem_open(const char *language, dp_stemmer **out, dp_error *err)
                             "no Snowball stemmer for language \"%.100s\"",
                             language);
     }
+    strcpy(st->lang, language);
     st->english = is_english(language);
     *out = st;
     return DP_OK;
@@ -109,10 +161,21 @@ dp_status dp_stem_open(const char *language, dp_stemmer **out, dp_error *err)
 
 void dp_stem_close(dp_stemmer *st)
 {
+    dp_stemmer *old;
+
     if (!st)
         return;
-    sb_stemmer_delete(st->sb);
-    free(st);
+    if (!idle_key_ok) {
+        free_stemmer(st);
+        return;
+    }
+    /* Park it for the next document on this thread; keep the newest. */
+    old = pthread_getspecific(idle_key);
+    if (pthread_setspecific(idle_key, st) != 0) {
+        free_stemmer(st);
+        return;
+    }
+    free_stemmer(old);
 }
 
 dp_status dp_stem_word(dp_stemmer *st, const char *w, size_t n,
@@ -160,13 +223,6 @@ static dp_status term_of(dp_stemmer *st, const dp_doc *doc, const dp_tok *t,
     return DP_OK;
 }
 
-/* The per-document cache: open addressing, load factor at most 1/2. */
-typedef struct term_cache {
-    cache_slot *slots;
-    size_t cap;  /* power of two */
-    size_t used;
-} term_cache;
-
 static cache_slot *cache_find(term_cache *c, uint64_t key)
 {
     size_t mask = c->cap - 1, i = slot_of(key, mask);
@@ -175,46 +231,58 @@ static cache_slot *cache_find(term_cache *c, uint64_t key)
     return &c->slots[i];
 }
 
-/* Double the table; on failure keep the old one (caching is optional). */
-static void cache_grow(term_cache *c)
+/*
+ * Make room for one more entry: double the table, or empty it once it
+ * holds DP_STEM_CACHE_MAX entries. Returns 0 when the entry must not be
+ * stored (no table, or growth failed: caching is optional).
+ */
+static int cache_room(term_cache *c)
 {
     term_cache n;
     size_t i;
 
-    if (c->cap >= 2 * DP_STEM_CACHE_MAX)
-        return;
+    if (!c->slots) {
+        c->slots = calloc(CACHE_FIRST, sizeof *c->slots);
+        c->cap = c->slots ? CACHE_FIRST : 0;
+        c->used = 0;
+        return c->slots != NULL;
+    }
+    if (c->used + 1 <= c->cap / 2)
+        return 1;
+    if (c->used >= DP_STEM_CACHE_MAX) {
+        memset(c->slots, 0, c->cap * sizeof *c->slots);
+        c->used = 0;
+        return 1;
+    }
     n.cap = c->cap * 2;
     n.used = c->used;
     n.slots = calloc(n.cap, sizeof *n.slots);
     if (!n.slots)
-        return;
+        return 0;
     for (i = 0; i < c->cap; i++)
         if (c->slots[i].used)
             *cache_find(&n, c->slots[i].key) = c->slots[i];
     free(c->slots);
     *c = n;
+    return 1;
 }
 
 dp_status dp_stem_terms(dp_stemmer *st, dp_doc *doc)
 {
-    term_cache cache;
+    term_cache *cache;
     uint64_t us_hash = XXH3_64bits("us", 2);
     size_t i;
-    dp_status rc = DP_OK;
 
     assert(st && doc);
     pthread_once(&seed_once, make_seed);
-    cache.cap = 256;
-    cache.used = 0;
-    cache.slots = calloc(cache.cap, sizeof *cache.slots);
-    if (!cache.slots)
-        return DP_ENOMEM;
+    cache = &st->cache;
 
     for (i = 0; i < doc->ntoks; i++) {
         dp_tok *t = &doc->toks[i];
-        cache_slot *c;
+        cache_slot *c = NULL;
         uint64_t term;
         uint32_t stop;
+        dp_status rc;
 
         if ((t->flags & DP_TOK_NUMBER) || (t->xflags & DP_TOKX_CJK)) {
             t->term = t->hash ? t->hash : 1;
@@ -226,26 +294,27 @@ dp_status dp_stem_terms(dp_stemmer *st, dp_doc *doc)
             t->term = us_hash;
             continue;
         }
-        c = cache_find(&cache, t->hash);
-        if (c->used) {
-            t->term = c->term;
-            t->flags |= c->stop;
-            continue;
+        if (cache->slots) {
+            c = cache_find(cache, t->hash);
+            if (c->used) {
+                t->term = c->term;
+                t->flags |= c->stop;
+                continue;
+            }
         }
         rc = term_of(st, doc, t, &term, &stop);
         if (rc)
-            break;
+            return rc;
         t->term = term;
         t->flags |= stop;
-        if (cache.used + 1 <= cache.cap / 2) {
+        if (cache_room(cache)) {
+            c = cache_find(cache, t->hash); /* the table may have changed */
             c->used = 1;
             c->key = t->hash;
             c->term = term;
             c->stop = stop;
-            if (++cache.used == cache.cap / 2)
-                cache_grow(&cache);
+            cache->used++;
         }
     }
-    free(cache.slots);
-    return rc;
+    return DP_OK;
 }

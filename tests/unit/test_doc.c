@@ -284,3 +284,87 @@ TEST(doc_random_input_keeps_invariants)
         dp_doc_free(doc);
     }
 }
+
+/* ---- threads: documents built concurrently equal those built alone ---- */
+
+#include <pthread.h>
+
+typedef struct thread_job {
+    const char *text;
+    size_t len;
+    const dp_doc *ref_en; /* reference built in the main thread */
+    const dp_doc *ref_fr;
+    int bad;
+} thread_job;
+
+static int same_doc(const dp_doc *a, const dp_doc *b)
+{
+    size_t i;
+    if (a->ntoks != b->ntoks || a->nsents != b->nsents)
+        return 0;
+    for (i = 0; i < a->ntoks; i++)
+        if (a->toks[i].hash != b->toks[i].hash ||
+            a->toks[i].term != b->toks[i].term ||
+            a->toks[i].flags != b->toks[i].flags ||
+            a->toks[i].start != b->toks[i].start)
+            return 0;
+    for (i = 0; i < a->nsents; i++)
+        if (a->sents[i].start != b->sents[i].start ||
+            a->sents[i].end != b->sents[i].end)
+            return 0;
+    return 1;
+}
+
+static void *thread_main(void *arg)
+{
+    thread_job *job = arg;
+    dp_text_opts o;
+    int i;
+    dp_text_opts_init(&o);
+    for (i = 0; i < 30; i++) {
+        dp_doc *doc = NULL;
+        o.language = (i % 3 == 2) ? "french" : "english";
+        if (dp_doc_create(job->text, job->len, &o, &doc, NULL) != DP_OK ||
+            !same_doc(doc, (i % 3 == 2) ? job->ref_fr : job->ref_en))
+            job->bad++;
+        dp_doc_free(doc);
+    }
+    return NULL;
+}
+
+TEST(doc_concurrent_creation_is_consistent)
+{
+    char path[4096];
+    size_t len;
+    char *text;
+    dp_doc *en = NULL, *fr = NULL;
+    dp_text_opts o;
+    thread_job jobs[4];
+    pthread_t th[4];
+    int i;
+
+    snprintf(path, sizeof path, "%s/seeds/000_150493159232f54a.txt",
+             dp_test_shared());
+    text = dp_test_slurp(path, &len);
+    REQUIRE(text);
+    dp_text_opts_init(&o);
+    REQUIRE(dp_doc_create(text, len, &o, &en, NULL) == DP_OK);
+    o.language = "french";
+    REQUIRE(dp_doc_create(text, len, &o, &fr, NULL) == DP_OK);
+    CHECK(!same_doc(en, fr)); /* different stems and stopwords */
+    for (i = 0; i < 4; i++) {
+        jobs[i].text = text;
+        jobs[i].len = len;
+        jobs[i].ref_en = en;
+        jobs[i].ref_fr = fr;
+        jobs[i].bad = 0;
+        REQUIRE(pthread_create(&th[i], NULL, thread_main, &jobs[i]) == 0);
+    }
+    for (i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_EQ(jobs[i].bad, 0);
+    }
+    dp_doc_free(en);
+    dp_doc_free(fr);
+    free(text);
+}
