@@ -34,8 +34,8 @@
  *
  * Spans: a sentence starts at the run of opening quotes/brackets directly
  * before its first token (if any) and ends after its final punctuation
- * and closing quotes/brackets (after a blank-line boundary: after the last
- * non-space character before the blank line). Whitespace between
+ * and closing quotes/brackets (after a blank-line boundary without such
+ * punctuation: after the last non-space character before the blank line). Whitespace between
  * sentences, and punctuation that belongs to neither side, is in none.
  */
 #include <assert.h>
@@ -57,6 +57,7 @@ typedef struct gap_info {
     size_t cjk_end;      /* end of the first TERM+CLOSE* run, or NONE */
     size_t blank_end;    /* end of the last non-space before the first
                             blank line, or NONE when there is none */
+    size_t blank_term;   /* term_end as it was at that blank line */
     int has_nl;          /* the gap holds a newline */
     size_t open_start;   /* start of the opening run before the next token */
 } gap_info;
@@ -146,6 +147,7 @@ static void scan_gap(const dp_doc *doc, size_t g0, size_t g1, int has_next,
     gi->c0_is_period = 0;
     gi->cjk_end = NONE;
     gi->blank_end = NONE;
+    gi->blank_term = NONE;
     gi->has_nl = 0;
     gi->open_start = g1;
 
@@ -163,8 +165,10 @@ static void scan_gap(const dp_doc *doc, size_t g0, size_t g1, int has_next,
             }
             if (c == '\n' || (c == '\r' && !(p + 1 < g1 && t[p + 1] == '\n'))) {
                 gi->has_nl = 1;
-                if (++nl >= 2 && gi->blank_end == NONE)
+                if (++nl >= 2 && gi->blank_end == NONE) {
                     gi->blank_end = last_nonws;
+                    gi->blank_term = gi->term_end;
+                }
             }
             if (run == 1)
                 run = 2;
@@ -336,7 +340,7 @@ dp_status dp_sent_run(dp_doc *doc)
             break;
         }
         if (gi.blank_end != NONE) {
-            end = gi.blank_end;
+            end = gi.blank_term != NONE ? gi.blank_term : gi.blank_end;
         } else {
             const dp_tok *nx = &doc->toks[i + 1];
             size_t pend = gi.term_end;

@@ -149,6 +149,8 @@ TEST(sent_blank_lines)
           "(With inputs from agencies)", "WATCH LIVE HERE:");
     /* A single newline is not a boundary. */
     SENTS("line one\nline two.", "line one\nline two.");
+    /* Stray punctuation after the final stop stays outside. */
+    SENTS("Done. *\n\nNext", "Done.", "Next");
     /* Punctuation-only lines belong to no sentence. */
     SENTS("Title\n\n***\n\nText.", "Title", "Text.");
 }
