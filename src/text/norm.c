@@ -37,13 +37,13 @@
 #include "core/util.h"
 #include "text/text.h"
 
-#define SEG_MAX_CP 1024 /* code points one segment may expand to */
-#define CACHE_SIZE 512  /* direct-mapped single-code-point cache */
+#define SEG_MAX_CP  1024 /* code points one segment may expand to */
+#define CACHE_SIZE  512  /* direct-mapped single-code-point cache */
 #define CACHE_BYTES 14
 
-static const utf8proc_option_t NORM_OPTS =
-    UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
-    UTF8PROC_CASEFOLD | UTF8PROC_IGNORE;
+static const utf8proc_option_t NORM_OPTS = UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                                           UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                                           UTF8PROC_IGNORE;
 
 /* One cached single-code-point segment. cp == -1 marks an empty slot. */
 typedef struct cache_ent {
@@ -67,22 +67,42 @@ static int32_t unify(int32_t c)
     if (c < 0x80)
         return c == 0x60 ? '\'' : c == 0 ? ' ' : c;
     switch (c) {
-    case 0x2018: case 0x2019: case 0x201A: case 0x201B: case 0x2032:
-    case 0x02BC: case 0x00B4: case 0x2039: case 0x203A:
-        return '\'';
-    case 0x201C: case 0x201D: case 0x201E: case 0x201F: case 0x00AB:
-    case 0x00BB: case 0x2033:
-        return '"';
-    case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014:
-    case 0x2015: case 0x2212: case 0xFE58: case 0xFE63: case 0xFF0D:
-        return '-';
-    case 0x0085: case 0x2028: case 0x2029:
-        return '\n';
-    case 0x00A0: case 0x1680: case 0x200B: case 0x202F: case 0x205F:
-    case 0x3000:
-        return ' ';
-    default:
-        break;
+    case 0x2018:
+    case 0x2019:
+    case 0x201A:
+    case 0x201B:
+    case 0x2032:
+    case 0x02BC:
+    case 0x00B4:
+    case 0x2039:
+    case 0x203A: return '\'';
+    case 0x201C:
+    case 0x201D:
+    case 0x201E:
+    case 0x201F:
+    case 0x00AB:
+    case 0x00BB:
+    case 0x2033: return '"';
+    case 0x2010:
+    case 0x2011:
+    case 0x2012:
+    case 0x2013:
+    case 0x2014:
+    case 0x2015:
+    case 0x2212:
+    case 0xFE58:
+    case 0xFE63:
+    case 0xFF0D: return '-';
+    case 0x0085:
+    case 0x2028:
+    case 0x2029: return '\n';
+    case 0x00A0:
+    case 0x1680:
+    case 0x200B:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000: return ' ';
+    default: break;
     }
     if (c >= 0x2000 && c <= 0x200A)
         return ' ';
@@ -212,8 +232,7 @@ static void put(out_buf *o, const uint8_t *b, size_t n, size_t at)
  * Normalise one valid segment s[0..n) into @dst (at least SEG_MAX_CP * 4
  * bytes); return the byte count or -1 when utf8proc fails.
  */
-static long norm_segment(const uint8_t *s, size_t n, int32_t *cps,
-                         uint8_t *dst)
+static long norm_segment(const uint8_t *s, size_t n, int32_t *cps, uint8_t *dst)
 {
     utf8proc_ssize_t m, x;
     long k = 0;

@@ -35,8 +35,9 @@
  * Spans: a sentence starts at the run of opening quotes/brackets directly
  * before its first token (if any) and ends after its final punctuation
  * and closing quotes/brackets (after a blank-line boundary without such
- * punctuation: after the last non-space character before the blank line). Whitespace between
- * sentences, and punctuation that belongs to neither side, is in none.
+ * punctuation: after the last non-space character before the blank line).
+ * Whitespace between sentences, and punctuation that belongs to neither side,
+ * is in none.
  */
 #include <assert.h>
 #include <string.h>
@@ -48,18 +49,18 @@
 
 /* What one gap between two tokens (or after the last) holds. */
 typedef struct gap_info {
-    size_t g0, g1;       /* the gap [g0, g1) in normalised bytes */
-    size_t c0_end;       /* end of the chunk touching the token before */
-    size_t term_end;     /* end of the last TERM+CLOSE* chunk followed by
-                            space or end of text, or NONE */
-    int term_is_c0;      /* that chunk is the first one */
-    int c0_is_period;    /* the first chunk is exactly "." */
-    size_t cjk_end;      /* end of the first TERM+CLOSE* run, or NONE */
-    size_t blank_end;    /* end of the last non-space before the first
-                            blank line, or NONE when there is none */
-    size_t blank_term;   /* term_end as it was at that blank line */
-    int has_nl;          /* the gap holds a newline */
-    size_t open_start;   /* start of the opening run before the next token */
+    size_t g0, g1;     /* the gap [g0, g1) in normalised bytes */
+    size_t c0_end;     /* end of the chunk touching the token before */
+    size_t term_end;   /* end of the last TERM+CLOSE* chunk followed by
+                          space or end of text, or NONE */
+    int term_is_c0;    /* that chunk is the first one */
+    int c0_is_period;  /* the first chunk is exactly "." */
+    size_t cjk_end;    /* end of the first TERM+CLOSE* run, or NONE */
+    size_t blank_end;  /* end of the last non-space before the first
+                          blank line, or NONE when there is none */
+    size_t blank_term; /* term_end as it was at that blank line */
+    int has_nl;        /* the gap holds a newline */
+    size_t open_start; /* start of the opening run before the next token */
 } gap_info;
 
 static int is_ws(int32_t c)
@@ -77,24 +78,38 @@ static int is_term(int32_t c)
 static int is_close(int32_t c)
 {
     switch (c) {
-    case '"': case '\'': case ')': case ']': case '}':
-    case 0x3009: case 0x300B: case 0x300D: case 0x300F: case 0x3011:
-    case 0x3015:
-        return 1;
-    default:
-        return 0;
+    case '"':
+    case '\'':
+    case ')':
+    case ']':
+    case '}':
+    case 0x3009:
+    case 0x300B:
+    case 0x300D:
+    case 0x300F:
+    case 0x3011:
+    case 0x3015: return 1;
+    default: return 0;
     }
 }
 
 static int is_open(int32_t c)
 {
     switch (c) {
-    case '"': case '\'': case '(': case '[': case '{': case 0x00A1:
-    case 0x00BF: case 0x3008: case 0x300A: case 0x300C: case 0x300E:
-    case 0x3010: case 0x3014:
-        return 1;
-    default:
-        return 0;
+    case '"':
+    case '\'':
+    case '(':
+    case '[':
+    case '{':
+    case 0x00A1:
+    case 0x00BF:
+    case 0x3008:
+    case 0x300A:
+    case 0x300C:
+    case 0x300E:
+    case 0x3010:
+    case 0x3014: return 1;
+    default: return 0;
     }
 }
 
@@ -107,8 +122,8 @@ static int orig_opening_quote(const dp_doc *doc, size_t p)
 {
     size_t o = doc->map[p];
     int32_t cp;
-    if (dp_utf8_decode((const uint8_t *)doc->orig + o, doc->orig_len - o,
-                       &cp) < 0)
+    if (dp_utf8_decode((const uint8_t *)doc->orig + o, doc->orig_len - o, &cp) <
+        0)
         return 0;
     return cp == 0x201C || cp == 0x2018 || cp == 0x201E || cp == 0x201A ||
            cp == 0x00AB || cp == 0x2039;
@@ -187,8 +202,7 @@ static void scan_gap(const dp_doc *doc, size_t g0, size_t g1, int has_next,
                 state = 0;
             }
             if (run == 1) {
-                if (is_term(c) ||
-                    (is_close(c) && !orig_opening_quote(doc, p)))
+                if (is_term(c) || (is_close(c) && !orig_opening_quote(doc, p)))
                     gi->cjk_end = p + l;
                 else
                     run = 2;
@@ -226,7 +240,8 @@ static void scan_gap(const dp_doc *doc, size_t g0, size_t g1, int has_next,
 static int tok_is(const dp_doc *doc, const dp_tok *tk, const char *w)
 {
     size_t l = strlen(w);
-    return tk->nend - tk->nstart == l && memcmp(doc->norm + tk->nstart, w, l) == 0;
+    return tk->nend - tk->nstart == l &&
+           memcmp(doc->norm + tk->nstart, w, l) == 0;
 }
 
 static int in_list(const dp_doc *doc, const dp_tok *tk, const char *const *list)
@@ -241,13 +256,13 @@ static int in_list(const dp_doc *doc, const dp_tok *tk, const char *const *list)
 
 /* Abbreviations after which a '.' never ends a sentence. */
 static const char *const abbr_never[] = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "gen", "gov", "sen", "rep", "vs",
-    "lt", "col", "capt", "sgt", "rev", "hon", "mt", "messrs", NULL};
+    "mr", "mrs", "ms",  "dr",   "prof", "st",  "gen", "gov", "sen",    "rep",
+    "vs", "lt",  "col", "capt", "sgt",  "rev", "hon", "mt",  "messrs", NULL};
 
 /* Abbreviations that may also end a sentence (before "The", "He", ...). */
 static const char *const abbr_maybe[] = {
-    "sr", "jr", "etc", "inc", "ltd", "co", "corp", "jan", "feb", "mar",
-    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", NULL};
+    "sr",  "jr",  "etc", "inc", "ltd", "co",   "corp", "jan", "feb", "mar",
+    "apr", "jun", "jul", "aug", "sep", "sept", "oct",  "nov", "dec", NULL};
 
 /*
  * 1 when the '.' right after token @i is an abbreviation's or an initial's
@@ -360,7 +375,8 @@ dp_status dp_sent_run(dp_doc *doc)
             b = i + 1;
             start = next_start;
             last_nl = NONE;
-            while (start < doc->toks[b].nstart && is_ws((unsigned char)doc->norm[start]))
+            while (start < doc->toks[b].nstart &&
+                   is_ws((unsigned char)doc->norm[start]))
                 start++;
             continue;
         }

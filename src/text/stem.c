@@ -40,7 +40,7 @@
 #include "text/text.h"
 
 #define DP_STEM_CACHE_MAX ((size_t)1 << 17) /* entries; 2^18 slots, 6 MiB */
-#define CACHE_FIRST 256                       /* slots of a new cache */
+#define CACHE_FIRST       256               /* slots of a new cache */
 
 /* One cache slot; used == 0 marks an empty one. */
 typedef struct cache_slot {
@@ -53,7 +53,7 @@ typedef struct cache_slot {
 /* The verdict cache: open addressing, load factor at most 1/2. */
 typedef struct term_cache {
     cache_slot *slots;
-    size_t cap;  /* power of two */
+    size_t cap; /* power of two */
     size_t used;
 } term_cache;
 

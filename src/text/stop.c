@@ -24,31 +24,40 @@
 #include "text/text.h"
 
 static const char *const english[] = {
-    "a", "about", "above", "after", "again", "against", "all", "also", "am",
-    "an", "and", "any", "are", "aren't", "as", "at", "be", "because", "been",
-    "before", "being", "below", "between", "both", "but", "by", "can",
-    "can't", "cannot", "could", "couldn't", "d", "did", "didn't", "do",
-    "does", "doesn't", "doing", "don", "don't", "down", "during", "each",
-    "either", "few", "for", "from", "further", "had", "hadn't", "has",
-    "hasn't", "have", "haven't", "having", "he", "he's", "her", "here",
-    "hers", "herself", "him", "himself", "his", "how", "however", "i", "i'll",
-    "i'm", "i've", "if", "in", "into", "is", "isn't", "it", "it's", "its",
-    "itself", "just", "ll", "m", "may", "me", "might", "more", "most", "must",
-    "my", "myself", "neither", "no", "nor", "not", "now", "o", "of", "off",
-    "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own",
-    "re", "s", "same", "shall", "she", "she's", "should", "shouldn't", "so",
-    "some", "such", "t", "than", "that", "that's", "the", "their", "theirs",
-    "them", "themselves", "then", "there", "there's", "these", "they",
-    "they're", "they've", "this", "those", "through", "to", "too", "under",
-    "until", "up", "upon", "us", "ve", "very", "was", "wasn't", "we", "we're",
-    "we've", "were", "weren't", "what", "what's", "when", "where", "whether",
-    "which", "while", "who", "who's", "whom", "whose", "why", "will", "with",
-    "won't", "would", "wouldn't", "y", "yet", "you", "you're", "you've",
-    "your", "yours", "yourself",
+    "a",        "about",      "above",    "after",   "again",    "against",
+    "all",      "also",       "am",       "an",      "and",      "any",
+    "are",      "aren't",     "as",       "at",      "be",       "because",
+    "been",     "before",     "being",    "below",   "between",  "both",
+    "but",      "by",         "can",      "can't",   "cannot",   "could",
+    "couldn't", "d",          "did",      "didn't",  "do",       "does",
+    "doesn't",  "doing",      "don",      "don't",   "down",     "during",
+    "each",     "either",     "few",      "for",     "from",     "further",
+    "had",      "hadn't",     "has",      "hasn't",  "have",     "haven't",
+    "having",   "he",         "he's",     "her",     "here",     "hers",
+    "herself",  "him",        "himself",  "his",     "how",      "however",
+    "i",        "i'll",       "i'm",      "i've",    "if",       "in",
+    "into",     "is",         "isn't",    "it",      "it's",     "its",
+    "itself",   "just",       "ll",       "m",       "may",      "me",
+    "might",    "more",       "most",     "must",    "my",       "myself",
+    "neither",  "no",         "nor",      "not",     "now",      "o",
+    "of",       "off",        "on",       "once",    "only",     "or",
+    "other",    "our",        "ours",     "out",     "over",     "own",
+    "re",       "s",          "same",     "shall",   "she",      "she's",
+    "should",   "shouldn't",  "so",       "some",    "such",     "t",
+    "than",     "that",       "that's",   "the",     "their",    "theirs",
+    "them",     "themselves", "then",     "there",   "there's",  "these",
+    "they",     "they're",    "they've",  "this",    "those",    "through",
+    "to",       "too",        "under",    "until",   "up",       "upon",
+    "us",       "ve",         "very",     "was",     "wasn't",   "we",
+    "we're",    "we've",      "were",     "weren't", "what",     "what's",
+    "when",     "where",      "whether",  "which",   "while",    "who",
+    "who's",    "whom",       "whose",    "why",     "will",     "with",
+    "won't",    "would",      "wouldn't", "y",       "yet",      "you",
+    "you're",   "you've",     "your",     "yours",   "yourself",
 };
 
 #define NWORDS (sizeof english / sizeof english[0])
-#define SLOTS 512 /* power of two, > 2 * NWORDS */
+#define SLOTS  512 /* power of two, > 2 * NWORDS */
 
 static uint64_t set[SLOTS]; /* 0 = empty (no word hashes to 0 here) */
 static pthread_once_t set_once = PTHREAD_ONCE_INIT;

@@ -54,19 +54,18 @@ static int cls_of(int32_t cp)
         return C_OTHER;
     }
     switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-        return C_LETTER;
-    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-        return C_MARK;
-    case UTF8PROC_CATEGORY_ND:
-        return C_DIGIT;
-    case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
-        return C_NUMOTHER;
-    default:
-        return C_OTHER;
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO: return C_LETTER;
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME: return C_MARK;
+    case UTF8PROC_CATEGORY_ND: return C_DIGIT;
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO: return C_NUMOTHER;
+    default: return C_OTHER;
     }
 }
 

@@ -138,9 +138,11 @@ static void check_offsets(const dp_doc *doc, const char *file, int line)
         dp_doc_token(doc, e - 1, &last);
         if (sp.start > first.span.start || sp.end < last.span.end ||
             sp.end > len)
-            dp_test_fail(file, line, "sentence %zu does not hold its tokens", i);
+            dp_test_fail(file, line, "sentence %zu does not hold its tokens",
+                         i);
         /* No sentence starts or ends with whitespace. */
-        if (strchr(" \t\r\n", orig[sp.start]) || strchr(" \t\r\n", orig[sp.end - 1]))
+        if (strchr(" \t\r\n", orig[sp.start]) ||
+            strchr(" \t\r\n", orig[sp.end - 1]))
             dp_test_fail(file, line, "sentence %zu has edge whitespace", i);
     }
     (void)norm;
@@ -171,9 +173,13 @@ TEST(doc_offsets_on_seeds)
 TEST(doc_offsets_multibyte_curly_crlf)
 {
     static const char text[] =
-        "\xE2\x80\x9C" "Caf\xC3\xA9 ow\xC3\xB1" "er\xE2\x80\x99s ca\xC3\xB1" "on,\xE2\x80\x9D "
+        "\xE2\x80\x9C"
+        "Caf\xC3\xA9 ow\xC3\xB1"
+        "er\xE2\x80\x99s ca\xC3\xB1"
+        "on,\xE2\x80\x9D "
         "she said.\r\n\r\nThe \xEF\xAC\x81nal \xE2\x80\x94 e\xCC\x81t\xC3\xA9 "
-        "\xE6\x9D\xB1\xE4\xBA\xAC! \xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0 "
+        "\xE6\x9D\xB1\xE4\xBA\xAC! "
+        "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0 "
         "(\xCE\xB1\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1).\r\nEnd\xE2\x80\xA6\r\n";
     dp_doc *doc;
     dp_span sp;
@@ -182,11 +188,15 @@ TEST(doc_offsets_multibyte_curly_crlf)
     REQUIRE(dp_doc_sentences(doc) == 4);
     dp_doc_sentence(doc, 0, &sp, NULL, NULL);
     CHECK_MEM(text + sp.start, sp.end - sp.start,
-              "\xE2\x80\x9C" "Caf\xC3\xA9 ow\xC3\xB1" "er\xE2\x80\x99s ca\xC3\xB1" "on,\xE2\x80\x9D "
+              "\xE2\x80\x9C"
+              "Caf\xC3\xA9 ow\xC3\xB1"
+              "er\xE2\x80\x99s ca\xC3\xB1"
+              "on,\xE2\x80\x9D "
               "she said.");
     dp_doc_sentence(doc, 1, &sp, NULL, NULL);
     CHECK_MEM(text + sp.start, sp.end - sp.start,
-              "The \xEF\xAC\x81nal \xE2\x80\x94 e\xCC\x81t\xC3\xA9 \xE6\x9D\xB1\xE4\xBA\xAC!");
+              "The \xEF\xAC\x81nal \xE2\x80\x94 e\xCC\x81t\xC3\xA9 "
+              "\xE6\x9D\xB1\xE4\xBA\xAC!");
     dp_doc_sentence(doc, 2, &sp, NULL, NULL);
     CHECK_MEM(text + sp.start, sp.end - sp.start,
               "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0 "
@@ -219,13 +229,48 @@ TEST(doc_random_input_keeps_invariants)
      * bytes and NULs, in replace + allow_binary mode: the pipeline must
      * accept them all, with a monotonic map, spans inside the text that
      * reparse to the same token, and sentences that partition the tokens. */
-    static const char *const pieces[] = {
-        "a", "B", "z", "7", " ", "  ", "\n", "\r\n", "\n\n", ".", "!", "?", "'",
-        "\"", "(", ")", ",", "-", "Mr.", "U.S.", "3.5", "\xE2\x80\x9C",
-        "\xE2\x80\x9D", "\xE2\x80\x99", "\xE2\x80\x94", "\xC3\xA9", "\xCC\x81",
-        "\xEF\xAC\x81", "\xE6\x9D\xB1", "\xE3\x80\x82", "\xC2\xA0", "\xC2\xAD",
-        "\xFF", "\xE2\x82", "\xC0\x80", "\xED\xA0\x80", "\0", "\xE2\x80\xA6",
-        "\xEF\xBC\xA1", "\xE1\x84\x92", "\xE1\x85\xA1", "\xD0\x96"};
+    static const char *const pieces[] = {"a",
+                                         "B",
+                                         "z",
+                                         "7",
+                                         " ",
+                                         "  ",
+                                         "\n",
+                                         "\r\n",
+                                         "\n\n",
+                                         ".",
+                                         "!",
+                                         "?",
+                                         "'",
+                                         "\"",
+                                         "(",
+                                         ")",
+                                         ",",
+                                         "-",
+                                         "Mr.",
+                                         "U.S.",
+                                         "3.5",
+                                         "\xE2\x80\x9C",
+                                         "\xE2\x80\x9D",
+                                         "\xE2\x80\x99",
+                                         "\xE2\x80\x94",
+                                         "\xC3\xA9",
+                                         "\xCC\x81",
+                                         "\xEF\xAC\x81",
+                                         "\xE6\x9D\xB1",
+                                         "\xE3\x80\x82",
+                                         "\xC2\xA0",
+                                         "\xC2\xAD",
+                                         "\xFF",
+                                         "\xE2\x82",
+                                         "\xC0\x80",
+                                         "\xED\xA0\x80",
+                                         "\0",
+                                         "\xE2\x80\xA6",
+                                         "\xEF\xBC\xA1",
+                                         "\xE1\x84\x92",
+                                         "\xE1\x85\xA1",
+                                         "\xD0\x96"};
     size_t npieces = sizeof pieces / sizeof pieces[0];
     uint32_t seed = 12345;
     char buf[600];
@@ -247,7 +292,8 @@ TEST(doc_random_input_keeps_invariants)
         REQUIRE(dp_doc_create(buf, len, &o, &doc, NULL) == DP_OK);
         for (i = 0; i < doc->norm_len; i++)
             if (doc->map[i] > doc->map[i + 1]) {
-                dp_test_fail(__FILE__, __LINE__, "round %d: map goes back", round);
+                dp_test_fail(__FILE__, __LINE__, "round %d: map goes back",
+                             round);
                 break;
             }
         CHECK_EQ(doc->map[doc->norm_len], len);
@@ -256,15 +302,16 @@ TEST(doc_random_input_keeps_invariants)
             dp_doc *one = NULL;
             if (t->start >= t->end || t->end > len ||
                 (i > 0 && t->start < doc->toks[i - 1].end)) {
-                dp_test_fail(__FILE__, __LINE__, "round %d: token %zu span", round, i);
+                dp_test_fail(__FILE__, __LINE__, "round %d: token %zu span",
+                             round, i);
                 break;
             }
             REQUIRE(dp_doc_create(buf + t->start, t->end - t->start, &o, &one,
                                   NULL) == DP_OK);
             if (dp_doc_words(one) != 1 || one->toks[0].hash != t->hash)
                 dp_test_fail(__FILE__, __LINE__,
-                             "round %d: token %zu \"%.*s\" reparses to %zu", round,
-                             i, (int)(t->end - t->start), buf + t->start,
+                             "round %d: token %zu \"%.*s\" reparses to %zu",
+                             round, i, (int)(t->end - t->start), buf + t->start,
                              dp_doc_words(one));
             dp_doc_free(one);
         }
@@ -274,7 +321,8 @@ TEST(doc_random_input_keeps_invariants)
                 s->start < prev_end || s->start >= s->end ||
                 s->start > doc->toks[s->tok_begin].start ||
                 s->end < doc->toks[s->tok_end - 1].end) {
-                dp_test_fail(__FILE__, __LINE__, "round %d: sentence %zu", round, i);
+                dp_test_fail(__FILE__, __LINE__, "round %d: sentence %zu",
+                             round, i);
                 break;
             }
             next_tok = s->tok_end;

@@ -102,15 +102,23 @@ TEST(norm_fullwidth_letters_and_digits)
 TEST(norm_sharp_s_casefolds)
 {
     static const uint32_t map[] = {0, 1, 2, 3, 4, 4, 6, 7};
-    NORM("Stra\xC3\x9F" "e", "strasse", map);
+    NORM("Stra\xC3\x9F"
+         "e",
+         "strasse", map);
     NORM("STRASSE", "strasse", NULL);
 }
 
 TEST(norm_single_quotes_unified)
 {
     /* U+2018 U+2019 U+201A U+201B U+2032 U+02BC U+0060 U+00B4 */
-    NORM("\xE2\x80\x98" "\xE2\x80\x99" "\xE2\x80\x9A" "\xE2\x80\x9B"
-         "\xE2\x80\xB2" "\xCA\xBC" "`" "\xC2\xB4",
+    NORM("\xE2\x80\x98"
+         "\xE2\x80\x99"
+         "\xE2\x80\x9A"
+         "\xE2\x80\x9B"
+         "\xE2\x80\xB2"
+         "\xCA\xBC"
+         "`"
+         "\xC2\xB4",
          "''''''''", NULL);
 }
 
@@ -118,8 +126,13 @@ TEST(norm_double_quotes_unified)
 {
     /* U+201C U+201D U+201E U+201F U+00AB U+00BB U+2033 */
     static const uint32_t map[] = {0, 3, 6, 9, 12, 14, 16, 19};
-    NORM("\xE2\x80\x9C" "\xE2\x80\x9D" "\xE2\x80\x9E" "\xE2\x80\x9F"
-         "\xC2\xAB" "\xC2\xBB" "\xE2\x80\xB3",
+    NORM("\xE2\x80\x9C"
+         "\xE2\x80\x9D"
+         "\xE2\x80\x9E"
+         "\xE2\x80\x9F"
+         "\xC2\xAB"
+         "\xC2\xBB"
+         "\xE2\x80\xB3",
          "\"\"\"\"\"\"\"", map);
 }
 
@@ -134,9 +147,12 @@ TEST(norm_dashes_unified)
 TEST(norm_curly_text_maps_back)
 {
     /* “Don’t” – she said */
-    static const char in[] = "\xE2\x80\x9C" "Don\xE2\x80\x99t" "\xE2\x80\x9D"
+    static const char in[] = "\xE2\x80\x9C"
+                             "Don\xE2\x80\x99t"
+                             "\xE2\x80\x9D"
                              " \xE2\x80\x93 she";
-    static const uint32_t map[] = {0, 3, 4, 5, 6, 9, 10, 13, 14, 17, 18, 19, 20, 21};
+    static const uint32_t map[] = {0,  3,  4,  5,  6,  9,  10,
+                                   13, 14, 17, 18, 19, 20, 21};
     NORM(in, "\"don't\" - she", map);
 }
 
@@ -144,8 +160,13 @@ TEST(norm_whitespace_variants)
 {
     /* NBSP, em space, ideographic space, narrow NBSP, ZWSP -> ' ';
      * line separator -> '\n'; tab, CR, LF kept. */
-    NORM("a\xC2\xA0" "b\xE2\x80\x83" "c\xE3\x80\x80" "d\xE2\x80\xAF"
-         "e\xE2\x80\x8B" "f\xE2\x80\xA8" "g\t\r\nh",
+    NORM("a\xC2\xA0"
+         "b\xE2\x80\x83"
+         "c\xE3\x80\x80"
+         "d\xE2\x80\xAF"
+         "e\xE2\x80\x8B"
+         "f\xE2\x80\xA8"
+         "g\t\r\nh",
          "a b c d e f\ng\t\r\nh", NULL);
 }
 
@@ -153,7 +174,9 @@ TEST(norm_ignorables_dropped)
 {
     /* Soft hyphen inside a word vanishes, so the word stays whole; the
      * BOM at the start vanishes too. */
-    static const char in[] = "\xEF\xBB\xBF" "co\xC2\xAD" "operate";
+    static const char in[] = "\xEF\xBB\xBF"
+                             "co\xC2\xAD"
+                             "operate";
     dp_doc *doc = mk(in);
     dp_token t;
     REQUIRE(doc);
@@ -175,11 +198,12 @@ TEST(norm_hangul_jamo_compose)
 
 TEST(norm_compatibility_forms)
 {
-    NORM("\xE2\x91\xA0", "1", NULL);           /* circled one */
-    NORM("x\xC2\xB2", "x2", NULL);             /* superscript two */
-    NORM("\xE2\x80\xA6", "...", NULL);         /* ellipsis */
+    NORM("\xE2\x91\xA0", "1", NULL);            /* circled one */
+    NORM("x\xC2\xB2", "x2", NULL);              /* superscript two */
+    NORM("\xE2\x80\xA6", "...", NULL);          /* ellipsis */
     NORM("\xEF\xBD\xB1", "\xE3\x82\xA2", NULL); /* halfwidth katakana A */
-    NORM("\xCE\xA3\xCE\xB1\xCF\x82", "\xCF\x83\xCE\xB1\xCF\x83", NULL); /* Σας */
+    NORM("\xCE\xA3\xCE\xB1\xCF\x82", "\xCF\x83\xCE\xB1\xCF\x83",
+         NULL); /* Σας */
 }
 
 TEST(norm_segment_caps_nonstarters)
@@ -192,10 +216,14 @@ TEST(norm_segment_caps_nonstarters)
         buf[1 + 2 * i] = 0xCC;
         buf[2 + 2 * i] = 0x81;
     }
-    CHECK_EQ(dp_norm_segment(buf, sizeof buf, 0), 1 + 2 * DP_NORM_MAX_NONSTARTERS);
+    CHECK_EQ(dp_norm_segment(buf, sizeof buf, 0),
+             1 + 2 * DP_NORM_MAX_NONSTARTERS);
     CHECK_EQ(dp_norm_segment(buf, sizeof buf, 61), 2 * 10);
     CHECK_EQ(dp_norm_segment((const uint8_t *)"ab", 2, 0), 1);
-    CHECK_EQ(dp_norm_segment((const uint8_t *)"\xFF\xFF" "a", 3, 0), 2);
+    CHECK_EQ(dp_norm_segment((const uint8_t *)"\xFF\xFF"
+                                              "a",
+                             3, 0),
+             2);
 }
 
 TEST(norm_only_combining_marks_is_linear)
@@ -255,10 +283,11 @@ TEST(norm_map_monotonic_on_seeds)
 
 TEST(norm_map_monotonic_mixed_scripts)
 {
-    static const char in[] =
-        "\xEF\xAC\x81 Stra\xC3\x9F" "e e\xCC\x81\xCC\xA3 \xE6\x9D\xB1\xE4\xBA\xAC "
-        "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0 \xE2\x80\x9Cq\xE2\x80\x9D "
-        "\xEF\xB7\xBA \xE3\x8D\xBF";
+    static const char in[] = "\xEF\xAC\x81 Stra\xC3\x9F"
+                             "e e\xCC\x81\xCC\xA3 \xE6\x9D\xB1\xE4\xBA\xAC "
+                             "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0 "
+                             "\xE2\x80\x9Cq\xE2\x80\x9D "
+                             "\xEF\xB7\xBA \xE3\x8D\xBF";
     dp_doc *doc = mk(in);
     REQUIRE(doc);
     check_map(doc);

@@ -62,20 +62,21 @@ static void check_sents(const char *text, const char *const *want,
             const dp_sent *s = &doc->sents[i];
             if (s->end - s->start != strlen(want[i]) ||
                 memcmp(doc->orig + s->start, want[i], strlen(want[i])) != 0)
-                dp_test_fail(file, line, "sentence %zu is \"%.*s\", want \"%s\"",
-                             i, (int)(s->end - s->start), doc->orig + s->start,
-                             want[i]);
+                dp_test_fail(
+                    file, line, "sentence %zu is \"%.*s\", want \"%s\"", i,
+                    (int)(s->end - s->start), doc->orig + s->start, want[i]);
         }
     }
     dp_doc_free(doc);
 }
-#define SENTS(text, ...) \
-    check_sents(text, (const char *const[]){__VA_ARGS__, NULL}, __FILE__, __LINE__)
+#define SENTS(text, ...)                                                       \
+    check_sents(text, (const char *const[]){__VA_ARGS__, NULL}, __FILE__,      \
+                __LINE__)
 
 TEST(sent_simple_punctuation)
 {
-    SENTS("One two. Three four! Five six? Seven",
-          "One two.", "Three four!", "Five six?", "Seven");
+    SENTS("One two. Three four! Five six? Seven", "One two.", "Three four!",
+          "Five six?", "Seven");
     SENTS("Really?! Yes.", "Really?!", "Yes.");
 }
 
@@ -89,7 +90,8 @@ TEST(sent_abbreviations)
           "Sept. 9.",
           "Then No. 10 replied.");
     SENTS("Apple Inc. The company grew.", "Apple Inc.", "The company grew.");
-    SENTS("Apple Inc. Chief Tim Cook spoke.", "Apple Inc. Chief Tim Cook spoke.");
+    SENTS("Apple Inc. Chief Tim Cook spoke.",
+          "Apple Inc. Chief Tim Cook spoke.");
     SENTS("They sold fruit, nuts, etc. and more.",
           "They sold fruit, nuts, etc. and more.");
     SENTS("I said no. Then I left.", "I said no.", "Then I left.");
@@ -107,8 +109,8 @@ TEST(sent_dotted_initials)
     SENTS("The U.S. and the U.K. agreed. Talks went on.",
           "The U.S. and the U.K. agreed.", "Talks went on.");
     SENTS("U.S. officials met U.N. envoys.", "U.S. officials met U.N. envoys.");
-    SENTS("He moved to the U.S. The weather was fine.",
-          "He moved to the U.S.", "The weather was fine.");
+    SENTS("He moved to the U.S. The weather was fine.", "He moved to the U.S.",
+          "The weather was fine.");
     SENTS("Some fruit, e.g. Apples, and i.e. Pears.",
           "Some fruit, e.g. Apples, and i.e. Pears.");
 }
@@ -158,9 +160,11 @@ TEST(sent_blank_lines)
 TEST(sent_crlf)
 {
     static const char text[] =
-        "First one.\r\nSecond one.\r\n\r\nHeadline\r\n\r\n\xE2\x80\x9C" "Body\xE2\x80\x9D ends.\r\n";
+        "First one.\r\nSecond one.\r\n\r\nHeadline\r\n\r\n\xE2\x80\x9C"
+        "Body\xE2\x80\x9D ends.\r\n";
     SENTS(text, "First one.", "Second one.", "Headline",
-          "\xE2\x80\x9C" "Body\xE2\x80\x9D ends.");
+          "\xE2\x80\x9C"
+          "Body\xE2\x80\x9D ends.");
     /* Old Mac line ends (CR only) make blank lines too. */
     SENTS("Head\r\rBody", "Head", "Body");
 }
@@ -170,11 +174,13 @@ TEST(sent_cjk)
     /* 我爱北京。你好吗？“我很好！”他说。 */
     SENTS("\xE6\x88\x91\xE7\x88\xB1\xE5\x8C\x97\xE4\xBA\xAC\xE3\x80\x82"
           "\xE4\xBD\xA0\xE5\xA5\xBD\xE5\x90\x97\xEF\xBC\x9F"
-          "\xE2\x80\x9C\xE6\x88\x91\xE5\xBE\x88\xE5\xA5\xBD\xEF\xBC\x81\xE2\x80\x9D"
+          "\xE2\x80\x9C\xE6\x88\x91\xE5\xBE\x88\xE5\xA5\xBD\xEF\xBC\x81\xE2\x80"
+          "\x9D"
           "\xE4\xBB\x96\xE8\xAF\xB4\xE3\x80\x82",
           "\xE6\x88\x91\xE7\x88\xB1\xE5\x8C\x97\xE4\xBA\xAC\xE3\x80\x82",
           "\xE4\xBD\xA0\xE5\xA5\xBD\xE5\x90\x97\xEF\xBC\x9F",
-          "\xE2\x80\x9C\xE6\x88\x91\xE5\xBE\x88\xE5\xA5\xBD\xEF\xBC\x81\xE2\x80\x9D",
+          "\xE2\x80\x9C\xE6\x88\x91\xE5\xBE\x88\xE5\xA5\xBD\xEF\xBC\x81\xE2\x80"
+          "\x9D",
           "\xE4\xBB\x96\xE8\xAF\xB4\xE3\x80\x82");
     /* Without CJK neighbours a missing space is no boundary. */
     SENTS("Version 2.x.Final", "Version 2.x.Final");
@@ -193,7 +199,8 @@ TEST(sent_cap_without_punctuation)
     check_invariants(doc, __FILE__, __LINE__);
     CHECK_EQ(doc->nsents, 4); /* 256 + 256 + 256 + 232 */
     for (i = 0; i < doc->nsents; i++)
-        CHECK(doc->sents[i].tok_end - doc->sents[i].tok_begin <= DP_SENT_MAX_TOKENS);
+        CHECK(doc->sents[i].tok_end - doc->sents[i].tok_begin <=
+              DP_SENT_MAX_TOKENS);
     CHECK_EQ(doc->sents[0].tok_end, DP_SENT_MAX_TOKENS);
     dp_doc_free(doc);
     free(buf);
@@ -231,7 +238,8 @@ TEST(sent_huge_line_is_linear)
     doc = mk(buf, len);
     REQUIRE(doc);
     check_invariants(doc, __FILE__, __LINE__);
-    CHECK_EQ(doc->nsents, (doc->ntoks + DP_SENT_MAX_TOKENS - 1) / DP_SENT_MAX_TOKENS);
+    CHECK_EQ(doc->nsents,
+             (doc->ntoks + DP_SENT_MAX_TOKENS - 1) / DP_SENT_MAX_TOKENS);
     dp_doc_free(doc);
     free(buf);
 }
@@ -241,7 +249,8 @@ TEST(sent_adversarial_punctuation)
     /* A megabyte of punctuation between two words; runs of dots, quotes
      * and brackets; every pattern must stay linear and keep the
      * invariants. */
-    static const char *const fill[] = {"!", ".", "\"", "(", ". ", "\n", "?\"", ")"};
+    static const char *const fill[] = {"!",  ".",  "\"",  "(",
+                                       ". ", "\n", "?\"", ")"};
     size_t k, n = 1u << 20;
     char *buf = malloc(n + 16);
     REQUIRE(buf);

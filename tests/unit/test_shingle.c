@@ -128,10 +128,12 @@ TEST(shingle_variants_equal_shingles)
 {
     /* Case, curly vs straight quotes, dashes, spacing, NBSP, ligature and
      * decomposed accents do not change the shingles. */
-    CHECK(same_shingles(
-        "\xE2\x80\x9CThe Taliban\xE2\x80\x99s caf\xC3\xA9 \xE2\x80\x94 al-Qaeda\xE2\x80\x9D, "
-        "he said \xEF\xAC\x81nally.",
-        "\"the TALIBAN's  cafe\xCC\x81 - al qaeda\",\xC2\xA0he said\r\nfinally!", 3));
-    CHECK(same_shingles("US officials met the Taliban", "us OFFICIALS met THE taliban",
-                        2));
+    CHECK(same_shingles("\xE2\x80\x9CThe Taliban\xE2\x80\x99s caf\xC3\xA9 "
+                        "\xE2\x80\x94 al-Qaeda\xE2\x80\x9D, "
+                        "he said \xEF\xAC\x81nally.",
+                        "\"the TALIBAN's  cafe\xCC\x81 - al qaeda\",\xC2\xA0he "
+                        "said\r\nfinally!",
+                        3));
+    CHECK(same_shingles("US officials met the Taliban",
+                        "us OFFICIALS met THE taliban", 2));
 }

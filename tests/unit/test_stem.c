@@ -76,11 +76,11 @@ TEST(stem_unknown_language_is_estem)
 
 TEST(stem_stop_list_size_and_lookup)
 {
-    static const char *const stop[] = {"the", "a", "and", "of", "is", "s", "t",
-                                       "don't", "it's", "we're", "himself",
-                                       "would", NULL};
-    static const char *const content[] = {"taliban", "cat", "meeting", "us2",
-                                          "kabul", "report", "", NULL};
+    static const char *const stop[] = {
+        "the",   "a",    "and",   "of",      "is",    "s", "t",
+        "don't", "it's", "we're", "himself", "would", NULL};
+    static const char *const content[] = {"taliban", "cat",    "meeting", "us2",
+                                          "kabul",   "report", "",        NULL};
     size_t i;
     CHECK(dp_stop_count() >= 150 && dp_stop_count() <= 200);
     for (i = 0; stop[i]; i++)
@@ -136,8 +136,8 @@ TEST(stem_many_distinct_words)
         dp_stemmer *st;
         const dp_tok *t = &doc->toks[i];
         REQUIRE(dp_stem_open("english", &st, NULL) == DP_OK);
-        REQUIRE(dp_stem_word(st, doc->norm + t->nstart, t->nend - t->nstart,
-                             &s, &sl) == DP_OK);
+        REQUIRE(dp_stem_word(st, doc->norm + t->nstart, t->nend - t->nstart, &s,
+                             &sl) == DP_OK);
         CHECK(t->term == XXH3_64bits(s, sl));
         dp_stem_close(st);
     }

@@ -48,8 +48,9 @@ static void check_spans(const dp_doc *doc, const char *const *want,
                          doc->orig + t.span.start, want[i]);
     }
 }
-#define SPANS(doc, ...) \
-    check_spans(doc, (const char *const[]){__VA_ARGS__, NULL}, __FILE__, __LINE__)
+#define SPANS(doc, ...)                                                        \
+    check_spans(doc, (const char *const[]){__VA_ARGS__, NULL}, __FILE__,       \
+                __LINE__)
 
 /* Normalised text of token @i. */
 static void check_norm_tok(const dp_doc *doc, size_t i, const char *want,
@@ -64,9 +65,11 @@ static void check_norm_tok(const dp_doc *doc, size_t i, const char *want,
     if (t->nend - t->nstart != strlen(want) ||
         memcmp(doc->norm + t->nstart, want, strlen(want)) != 0)
         dp_test_fail(file, line, "token %zu normalised \"%.*s\", want \"%s\"",
-                     i, (int)(t->nend - t->nstart), doc->norm + t->nstart, want);
+                     i, (int)(t->nend - t->nstart), doc->norm + t->nstart,
+                     want);
     if (t->hash != XXH3_64bits(want, strlen(want)))
-        dp_test_fail(file, line, "token %zu hash is not XXH3 of \"%s\"", i, want);
+        dp_test_fail(file, line, "token %zu hash is not XXH3 of \"%s\"", i,
+                     want);
 }
 #define NTOK(doc, i, want) check_norm_tok(doc, i, want, __FILE__, __LINE__)
 
@@ -98,9 +101,10 @@ TEST(tok_empty_and_wordless)
 TEST(tok_multibyte_spans)
 {
     /* Zoë’s café — naïve Ωμέγα Москва */
-    dp_doc *doc = mk("Zo\xC3\xAB\xE2\x80\x99s caf\xC3\xA9 \xE2\x80\x94 na\xC3\xAFve "
-                     "\xCE\xA9\xCE\xBC\xCE\xAD\xCE\xB3\xCE\xB1 "
-                     "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0");
+    dp_doc *doc =
+        mk("Zo\xC3\xAB\xE2\x80\x99s caf\xC3\xA9 \xE2\x80\x94 na\xC3\xAFve "
+           "\xCE\xA9\xCE\xBC\xCE\xAD\xCE\xB3\xCE\xB1 "
+           "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0");
     REQUIRE(doc);
     SPANS(doc, "Zo\xC3\xAB\xE2\x80\x99s", "caf\xC3\xA9", "na\xC3\xAFve",
           "\xCE\xA9\xCE\xBC\xCE\xAD\xCE\xB3\xCE\xB1",
@@ -115,7 +119,8 @@ TEST(tok_curly_quotes_spans)
 {
     /* “Hello,” she said. ‘Fine’ */
     dp_doc *doc = mk("\xE2\x80\x9CHello,\xE2\x80\x9D she said. "
-                     "\xE2\x80\x98" "Fine\xE2\x80\x99");
+                     "\xE2\x80\x98"
+                     "Fine\xE2\x80\x99");
     REQUIRE(doc);
     SPANS(doc, "Hello", "she", "said", "Fine");
     CHECK_EQ(doc->toks[0].start, 3);
@@ -136,13 +141,15 @@ TEST(tok_crlf_spans)
 TEST(tok_cjk_one_per_character)
 {
     /* 我爱北京 Tokyo東京タワー, and a Hangul word stays whole */
-    dp_doc *doc = mk("\xE6\x88\x91\xE7\x88\xB1\xE5\x8C\x97\xE4\xBA\xAC Tokyo"
-                     "\xE6\x9D\xB1\xE4\xBA\xAC\xE3\x82\xBF\xE3\x83\xAF\xE3\x83\xBC "
-                     "\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4");
+    dp_doc *doc =
+        mk("\xE6\x88\x91\xE7\x88\xB1\xE5\x8C\x97\xE4\xBA\xAC Tokyo"
+           "\xE6\x9D\xB1\xE4\xBA\xAC\xE3\x82\xBF\xE3\x83\xAF\xE3\x83\xBC "
+           "\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4");
     REQUIRE(doc);
     SPANS(doc, "\xE6\x88\x91", "\xE7\x88\xB1", "\xE5\x8C\x97", "\xE4\xBA\xAC",
           "Tokyo", "\xE6\x9D\xB1", "\xE4\xBA\xAC", "\xE3\x82\xBF",
-          "\xE3\x83\xAF", "\xE3\x83\xBC", "\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4");
+          "\xE3\x83\xAF", "\xE3\x83\xBC",
+          "\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4");
     CHECK(doc->toks[0].xflags & DP_TOKX_CJK);
     CHECK(!(doc->toks[4].xflags & DP_TOKX_CJK));
     CHECK(doc->toks[0].flags & DP_TOK_WORD);
@@ -154,8 +161,8 @@ TEST(tok_cjk_one_per_character)
 
 TEST(tok_cjk_ranges)
 {
-    CHECK(dp_tok_is_cjk(0x3042));  /* hiragana a */
-    CHECK(dp_tok_is_cjk(0x30FC));  /* prolonged sound mark */
+    CHECK(dp_tok_is_cjk(0x3042)); /* hiragana a */
+    CHECK(dp_tok_is_cjk(0x30FC)); /* prolonged sound mark */
     CHECK(dp_tok_is_cjk(0x3400));
     CHECK(dp_tok_is_cjk(0x4E00));
     CHECK(dp_tok_is_cjk(0x9FFF));
@@ -211,7 +218,10 @@ TEST(tok_apostrophes)
 TEST(tok_capital_flag_from_original)
 {
     /* Apple apple ÉCOLE école ǅemal (U+01C5 is title case) 3D */
-    dp_doc *doc = mk("Apple apple \xC3\x89" "COLE \xC3\xA9" "cole \xC7\x85" "emal 3D");
+    dp_doc *doc = mk("Apple apple \xC3\x89"
+                     "COLE \xC3\xA9"
+                     "cole \xC7\x85"
+                     "emal 3D");
     REQUIRE(doc);
     REQUIRE(dp_doc_words(doc) == 6);
     CHECK(doc->toks[0].flags & DP_TOK_CAPITAL);
@@ -257,7 +267,8 @@ TEST(tok_stems_share_terms)
 
 TEST(tok_stopword_flags)
 {
-    dp_doc *doc = mk("The cat and THE hat, isn\xE2\x80\x99t it? US officials told us");
+    dp_doc *doc =
+        mk("The cat and THE hat, isn\xE2\x80\x99t it? US officials told us");
     dp_token t;
     REQUIRE(doc);
     REQUIRE(dp_doc_words(doc) == 11);
@@ -319,9 +330,11 @@ TEST(tok_spans_reparse_to_same_token)
 {
     /* Every token's original bytes, tokenised alone, give that token. */
     static const char in[] =
-        "\xE2\x80\x9C\xEF\xAC\x81nal\xE2\x80\x9D Stra\xC3\x9F" "e\r\n"
+        "\xE2\x80\x9C\xEF\xAC\x81nal\xE2\x80\x9D Stra\xC3\x9F"
+        "e\r\n"
         "e\xCC\x81t\xC3\xA9 \xEF\xBC\xA1\xEF\xBC\xA2 1,000.5 \xE6\x9D\xB1"
-        "\xE4\xBA\xAC \xE2\x80\x98q\xE2\x80\x99 x\xC2\xB2 l\xE2\x80\x99" "eau";
+        "\xE4\xBA\xAC \xE2\x80\x98q\xE2\x80\x99 x\xC2\xB2 l\xE2\x80\x99"
+        "eau";
     dp_doc *doc = mk(in);
     size_t i;
     REQUIRE(doc);
@@ -350,7 +363,9 @@ TEST(tok_never_splits_one_original_character)
     REQUIRE(doc);
     SPANS(doc, "\xC2\xBD", "cup", "\xE2\x91\xB4", "item", "\xE6\x9D\xB1",
           "\xE1\x85\xA1");
-    NTOK(doc, 0, "1\xE2\x81\x84" "2");
+    NTOK(doc, 0,
+         "1\xE2\x81\x84"
+         "2");
     NTOK(doc, 2, "1");
     dp_doc_free(doc);
 }

@@ -49,8 +49,8 @@ TEST(utf8_rejects_overlongs)
 TEST(utf8_rejects_surrogates_and_beyond_max)
 {
     int32_t cp;
-    CHECK_EQ(dec("\xED\xA0\x80", 3, &cp), -1); /* U+D800 */
-    CHECK_EQ(dec("\xED\xBF\xBF", 3, &cp), -1); /* U+DFFF */
+    CHECK_EQ(dec("\xED\xA0\x80", 3, &cp), -1);     /* U+D800 */
+    CHECK_EQ(dec("\xED\xBF\xBF", 3, &cp), -1);     /* U+DFFF */
     CHECK_EQ(dec("\xF4\x90\x80\x80", 4, &cp), -1); /* U+110000 */
     CHECK_EQ(dec("\xF5\x80\x80\x80", 4, &cp), -1);
     CHECK_EQ(dec("\xFF", 1, &cp), -1);
@@ -60,18 +60,30 @@ TEST(utf8_rejects_surrogates_and_beyond_max)
 TEST(utf8_truncated_and_stray_bytes)
 {
     int32_t cp;
-    CHECK_EQ(dec("\x80", 1, &cp), -1);           /* stray continuation */
-    CHECK_EQ(dec("\xC3", 1, &cp), -1);           /* cut at end */
-    CHECK_EQ(dec("\xC3" "A", 2, &cp), -1);       /* lead then ASCII */
-    CHECK_EQ(dec("\xE2\x82", 2, &cp), -2);       /* 2 of 3 bytes */
-    CHECK_EQ(dec("\xE2\x82" "A", 3, &cp), -2);
-    CHECK_EQ(dec("\xF0\x9F\x98", 3, &cp), -3);   /* 3 of 4 bytes */
-    CHECK_EQ(dec("\xF0\x9F\x98" "A", 4, &cp), -3);
+    CHECK_EQ(dec("\x80", 1, &cp), -1); /* stray continuation */
+    CHECK_EQ(dec("\xC3", 1, &cp), -1); /* cut at end */
+    CHECK_EQ(dec("\xC3"
+                 "A",
+                 2, &cp),
+             -1);                          /* lead then ASCII */
+    CHECK_EQ(dec("\xE2\x82", 2, &cp), -2); /* 2 of 3 bytes */
+    CHECK_EQ(dec("\xE2\x82"
+                 "A",
+                 3, &cp),
+             -2);
+    CHECK_EQ(dec("\xF0\x9F\x98", 3, &cp), -3); /* 3 of 4 bytes */
+    CHECK_EQ(dec("\xF0\x9F\x98"
+                 "A",
+                 4, &cp),
+             -3);
 }
 
 TEST(utf8_invalid_run_joins_subparts)
 {
-    CHECK_EQ(dp_utf8_invalid_run(U("\xFF\xFE\x80" "A"), 4), 3);
+    CHECK_EQ(dp_utf8_invalid_run(U("\xFF\xFE\x80"
+                                   "A"),
+                                 4),
+             3);
     CHECK_EQ(dp_utf8_invalid_run(U("\xE2\x82\xC3\xA9"), 4), 2); /* then é */
     CHECK_EQ(dp_utf8_invalid_run(U("\xF0\x9F\x98"), 3), 3);
 }
@@ -95,8 +107,9 @@ TEST(utf8_validate_finds_first_bad_byte)
 
 TEST(utf8_encode_roundtrips)
 {
-    static const int32_t cps[] = {0, 0x41, 0x7F, 0x80, 0x7FF, 0x800, 0xD7FF,
-                                  0xE000, 0xFFFD, 0xFFFF, 0x10000, 0x10FFFF};
+    static const int32_t cps[] = {0,      0x41,   0x7F,    0x80,
+                                  0x7FF,  0x800,  0xD7FF,  0xE000,
+                                  0xFFFD, 0xFFFF, 0x10000, 0x10FFFF};
     size_t i;
     for (i = 0; i < sizeof cps / sizeof cps[0]; i++) {
         uint8_t b[4];
@@ -132,7 +145,8 @@ TEST(utf8_reject_mode_truncated_at_end)
 TEST(utf8_replace_mode_counts_and_maps)
 {
     /* Three invalid runs: FF FE (one run), C3 before '(', E2 82 at end. */
-    static const char text[] = "a\xFF\xFE" "b\xC3(c\xE2\x82";
+    static const char text[] = "a\xFF\xFE"
+                               "b\xC3(c\xE2\x82";
     dp_text_opts o;
     dp_doc *doc;
     const char *norm;
@@ -144,7 +158,9 @@ TEST(utf8_replace_mode_counts_and_maps)
     REQUIRE(dp_doc_create(text, sizeof text - 1, &o, &doc, NULL) == DP_OK);
     CHECK_EQ(dp_doc_replaced(doc), 3);
     norm = dp_doc_normalised(doc, &nlen);
-    CHECK_MEM(norm, nlen, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD(c\xEF\xBF\xBD");
+    CHECK_MEM(norm, nlen,
+              "a\xEF\xBF\xBD"
+              "b\xEF\xBF\xBD(c\xEF\xBF\xBD");
     /* Each U+FFFD maps to the first byte of its invalid run. */
     CHECK_EQ(dp_doc_orig_offset(doc, 1), 1);
     CHECK_EQ(dp_doc_orig_offset(doc, 3), 1);
@@ -199,7 +215,8 @@ TEST(utf8_nul_is_binary_with_offset)
 
 TEST(utf8_nul_reported_before_bad_utf8)
 {
-    static const char text[] = "\xFF" "ab\0";
+    static const char text[] = "\xFF"
+                               "ab\0";
     dp_doc *doc;
     dp_error err;
     CHECK_EQ(dp_doc_create(text, 4, NULL, &doc, &err), DP_EBINARY);
