@@ -132,18 +132,22 @@ static void table_free(table *t)
 static dp_status table_build(table *t, const uint64_t *b, uint32_t nb,
                              unsigned k)
 {
-    size_t ng = (size_t)nb - k + 1, nslots = 16, s, j, total;
+    size_t ng = (size_t)nb - k + 1, nslots = 16, s, j, total, bytes;
     uint32_t *where; /* slot of each n-gram, so the second pass need not
                         hash and probe again */
     uint64_t local;
 
     assert(nb >= k && k >= 1);
-    while (nslots < 2 * ng)
-        nslots *= 2;
+    while (nslots / 2 < ng)
+        nslots *= 2; /* cannot wrap: ng < 2^32 and size_t is wider or the
+                        multiplication check below fails first */
+    if (dp_mul_overflow(ng, sizeof *t->pos, &bytes) ||
+        dp_mul_overflow(nslots, sizeof *t->slots, &total))
+        return DP_ETOOBIG;
     t->mask = nslots - 1;
     t->slots = calloc(nslots, sizeof *t->slots);
-    t->pos = malloc(ng * sizeof *t->pos);
-    where = malloc(ng * sizeof *where);
+    t->pos = malloc(bytes);
+    where = malloc(bytes);
     if (!t->slots || !t->pos || !where) {
         free(where);
         table_free(t);
@@ -632,8 +636,9 @@ dp_status dp_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
     al.na = (uint32_t)na;
     al.nb = (uint32_t)nb;
     al.min_words = opts->min_words ? opts->min_words : 1;
-    al.gap = opts->max_gap;
+    al.gap = DP_MIN(opts->max_gap, DP_ALIGN_GAP_LIMIT);
     al.k = opts->seed_words ? opts->seed_words : DP_ALIGN_SEED_WORDS;
+    al.k = DP_MIN(al.k, DP_ALIGN_SEED_LIMIT);
     if (al.k > al.min_words)
         al.k = al.min_words;
     al.max_occ = opts->max_occ ? opts->max_occ : DP_ALIGN_MAX_OCC;
@@ -687,6 +692,9 @@ dp_status dp_align_docs(const dp_doc *a, const dp_doc *b,
         return DP_EINVAL;
     if (a->ntoks > MAX_TOKENS || b->ntoks > MAX_TOKENS)
         return DP_ETOOBIG;
+    if (dp_mul_overflow(a->ntoks, sizeof *ha, &u) ||
+        dp_mul_overflow(b->ntoks, sizeof *hb, &u))
+        return DP_ETOOBIG;
     if (a->ntoks)
         ha = malloc(a->ntoks * sizeof *ha);
     if (b->ntoks)
@@ -702,7 +710,7 @@ dp_status dp_align_docs(const dp_doc *a, const dp_doc *b,
     rc = dp_align_tokens(ha, a->ntoks, hb, b->ntoks, opts, &m, &nm);
     if (rc || nm == 0)
         goto done;
-    p = malloc(nm * sizeof *p);
+    p = calloc(nm, sizeof *p);
     if (!p) {
         rc = DP_ENOMEM;
         goto done;

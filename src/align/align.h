@@ -46,6 +46,11 @@
 #define DP_ALIGN_MAX_OCC 64
 #define DP_ALIGN_CHAIN_MIN 3
 
+/* Larger values are clamped to these: a chain step examines
+ * (max_gap + 1)^2 pairs, a seed hash seed_words tokens. */
+#define DP_ALIGN_GAP_LIMIT 64
+#define DP_ALIGN_SEED_LIMIT 32
+
 /* Alignment options. dp_align_opts_init() fills the defaults; a NULL
  * options pointer means the defaults. */
 typedef struct dp_align_opts {
@@ -53,9 +58,10 @@ typedef struct dp_align_opts {
                             0 reads as 1 */
     unsigned max_gap;    /* most unmatched tokens bridged between two exact
                             runs of one passage, on each side; 4. 0 joins
-                            nothing: every passage is one exact run */
+                            nothing: every passage is one exact run.
+                            At most DP_ALIGN_GAP_LIMIT (64) */
     unsigned seed_words; /* seed n-gram length in tokens; 0 = default (4).
-                            Clamped to min_words */
+                            Clamped to min_words and to 32 */
     unsigned max_occ;    /* an n-gram with more occurrences than this in B
                             is frequent (see above); 0 = default (64) */
     unsigned chain_min;  /* shortest exact run (tokens) a chain may step

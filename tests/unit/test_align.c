@@ -282,6 +282,36 @@ TEST(align_invalid_arguments)
     CHECK_EQ(dp_align_docs(NULL, NULL, NULL, NULL, NULL), DP_EINVAL);
 }
 
+TEST(align_extreme_options)
+{
+    /* Out-of-range options are clamped or harmless: no hang, valid output. */
+    uint64_t a[200], b[200];
+    dp_align_opts o;
+    dp_match *m;
+    size_t n;
+    fill_seq(a, 200, 1000);
+    fill_seq(b, 200, 1000);
+    b[50] = 1;
+    dp_align_opts_init(&o);
+    o.max_gap = ~0u;
+    o.seed_words = ~0u;
+    o.chain_min = ~0u;
+    o.max_occ = 1;
+    o.min_words = 100;
+    REQUIRE(dp_align_tokens(a, 200, b, 200, &o, &m, &n) == DP_OK);
+    CHECK_EQ(n, 1); /* a[51..200) only: runs shorter than chain_min are not joined */
+    CHECK(has(m, n, 51, 200, 51, 200));
+    free(m);
+    o.min_words = 0; /* reads as 1; seeds of 1 token */
+    o.chain_min = 1;
+    o.max_gap = 0;
+    REQUIRE(dp_align_tokens(a, 200, b, 200, &o, &m, &n) == DP_OK);
+    CHECK_EQ(n, 2);
+    CHECK(has(m, n, 0, 50, 0, 50));
+    CHECK(has(m, n, 51, 200, 51, 200));
+    free(m);
+}
+
 TEST(align_one_word_repeated_100k)
 {
     /* The pathological case: 10^10 seed pairs if nothing caps them. */
