@@ -20,12 +20,12 @@
  * except that no punctuation boundary is taken when
  *   - the next token starts lower case in the original ("... the U.S. and");
  *   - the '.' directly follows a title-like abbreviation (Mr, Mrs, Dr,
- *     Prof, Gen, Sen, St, vs, ...), "No" before a number, a single-letter
- *     initial ("J. Smith"), or e.g./i.e.;
+ *     Prof, Gen, Sen, St, vs, ...), "No" before a number, or e.g./i.e.;
  *   - the '.' directly follows a closing abbreviation (etc, Inc, Ltd, Co,
- *     Corp, Jr, Sr, Jan..Dec with Sept) or dotted initials ("U.S.",
- *     "a.m.") unless the next token is a capitalised stopword ("... U.S.
- *     The ...").
+ *     Corp, Jr, Sr, Jan..Dec with Sept), dotted initials ("U.S.", "a.m.")
+ *     or a single-letter initial standing alone ("J. Smith", but not the
+ *     "K" of "ISIS-K."), unless the next token is a capitalised stopword
+ *     of two letters or more ("... U.S. The ...", "... Plan B. It ...").
  * Decimals never reach the splitter: "3.5" is one token.
  *
  * A sentence that reaches DP_SENT_MAX_TOKENS tokens without a boundary is
@@ -271,14 +271,27 @@ static const char *const abbr_maybe[] = {
 static int abbreviation_dot(const dp_doc *doc, size_t i)
 {
     const dp_tok *tk = &doc->toks[i], *nx = &doc->toks[i + 1];
-    int next_starts = (nx->flags & DP_TOK_CAPITAL) && (nx->flags & DP_TOK_STOP);
+    /* "The", "He", "In": a capitalised stopword (not the ambiguous one
+     * letter "A" or "I") most likely starts a new sentence. */
+    int next_starts = (nx->flags & DP_TOK_CAPITAL) &&
+                      (nx->flags & DP_TOK_STOP) &&
+                      !(nx->xflags & DP_TOKX_SINGLE);
 
     if (tk->xflags & DP_TOKX_SINGLE) {
         const dp_tok *pv = i > 0 ? &doc->toks[i - 1] : NULL;
         int dotted = pv && (pv->xflags & DP_TOKX_SINGLE) &&
                      tk->nstart == pv->nend + 1 && doc->norm[pv->nend] == '.';
-        if (!dotted)
-            return 1; /* "J. Smith" */
+        if (!dotted) {
+            /* An initial stands alone ("J. Smith", "(J. Smith"); a letter
+             * glued to what precedes it ("ISIS-K.") is a word's end. */
+            unsigned char before =
+                tk->nstart > 0 ? (unsigned char)doc->norm[tk->nstart - 1] : ' ';
+            if (!(before == ' ' || before == '\n' || before == '\t' ||
+                  before == '\r' || before == '(' || before == '[' ||
+                  before == '"' || before == '\''))
+                return 0;
+            return !next_starts;
+        }
         if ((tok_is(doc, pv, "e") && tok_is(doc, tk, "g")) ||
             (tok_is(doc, pv, "i") && tok_is(doc, tk, "e")))
             return 1;

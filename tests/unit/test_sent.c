@@ -102,6 +102,12 @@ TEST(sent_initials)
     SENTS("J. R. R. Tolkien wrote it. He was English.",
           "J. R. R. Tolkien wrote it.", "He was English.");
     SENTS("George W. Bush spoke.", "George W. Bush spoke.");
+    SENTS("A. A. Milne wrote it.", "A. A. Milne wrote it.");
+    /* A letter glued to a word is no initial. */
+    SENTS("The threat is ISIS-K. Officials agree.", "The threat is ISIS-K.",
+          "Officials agree.");
+    /* A lone letter before a capitalised stopword ends the sentence. */
+    SENTS("They chose plan B. It worked.", "They chose plan B.", "It worked.");
 }
 
 TEST(sent_dotted_initials)
