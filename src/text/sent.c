@@ -20,12 +20,15 @@
  * except that no punctuation boundary is taken when
  *   - the next token starts lower case in the original ("... the U.S. and");
  *   - the '.' directly follows a title-like abbreviation (Mr, Mrs, Dr,
- *     Prof, Gen, Sen, St, vs, ...), "No" before a number, or e.g./i.e.;
+ *     Prof, Gen, Sen, St, vs, ...) or e.g./i.e.;
+ *   - the '.' follows No, Fig, Vol or a month (Jan..Dec, Sept) and a
+ *     number comes next ("No. 10", "Jan. 5");
  *   - the '.' directly follows a closing abbreviation (etc, Inc, Ltd, Co,
- *     Corp, Jr, Sr, Jan..Dec with Sept), dotted initials ("U.S.", "a.m.")
- *     or a single-letter initial standing alone ("J. Smith", but not the
- *     "K" of "ISIS-K."), unless the next token is a capitalised stopword
- *     of two letters or more ("... U.S. The ...", "... Plan B. It ...").
+ *     Corp, Jr, Sr), dotted initials ("U.S.", "a.m.") or a single-letter
+ *     initial standing alone ("J. Smith", but not the "K" of "ISIS-K."),
+ *     unless the next token is a capitalised stopword of two letters or
+ *     more ("... U.S. The ...", "... Plan B. It ...") or a newline follows
+ *     the '.'.
  * Decimals never reach the splitter: "3.5" is one token.
  *
  * A sentence that reaches DP_SENT_MAX_TOKENS tokens without a boundary is
@@ -246,7 +249,7 @@ static int tok_is(const dp_doc *doc, const dp_tok *tk, const char *w)
 
 static int in_list(const dp_doc *doc, const dp_tok *tk, const char *const *list)
 {
-    if (tk->nend - tk->nstart > 5)
+    if (tk->nend - tk->nstart > 6)
         return 0;
     for (; *list; list++)
         if (tok_is(doc, tk, *list))
@@ -256,26 +259,33 @@ static int in_list(const dp_doc *doc, const dp_tok *tk, const char *const *list)
 
 /* Abbreviations after which a '.' never ends a sentence. */
 static const char *const abbr_never[] = {
-    "mr", "mrs", "ms",  "dr",   "prof", "st",  "gen", "gov", "sen",    "rep",
-    "vs", "lt",  "col", "capt", "sgt",  "rev", "hon", "mt",  "messrs", NULL};
+    "mr",   "mrs",  "ms",  "dr",   "drs", "prof",   "st",   "gen",  "gens",
+    "gov",  "govs", "sen", "sens", "rep", "reps",   "vs",   "lt",   "col",
+    "capt", "sgt",  "rev", "hon",  "mt",  "messrs", "pres", "supt", NULL};
 
 /* Abbreviations that may also end a sentence (before "The", "He", ...). */
-static const char *const abbr_maybe[] = {
-    "sr",  "jr",  "etc", "inc", "ltd", "co",   "corp", "jan", "feb", "mar",
-    "apr", "jun", "jul", "aug", "sep", "sept", "oct",  "nov", "dec", NULL};
+static const char *const abbr_maybe[] = {"sr",  "jr", "etc",  "inc",
+                                         "ltd", "co", "corp", NULL};
+
+/* Abbreviations that hold a sentence together only before a number. */
+static const char *const abbr_number[] = {
+    "no",  "jan",  "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec", "fig", "vol", NULL};
 
 /*
  * 1 when the '.' right after token @i is an abbreviation's or an initial's
- * and so does not end the sentence before token @i + 1.
+ * and so does not end the sentence before token @i + 1. @nl: the gap after
+ * the '.' holds a newline (a line that ends in "U.S." more likely ends a
+ * sentence).
  */
-static int abbreviation_dot(const dp_doc *doc, size_t i)
+static int abbreviation_dot(const dp_doc *doc, size_t i, int nl)
 {
     const dp_tok *tk = &doc->toks[i], *nx = &doc->toks[i + 1];
     /* "The", "He", "In": a capitalised stopword (not the ambiguous one
      * letter "A" or "I") most likely starts a new sentence. */
-    int next_starts = (nx->flags & DP_TOK_CAPITAL) &&
-                      (nx->flags & DP_TOK_STOP) &&
-                      !(nx->xflags & DP_TOKX_SINGLE);
+    int next_starts =
+        nl || ((nx->flags & DP_TOK_CAPITAL) && (nx->flags & DP_TOK_STOP) &&
+               !(nx->xflags & DP_TOKX_SINGLE));
 
     if (tk->xflags & DP_TOKX_SINGLE) {
         const dp_tok *pv = i > 0 ? &doc->toks[i - 1] : NULL;
@@ -299,8 +309,8 @@ static int abbreviation_dot(const dp_doc *doc, size_t i)
     }
     if (in_list(doc, tk, abbr_never))
         return 1;
-    if (tok_is(doc, tk, "no") && (nx->flags & DP_TOK_NUMBER))
-        return 1;
+    if (in_list(doc, tk, abbr_number))
+        return (nx->flags & DP_TOK_NUMBER) != 0; /* "No. 10", "Jan. 5" */
     if (in_list(doc, tk, abbr_maybe))
         return !next_starts;
     return 0;
@@ -377,7 +387,7 @@ dp_status dp_sent_run(dp_doc *doc)
                 pend = gi.cjk_end;
             if (pend != NONE && !(nx->xflags & DP_TOKX_LOWER) &&
                 !(gi.term_is_c0 && gi.c0_is_period && pend == gi.g0 + 1 &&
-                  abbreviation_dot(doc, i)))
+                  abbreviation_dot(doc, i, gi.has_nl)))
                 end = pend;
         }
         if (end != NONE) {

@@ -89,12 +89,18 @@ TEST(sent_abbreviations)
           "Gen. Milley and Sen. Warren spoke, vs. Gov. Abbott on Jan. 5 and "
           "Sept. 9.",
           "Then No. 10 replied.");
+    SENTS("Sens. Alan Cranston and Reps. Jim Wright spoke.",
+          "Sens. Alan Cranston and Reps. Jim Wright spoke.");
     SENTS("Apple Inc. The company grew.", "Apple Inc.", "The company grew.");
     SENTS("Apple Inc. Chief Tim Cook spoke.",
           "Apple Inc. Chief Tim Cook spoke.");
     SENTS("They sold fruit, nuts, etc. and more.",
           "They sold fruit, nuts, etc. and more.");
     SENTS("I said no. Then I left.", "I said no.", "Then I left.");
+    SENTS("Sales rose for Oct/Dec. Buyers were the U.S.\n    Sellers were "
+          "Mr.\nSmith and Co.",
+          "Sales rose for Oct/Dec.", "Buyers were the U.S.",
+          "Sellers were Mr.\nSmith and Co.");
 }
 
 TEST(sent_initials)
