@@ -139,34 +139,32 @@ dp_status dp_lsh_params_set(unsigned bands, unsigned rows, unsigned perms,
 }
 
 /*
- * The search runs rows in the outer loop so that, at each sample s, the
- * miss probability (1 - s^r)^b is carried from b to b+1 by one multiply
- * instead of a pow() per (b, r, s): the whole search is a few hundred
- * thousand multiplies. The areas it compares are the same Simpson sums
- * dp_lsh_fp_area() and dp_lsh_fn_area() give (up to rounding).
+ * The search behind both choosers: over every (b, r) with b*r <= perms,
+ * minimise fp_weight * FP(t) + fn_weight * FN(t), counting only the pairs
+ * whose candidate probability at @s_min is at least @recall (pass recall 0
+ * for no constraint). Rows run in the outer loop so that, at each sample
+ * s, the miss probability (1 - s^r)^b is carried from b to b+1 by one
+ * multiply instead of a pow() per (b, r, s): the whole search is a few
+ * hundred thousand multiplies. The areas it compares are the same Simpson
+ * sums dp_lsh_fp_area() and dp_lsh_fn_area() give (up to rounding).
+ * Returns DP_EINVAL when no pair meets the constraint.
  */
-dp_status dp_lsh_params_choose(double threshold, unsigned perms,
-                               double fp_weight, double fn_weight,
-                               dp_lsh_params *out)
+static dp_status search(double t, unsigned perms, double fp_weight,
+                        double fn_weight, double s_min, double recall,
+                        dp_lsh_params *out)
 {
     double s0[SIMPSON_N + 1], s1[SIMPSON_N + 1];
     double q0[SIMPSON_N + 1], q1[SIMPSON_N + 1];
     double m0[SIMPSON_N + 1], m1[SIMPSON_N + 1];
     double f0[SIMPSON_N + 1], f1[SIMPSON_N + 1];
-    double h0, h1, wsum, best = HUGE_VAL;
+    double h0, h1, best = HUGE_VAL;
     unsigned r, b, bb = 0, br = 0, maxb;
     int k;
 
-    if (!out || perms == 0 || !(threshold > 0.0 && threshold < 1.0)
-        || !isfinite(fp_weight) || !isfinite(fn_weight) || fp_weight < 0.0
-        || fn_weight < 0.0 || !(fp_weight + fn_weight > 0.0))
-        return DP_EINVAL;
-    wsum = fp_weight + fn_weight;
-    fp_weight /= wsum;
-    fn_weight /= wsum;
-    h0 = grid(0.0, threshold, s0);
-    h1 = grid(threshold, 1.0, s1);
+    h0 = grid(0.0, t, s0);
+    h1 = grid(t, 1.0, s1);
     for (r = 1; r <= perms; r++) {
+        double qs = 1.0 - pow(s_min, (double)r), ms = 1.0;
         for (k = 0; k <= SIMPSON_N; k++) {
             q0[k] = 1.0 - pow(s0[k], (double)r); /* miss prob. of one band */
             q1[k] = 1.0 - pow(s1[k], (double)r);
@@ -182,6 +180,9 @@ dp_status dp_lsh_params_choose(double threshold, unsigned perms,
                 f0[k] = 1.0 - m0[k]; /* P(candidate) below t */
                 f1[k] = m1[k];       /* 1 - P(candidate) above t */
             }
+            ms *= qs;
+            if (1.0 - ms < recall)
+                continue;
             err = fp_weight * simpson(f0, h0) + fn_weight * simpson(f1, h1);
             if (err < best
                 || (err == best && (b < bb || (b == bb && r < br)))) {
@@ -191,12 +192,38 @@ dp_status dp_lsh_params_choose(double threshold, unsigned perms,
             }
         }
     }
-    if (bb == 0) /* cannot happen: (1, 1) is always tried */
-        return DP_EINTERNAL;
+    if (bb == 0)
+        return DP_EINVAL;
     out->bands = bb;
     out->rows = br;
     out->seed = DP_LSH_DEFAULT_SEED;
     return DP_OK;
+}
+
+dp_status dp_lsh_params_choose(double threshold, unsigned perms,
+                               double fp_weight, double fn_weight,
+                               dp_lsh_params *out)
+{
+    double wsum;
+
+    if (!out || perms == 0 || !(threshold > 0.0 && threshold < 1.0)
+        || !isfinite(fp_weight) || !isfinite(fn_weight) || fp_weight < 0.0
+        || fn_weight < 0.0 || !(fp_weight + fn_weight > 0.0))
+        return DP_EINVAL;
+    wsum = fp_weight + fn_weight;
+    /* recall 0: every (b, r) qualifies, and (1, 1) always exists. */
+    return search(threshold, perms, fp_weight / wsum, fn_weight / wsum, 1.0,
+                  0.0, out);
+}
+
+dp_status dp_lsh_params_for_recall(double threshold, unsigned perms,
+                                   double s_min, double recall,
+                                   dp_lsh_params *out)
+{
+    if (!out || perms == 0 || !(threshold > 0.0 && threshold < 1.0)
+        || !(s_min > 0.0 && s_min <= 1.0) || !(recall > 0.0 && recall < 1.0))
+        return DP_EINVAL;
+    return search(threshold, perms, 1.0, 0.0, s_min, recall, out);
 }
 
 /* ---------------------------------------------------------------------
@@ -354,31 +381,40 @@ void dp_lsh_table_free(dp_lsh_table *t)
     free(t);
 }
 
-dp_status dp_lsh_table_reserve(dp_lsh_table *t, size_t ndocs)
+/* Reallocate every band's arrays to exactly @newcap entries. An array that
+ * grew before a later one failed keeps its larger block; harmless, since
+ * t->cap only changes when all succeeded. */
+static dp_status resize(dp_lsh_table *t, size_t newcap)
 {
-    size_t newcap = t ? t->cap : 0;
+    size_t kb, db;
     unsigned j;
 
+    if (newcap > DP_VEC_MAX_ELEMS)
+        return DP_ETOOBIG;
+    if (dp_mul_overflow(newcap, sizeof(uint64_t), &kb)
+        || dp_mul_overflow(newcap, sizeof(uint32_t), &db))
+        return DP_ETOOBIG;
+    for (j = 0; j < t->bands; j++) {
+        void *k = realloc(t->b[j].key, kb), *d;
+        if (!k)
+            return DP_ENOMEM;
+        t->b[j].key = k;
+        d = realloc(t->b[j].doc, db);
+        if (!d)
+            return DP_ENOMEM;
+        t->b[j].doc = d;
+    }
+    t->cap = newcap;
+    return DP_OK;
+}
+
+dp_status dp_lsh_table_reserve(dp_lsh_table *t, size_t ndocs)
+{
     if (!t)
         return DP_EINVAL;
     if (ndocs <= t->cap)
         return DP_OK;
-    /* Grow every band's arrays to one common capacity. An array that grew
-     * before a later one failed keeps its larger block; harmless. */
-    for (j = 0; j < t->bands; j++) {
-        size_t ck = t->cap, cd = t->cap;
-        dp_status rc = dp_grow((void **)&t->b[j].key, &ck, ndocs,
-                               sizeof *t->b[j].key);
-        if (rc)
-            return rc;
-        rc = dp_grow((void **)&t->b[j].doc, &cd, ndocs, sizeof *t->b[j].doc);
-        if (rc)
-            return rc;
-        assert(ck == cd);
-        newcap = ck;
-    }
-    t->cap = newcap;
-    return DP_OK;
+    return resize(t, ndocs);
 }
 
 dp_status dp_lsh_table_insert(dp_lsh_table *t, uint32_t doc,
@@ -389,8 +425,13 @@ dp_status dp_lsh_table_insert(dp_lsh_table *t, uint32_t doc,
 
     if (!t || !keys)
         return DP_EINVAL;
-    if (t->n == t->cap) {
-        rc = dp_lsh_table_reserve(t, t->n + 1);
+    if (t->n == t->cap) { /* double, as dp_grow() would, capped */
+        size_t want = t->cap < 16 ? 16 : t->cap * 2;
+        if (want > DP_VEC_MAX_ELEMS)
+            want = DP_VEC_MAX_ELEMS;
+        if (t->n + 1 > want)
+            return DP_ETOOBIG;
+        rc = resize(t, want);
         if (rc)
             return rc;
     }

@@ -78,6 +78,23 @@ dp_status dp_lsh_params_choose(double threshold, unsigned perms,
                                double fp_weight, double fn_weight,
                                dp_lsh_params *out);
 
+/*
+ * dp_lsh_params_for_recall - the recall-first choice: among the (bands,
+ * rows) with bands*rows <= @perms whose candidate probability at
+ * similarity @s_min is at least @recall, the one with the least
+ * false-positive area FP(@threshold) (fewest candidates to verify below
+ * the threshold). Use it when every pair above @s_min must be found with
+ * high probability, e.g. threshold 0.8, s_min 0.85, recall 0.999 gives
+ * (bands, rows) = (18, 7): P(0.85) = 0.9990, P(0.8) = 0.986.
+ * Ties go to the fewest bands, then rows.
+ * @return DP_OK; DP_EINVAL for arguments out of range (threshold and
+ *         recall in (0, 1), s_min in (0, 1]) or when no (bands, rows)
+ *         reaches @recall at @s_min (then *out is untouched).
+ */
+dp_status dp_lsh_params_for_recall(double threshold, unsigned perms,
+                                   double s_min, double recall,
+                                   dp_lsh_params *out);
+
 /* dp_lsh_candidate_prob - P(s) = 1 - (1 - s^rows)^bands, for s in [0, 1]. */
 double dp_lsh_candidate_prob(double s, unsigned bands, unsigned rows);
 
@@ -144,8 +161,9 @@ dp_status dp_lsh_table_create(unsigned bands, size_t max_bucket,
 void dp_lsh_table_free(dp_lsh_table *t);
 
 /*
- * dp_lsh_table_reserve - make room for @ndocs documents in all, so inserts
- * up to that count do not reallocate. Optional.
+ * dp_lsh_table_reserve - make room for exactly @ndocs documents in all
+ * (no spare capacity: 12 bytes per band each), so inserts up to that count
+ * do not reallocate. Optional; without it the arrays double as they fill.
  * @return DP_OK, DP_ETOOBIG, DP_ENOMEM.
  */
 dp_status dp_lsh_table_reserve(dp_lsh_table *t, size_t ndocs);

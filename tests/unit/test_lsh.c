@@ -132,6 +132,46 @@ TEST(lsh_params_match_brute_force)
     }
 }
 
+/* The recall-first chooser: the constraint holds, and among the (b, r)
+ * meeting it none has a smaller false-positive area (brute force). */
+TEST(lsh_params_for_recall)
+{
+    static const double ts[] = {0.5, 0.8, 0.9};
+    dp_lsh_params p = {3, 4, 5};
+    size_t i;
+
+    REQUIRE(dp_lsh_params_for_recall(0.8, 128, 0.85, 0.999, &p) == DP_OK);
+    CHECK_EQ(p.bands, 18);
+    CHECK_EQ(p.rows, 7);
+    for (i = 0; i < 3; i++) {
+        unsigned b, r, bb = 0, br = 0;
+        double best = 1e300, s = ts[i] + 0.05;
+        REQUIRE(dp_lsh_params_for_recall(ts[i], 128, s, 0.99, &p) == DP_OK);
+        CHECK(dp_lsh_candidate_prob(s, p.bands, p.rows) >= 0.99);
+        CHECK(p.bands * p.rows <= 128);
+        for (b = 1; b <= 128; b++)
+            for (r = 1; b * r <= 128; r++) {
+                double e = dp_lsh_fp_area(ts[i], b, r);
+                if (dp_lsh_candidate_prob(s, b, r) >= 0.99
+                    && e < best - 1e-12) {
+                    best = e;
+                    bb = b;
+                    br = r;
+                }
+            }
+        CHECK_EQ(p.bands, bb);
+        CHECK_EQ(p.rows, br);
+    }
+    /* Out of reach: 4 permutations cannot find s = 0.1 with 99.9%. */
+    p.bands = 3;
+    CHECK_EQ(dp_lsh_params_for_recall(0.5, 4, 0.1, 0.999, &p), DP_EINVAL);
+    CHECK_EQ(p.bands, 3);
+    CHECK_EQ(dp_lsh_params_for_recall(0.8, 128, 0.85, 1.0, &p), DP_EINVAL);
+    CHECK_EQ(dp_lsh_params_for_recall(0.8, 128, 0.0, 0.9, &p), DP_EINVAL);
+    CHECK_EQ(dp_lsh_params_for_recall(0.8, 0, 0.85, 0.9, &p), DP_EINVAL);
+    CHECK_EQ(dp_lsh_params_for_recall(0.8, 128, 0.85, 0.9, NULL), DP_EINVAL);
+}
+
 TEST(lsh_params_invalid_arguments)
 {
     dp_lsh_params p = {3, 4, 5};
