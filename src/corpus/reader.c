@@ -92,6 +92,7 @@ struct dp_reader {
     z_stream z;                  /* gzip state, when codec == CODEC_GZIP */
     int z_live;                  /* z was initialised (inflateEnd due) */
     int member_done;             /* gzip: the last member ended cleanly */
+    unsigned long members;       /* gzip: members ended before this one */
     ZSTD_DCtx *zd;               /* zstd state, kept across inputs */
     size_t zst_ret;              /* last ZSTD_decompressStream() result:
                                     0 when a frame ended cleanly */
@@ -352,6 +353,7 @@ static size_t read_gzip(dp_reader *r, char *dst, size_t room)
                 return 0;
             }
             r->member_done = 0;
+            r->members++;
         }
         if (avail == 0) {
             src_fail(r, DP_ECOMPRESS, "gzip data is truncated");
@@ -375,8 +377,19 @@ static size_t read_gzip(dp_reader *r, char *dst, size_t room)
         } else if (ret == Z_MEM_ERROR) {
             src_fail(r, DP_ENOMEM, "out of memory decompressing gzip");
         } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
-            src_fail(r, DP_ECOMPRESS, "corrupt gzip data: %s",
-                     z->msg ? z->msg : "inflate failed");
+            const char *m = z->msg ? z->msg : "inflate failed";
+            if (r->members > 0 && z->total_out == 0 &&
+                strcmp(m, "incorrect header check") == 0)
+                src_fail(r, DP_ECOMPRESS,
+                         "trailing bytes after the last gzip member are "
+                         "not gzip data (%s)", m);
+            else if (strcmp(m, "incorrect data check") == 0)
+                src_fail(r, DP_ECOMPRESS,
+                         "corrupt gzip data: incorrect data check (CRC "
+                         "mismatch: the lines read from this member may be "
+                         "damaged)");
+            else
+                src_fail(r, DP_ECOMPRESS, "corrupt gzip data: %s", m);
         }
         if (made > 0 || r->src_eof)
             return made;
@@ -445,7 +458,7 @@ static size_t src_read(dp_reader *r, char *dst, size_t room)
  */
 static dp_status fill(dp_reader *r)
 {
-    size_t n;
+    size_t n, want = CHUNK;
 
     if (r->start > 0) {
         memmove(r->buf, r->buf + r->start, r->end - r->start);
@@ -453,8 +466,12 @@ static dp_status fill(dp_reader *r)
         r->scan -= r->start;
         r->start = 0;
     }
-    if (r->cap < r->end + 1 + CHUNK / 4) {
-        dp_status rc = dp_grow((void **)&r->buf, &r->cap, r->end + 1 + CHUNK,
+    /* An uncompressed memory input needs no more room than it has left
+     * (small request bodies and fuzz inputs stay small). */
+    if (r->fd < 0 && r->codec == CODEC_NONE)
+        want = DP_MIN(CHUNK, r->in_len - r->in_pos + 1);
+    if (r->cap < r->end + 1 + want / 4 + 1) {
+        dp_status rc = dp_grow((void **)&r->buf, &r->cap, r->end + 1 + want,
                                1);
         if (rc)
             return rc;
@@ -519,6 +536,7 @@ static dp_status open_source(dp_reader *r, int fd, int own_fd, int named,
     r->src_msg[0] = '\0';
     r->in_eof = 0;
     r->member_done = 0;
+    r->members = 0;
     r->zst_ret = 1;
     r->skip_line = 0;
     r->lineno = 1;

@@ -828,6 +828,12 @@ TEST(reader_gzip_zstd_same_as_plain)
     put_gz("t.txt.gz", "A plain text document.\n", "wb");
     put_zst("t.txt.zst", "A plain text document.\n");
     put_zst("noext", "Zstd without a suffix.");
+    put_zst("y.jsonl.zstd", sample);
+    r = open1(tp("y.jsonl.zstd"), NULL);
+    REQUIRE(r);
+    nz = read_all(r, zst, 8);
+    dp_reader_free(r);
+    CHECK(same_records(plain, np, zst, nz));
     {
         const char *p[3];
         p[0] = tp("t.txt.gz");
@@ -911,6 +917,23 @@ TEST(reader_corrupt_compressed_input)
     }
     CHECK_EQ(k, 7);
     CHECK_STR(v[n - 1].id, "after");
+
+    /* Bytes after the last member that are not another member. */
+    put_gz("tg.jsonl.gz", "{\"id\":\"tg\",\"text\":\"x\"}\n", "wb");
+    {
+        FILE *f = fopen(tp("tg.jsonl.gz"), "ab");
+        REQUIRE(f);
+        fputs("garbage", f);
+        fclose(f);
+    }
+    r = open1(tp("tg.jsonl.gz"), NULL);
+    REQUIRE(r);
+    n = read_all(r, v, 200);
+    dp_reader_free(r);
+    REQUIRE(n == 2);
+    CHECK_STR(v[0].id, "tg");
+    CHECK_EQ(v[1].rc, DP_ECOMPRESS);
+    CHECK(strstr(v[1].msg, "trailing bytes") != NULL);
 
     /* A truncated gzip: records before the cut, then the error. */
     r = open1(tp("trunc.jsonl.gz"), NULL);
