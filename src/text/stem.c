@@ -24,7 +24,7 @@
  * language on that thread takes it back, so a thread working through a
  * corpus of small documents stems each frequent word once, not once per
  * document. The slot is freed when the thread exits (pthread key
- * destructor).
+ * destructor), and the exiting thread's at process exit.
  */
 #include <assert.h>
 #include <libstemmer.h>
@@ -85,6 +85,17 @@ static void idle_destroy(void *p)
 static void make_idle_key(void)
 {
     idle_key_ok = pthread_key_create(&idle_key, idle_destroy) == 0;
+}
+
+/* Key destructors never run for the thread that calls exit() (usually the
+ * main thread), so free its parked stemmer when the library is unloaded
+ * or the process exits; leak checkers then see a clean exit. */
+__attribute__((destructor)) static void free_exiting_thread_idle(void)
+{
+    if (idle_key_ok) {
+        free_stemmer(pthread_getspecific(idle_key));
+        pthread_setspecific(idle_key, NULL);
+    }
 }
 
 static uint64_t cache_seed;
