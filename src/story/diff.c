@@ -146,20 +146,53 @@ static dp_status side_alloc(side *s, const dp_doc *d, const uint8_t *cls)
  * 1. Coverage and copied sentences
  * ------------------------------------------------------------------- */
 
-/* Mark covered tokens, the sentence of each token and each sentence's
- * coverage. */
-static void cover_side(side *s, const ptoks *pt, size_t np, int which)
+/* Whether sorted @a[0..@n) holds @key. */
+static int sorted_has(const uint64_t *a, size_t n, uint64_t key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && a[lo] == key;
+}
+
+/*
+ * Mark covered tokens, the sentence of each token and each sentence's
+ * coverage. A token is covered by a passage when it lies in the passage's
+ * span on its side and its word also occurs in the passage's span on the
+ * other side: the words a passage bridges over ("Only 80 passengers took"
+ * between two matched runs) are not copied text.
+ */
+static dp_status cover_side(side *s, const side *o, const ptoks *pt,
+                            size_t np, int which)
 {
     const dp_doc *d = s->d;
-    size_t i, p;
+    uint64_t *h = NULL;
+    size_t i, p, cap = 0;
+    dp_status rc = DP_OK;
 
     for (i = 0; i < s->ntok; i++) {
         s->pid[i] = -1;
         s->sent_of[i] = UINT32_MAX;
     }
-    for (p = 0; p < np; p++)
+    for (p = 0; p < np; p++) {
+        size_t ob = pt[p].b[!which], oe = pt[p].e[!which], n = oe - ob;
+        rc = DP_RESERVE(h, cap, n + 1);
+        if (rc)
+            goto done;
+        for (i = 0; i < n; i++)
+            h[i] = o->d->toks[ob + i].hash;
+        rc = dp_story_sort_u64(h, n);
+        if (rc)
+            goto done;
         for (i = pt[p].b[which]; i < pt[p].e[which]; i++)
-            s->pid[i] = (int32_t)p;
+            if (sorted_has(h, n, d->toks[i].hash))
+                s->pid[i] = (int32_t)p;
+    }
     for (i = 0; i < s->nsent; i++) {
         size_t t, n = 0, tb = d->sents[i].tok_begin, te = d->sents[i].tok_end;
         if (te > s->ntok)
@@ -172,6 +205,9 @@ static void cover_side(side *s, const ptoks *pt, size_t np, int which)
         s->vote[i] = -1;
         s->partner[i] = -1;
     }
+done:
+    free(h);
+    return rc;
 }
 
 /*
@@ -681,6 +717,8 @@ static int by_weight_desc(const void *x, const void *y)
 static void greedy(side s[2], cand *c, size_t n, double min_sim)
 {
     size_t k;
+    if (n == 0)
+        return;
     qsort(c, n, sizeof *c, by_weight_desc);
     for (k = 0; k < n; k++)
         if (!c[k].anchor && c[k].w >= min_sim && s[0].state[c[k].i] == S_FREE &&
@@ -1045,8 +1083,11 @@ dp_status dp_story_diff(dp_comparison *c, uint8_t *const cls[2])
         for (w = 0; w < 2; w++)
             dp_story_passage_toks(c->doc[w], &c->passages[p], w, &pt[p].b[w],
                                   &pt[p].e[w]);
-    for (w = 0; w < 2; w++)
-        cover_side(&s[w], pt, c->npassages, w);
+    for (w = 0; w < 2; w++) {
+        rc = cover_side(&s[w], &s[!w], pt, c->npassages, w);
+        if (rc)
+            goto done;
+    }
     for (w = 0; w < 2; w++) {
         size_t n = 0;
         rc = vote_side(&s[w], &s[!w], pt, w);

@@ -234,9 +234,10 @@ dp_status dp_story_classify(const dp_doc *const d[2], uint8_t *cls[2])
                 ncap += (t->flags & DP_TOK_CAPITAL) != 0;
             }
         }
-        /* A text in capitals (a headline, a telex) says nothing about names
-         * by its case. */
-        shouting[side] = nword >= 8 && ncap * 2 > nword;
+        /* A text in capitals or title case (a telex, a headline) says
+         * nothing about names by its case; prose keeps its small words
+         * lowercase, so even a name-dense sentence stays far below. */
+        shouting[side] = nword >= 8 && ncap * 5 > nword * 4;
         if (shouting[side])
             continue;
         /* terms that occur capitalised away from a sentence start */
