@@ -7,24 +7,37 @@
  *
  * The method (docs/story-diff.md has the reasoning):
  *
- *   1. Coverage: the tokens inside passages; a sentence with at least
- *      COPY_MIN of its tokens covered is copied, and its partner is the
- *      sentence on the other side that receives most of those tokens.
+ *   1. Coverage: a token is covered when it lies inside a passage and its
+ *      word occurs in the passage's other side (words a passage bridges
+ *      over are not copied). A sentence with at least COPY_MIN of its
+ *      tokens covered is copied; its partner is the sentence on the other
+ *      side that receives most of its covered tokens. The sentence a copy
+ *      points back at is that copy's partner too (rewritten when less than
+ *      COPY_MIN of it is covered). A word-for-word repeat of an earlier
+ *      sentence of the same side takes that sentence's verdict.
  *   2. Features: each sentence's distinct content keys (stems, names,
- *      numbers), weighted by IDF over the sentences of both documents and
- *      boosted for names and numbers. Keys whose every occurrence in the
- *      sentence lies inside a passage are "explained" by that passage and
- *      left out of the rewrite similarity: a rewrite is judged on what was
- *      said differently, not on a fragment copied from somewhere else.
+ *      numbers), weighted by IDF over the sentences of both documents.
+ *      Similarity is a weighted Ochiai coefficient (cosine of weighted
+ *      sets) where a shared name or number counts SHARED_BOOST times.
+ *      A rewrite is judged on what was said outside passages: a key held
+ *      only inside passages is left out, and a key one side holds outside
+ *      passages while the other holds it only inside a passage (copied
+ *      from elsewhere) is neutral.
  *   3. Candidates: an inverted index of keys to sentences of B, skipping
  *      keys too frequent to be telling, gives each sentence of A its best
- *      few partners; their exact cosine similarity is then computed.
- *   4. Assignment, one to one: first the heaviest chain of candidate pairs
- *      (plus the copied pairs as anchors) that keeps story order on both
- *      sides, as in sentence alignment; then the remaining candidates
- *      greedily by similarity; then 1:2 splits (an unpaired sentence next
- *      to a paired one may share its partner) and sentences whose partly
- *      copied text points at a partner.
+ *      few partners; their exact similarity is then computed.
+ *   4. Assignment, one to one: first the heaviest chain of pairs that
+ *      keeps story order on both sides (a weighted longest increasing
+ *      subsequence, each pair weighing its similarity above a floor, the
+ *      copied pairs as anchors), as in sentence alignment; then the
+ *      remaining pairs greedily by similarity; then 1:2 splits (a free
+ *      sentence next to a paired one joins its partner when reading the
+ *      two as one is at least as similar) and free sentences that are
+ *      partly copied join the sentence their copied words point at.
+ *   5. What a sentence with a partner adds: its names (a run of
+ *      capitalised words is one name), numbers and content words outside
+ *      passages that neither its partner nor the sentences naming it as
+ *      their partner hold.
  *
  * Cost: sorting the tokens' keys plus, per sentence, its features times
  * the postings of its rarer keys: about linear in the two lengths.
@@ -767,12 +780,14 @@ static dp_status union_cosine(const side *me, size_t x, size_t n,
 
 /*
  * 1:2 splits, as in sentence alignment: a free sentence x next to a
- * sentence n paired before this step joins n's partner y when x shares
- * something with y and reading x and n as one sentence is at least as
- * similar to y as n alone (the similarity kind of the pair: outside
- * passages for a rewritten pair, over all words for a copied one). y keeps
- * its own partner. Then a free sentence partly inside passages may take
- * its partner by passage votes when similar enough to it.
+ * sentence n paired before this step joins n's partner y when x alone is
+ * similar enough to y (a headline and the lead it sums up both rewrite
+ * one sentence), or when x shares something with y and reading x and n as
+ * one sentence is at least as similar to y as n alone (a sentence split
+ * in two). Similarities are of the pair's kind: outside passages for a
+ * rewritten pair, over all words for a copied one. y keeps its own
+ * partner. Then a free sentence partly inside passages may take its
+ * partner by passage votes when similar enough to it.
  */
 static dp_status attach(side s[2], double min_sim)
 {
@@ -804,9 +819,18 @@ static dp_status attach(side s[2], double min_sim)
                 rest = me->state[n] == S_PAIRED;
                 one = w == 0 ? cosine(&s[0], n, &s[1], (size_t)y, rest)
                              : cosine(&s[0], (size_t)y, &s[1], n, rest);
-                mine = full_cosine(s, w, x, (size_t)y);
+                mine = w == 0 ? cosine(&s[0], x, &s[1], (size_t)y, rest)
+                              : cosine(&s[0], (size_t)y, &s[1], x, rest);
                 if (mine <= 0.0)
                     continue;
+                if (mine >= min_sim) {
+                    /* a rewrite of y on its own (a headline and its lead) */
+                    if (mine > bs) {
+                        bs = mine;
+                        by = y;
+                    }
+                    continue;
+                }
                 rc = union_cosine(me, x, n, o, (size_t)y, rest, &buf, &cap,
                                   &both);
                 if (rc)

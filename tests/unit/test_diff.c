@@ -129,7 +129,7 @@ static double covered(const pair *p, int side, size_t s, size_t e)
         const dp_span *sp = side ? &q->b : &q->a;
         size_t lo = sp->start > s ? sp->start : s;
         size_t hi = sp->end < e ? sp->end : e;
-        if (hi > lo && (double)(hi - lo) / (double)(e - s) > best)
+        if (e > s && hi > lo && (double)(hi - lo) / (double)(e - s) > best)
             best = (double)(hi - lo) / (double)(e - s);
     }
     return best;
@@ -148,7 +148,7 @@ TEST(diff_seed_quotes_are_shared_passages)
     REQUIRE(pair_seeds(&p));
     for (k = 0; k < 3; k++)
         for (w = 0; w < 2; w++) {
-            size_t s, e;
+            size_t s = 0, e = 0;
             CHECK(locate(&p, w, q[k][0], q[k][1], &s, &e));
             CHECK(covered(&p, w, s, e) >= 0.9);
         }
@@ -347,6 +347,31 @@ TEST(diff_rewritten_sentence_adds_names_and_numbers)
     pair_free(&p);
 }
 
+TEST(diff_headline_and_lead_share_a_partner)
+{
+    /* A's headline and lead both say what B's first sentence says */
+    pair p;
+    REQUIRE(pair_texts(&p,
+        "Storm shuts Lisburn ferry port for a second day\n\n"
+        "Lisburn's ferry port stayed shut on Tuesday after gales tore two "
+        "cranes from the pier overnight, the port authority said.\n\n"
+        "No one was injured.",
+        "The ferry port at Lisburn remained shut for a second day on "
+        "Tuesday, after gales ripped two cranes off the pier on Monday "
+        "night.\n\nRepairs could take a month, engineers said."));
+    REQUIRE(nsent(&p, 0) == 3 && nsent(&p, 1) == 2);
+    CHECK_EQ(sent(&p, 0, 0)->status, DP_SENT_REWRITTEN);
+    CHECK_EQ(sent(&p, 0, 0)->partner, 0);
+    CHECK_EQ(sent(&p, 0, 1)->status, DP_SENT_REWRITTEN);
+    CHECK_EQ(sent(&p, 0, 1)->partner, 0);
+    CHECK(sent(&p, 1, 0)->partner == 0 || sent(&p, 1, 0)->partner == 1);
+    CHECK_EQ(sent(&p, 0, 2)->status, DP_SENT_UNIQUE);
+    CHECK_EQ(sent(&p, 1, 1)->status, DP_SENT_UNIQUE);
+    CHECK(has_added(&p, 1, 0, "Monday"));
+    CHECK(!has_added(&p, 1, 0, "Tuesday"));
+    pair_free(&p);
+}
+
 TEST(diff_added_lists_each_word_once)
 {
     pair p;
@@ -479,7 +504,7 @@ TEST(diff_offsets_exact_on_multibyte_curly_quotes_crlf)
             CHECK(memcmp(p.text[0] + q->a.start, p.text[1] + q->b.start, la) == 0);
     }
     {
-        size_t s, e;
+        size_t s = 0, e = 0;
         REQUIRE(locate(&p, 0, "the harbour", "sharp", &s, &e));
         CHECK(covered(&p, 0, s, e) >= 0.99);
         REQUIRE(locate(&p, 1, "the harbour", "sharp", &s, &e));
