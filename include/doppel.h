@@ -363,7 +363,8 @@ DP_API dp_status dp_comparison_json(const dp_comparison *c, const char *name_a,
  *
  * Thread safety: a reader is not locked; use one reader per thread.
  * Distinct readers may run in distinct threads (but only one may read
- * standard input).
+ * standard input). opts.threads > 1 makes the reader parse ahead in
+ * threads of its own; its API is still called from one thread.
  * ------------------------------------------------------------------- */
 
 typedef struct dp_reader dp_reader;
@@ -396,6 +397,12 @@ typedef struct dp_reader_opts {
                                 in bytes after decompression; 64 MiB
                                 (DP_READER_MAX_RECORD); at most
                                 DP_MAX_DOC_BYTES */
+    unsigned threads;        /* JSONL parse threads, the caller's included;
+                                1 (the default) or 0: parse inside
+                                dp_reader_next(); N > 1: N - 1 threads of
+                                the reader parse batches of lines ahead
+                                while the caller works (same records, same
+                                errors, same order); at most 64 */
 } dp_reader_opts;
 
 #define DP_READER_MAX_RECORD ((size_t)64 << 20)
@@ -534,6 +541,185 @@ DP_API const char *dp_reader_field(const dp_reader *r, const char *name,
 DP_API void dp_reader_free(dp_reader *r);
 
 /* ------------------------------------------------------ end of readers */
+
+
+/* ---------------------------------------------------------------------
+ * Near-duplicate detection over a corpus (dedup)
+ *
+ * A dp_dedup collects documents (in batches, signatures computed on
+ * several threads), then finds every group of near-duplicates: MinHash
+ * signatures over k-word shingles, LSH banding tuned to the threshold,
+ * every candidate pair verified, and star clusters around the document
+ * the keep policy prefers (every member is within the threshold of its
+ * cluster's kept document; no chaining). Documents are numbered in the
+ * order they were added; results do not depend on the thread count.
+ * Formulas and decisions: docs/dedup.md.
+ *
+ * Thread safety: one dp_dedup is used by one thread at a time (it runs
+ * its own worker threads inside dp_dedup_add() and dp_dedup_run()).
+ * ------------------------------------------------------------------- */
+
+typedef struct dp_dedup dp_dedup;
+
+typedef enum dp_keep_policy {
+    DP_KEEP_FIRST = 0,   /* the document added first */
+    DP_KEEP_LONGEST = 1, /* the one with the most words (ties: first) */
+    DP_KEEP_EARLIEST = 2 /* the one with the earliest date (documents
+                            without a parseable date come last; ties:
+                            first) */
+} dp_keep_policy;
+
+typedef enum dp_verify_mode {
+    DP_VERIFY_AUTO = 0,    /* exact up to exact_max_docs documents, else
+                              estimate */
+    DP_VERIFY_EXACT = 1,   /* exact Jaccard of the shingle sets (keeps
+                              every document's shingle set in memory) */
+    DP_VERIFY_ESTIMATE = 2 /* Jaccard estimated from the full signatures */
+} dp_verify_mode;
+
+typedef struct dp_dedup_opts {
+    unsigned shingle_k;    /* words per shingle; 5 */
+    unsigned perms;        /* MinHash signature length; 128 */
+    double threshold;      /* Jaccard at or above which two documents are
+                              near-duplicates; 0.8 */
+    unsigned bands, rows;  /* LSH banding by hand; 0 and 0 (default)
+                              choose them from the threshold: */
+    double fp_weight;      /* with fn_weight > 0: the banding minimising
+                              fp_weight * FP area + fn_weight * FN area
+                              (datasketch's rule; its default is 0.5/0.5);
+                              both 0 (default): the banding with the least
+                              FP area among those that make a pair at
+                              threshold + 0.05 a candidate with
+                              probability >= 0.999 (docs/dedup.md) */
+    double fn_weight;
+    dp_verify_mode verify; /* DP_VERIFY_AUTO */
+    size_t exact_max_docs; /* DP_VERIFY_AUTO switches to estimates above
+                              this many documents; 200000 */
+    dp_keep_policy keep;   /* DP_KEEP_FIRST */
+    unsigned threads;      /* worker threads; 0 = all online cores */
+    dp_text_opts text;     /* how texts become words (dp_text_opts_init) */
+} dp_dedup_opts;
+
+/* dp_dedup_opts_init - fill *opts with the defaults above. */
+DP_API void dp_dedup_opts_init(dp_dedup_opts *opts);
+
+/*
+ * dp_dedup_create - an empty collection.
+ * @return DP_OK; DP_EINVAL (a bad option: k 0, perms 0 or > 1024,
+ *         threshold outside (0, 1], bands*rows > perms); DP_ESTEM;
+ *         DP_ENOMEM. *out is NULL on failure.
+ */
+DP_API dp_status dp_dedup_create(const dp_dedup_opts *opts, dp_dedup **out);
+
+/* dp_dedup_free - release everything. Accepts NULL. */
+DP_API void dp_dedup_free(dp_dedup *d);
+
+/* One document handed to dp_dedup_add(); all pointers are borrowed for
+ * the duration of the call only (the collection copies the id). */
+typedef struct dp_dedup_doc {
+    const char *id;    /* identifier, @id_len bytes (need not be unique:
+                          dp_dedup_add reports repeats) */
+    size_t id_len;
+    const char *text;  /* the text, @text_len bytes */
+    size_t text_len;
+    const char *date;  /* optional date (ISO 8601 "2022-10-08[T12:00:00]"
+                          or "26-FEB-1987 15:01:01.79"), @date_len bytes;
+                          NULL when absent */
+    size_t date_len;
+} dp_dedup_doc;
+
+/*
+ * dp_dedup_add - add @n documents, computing their signatures on the
+ * collection's threads. Document numbers continue from the previous call.
+ * @status: OUT, optional: @n entries, one per document: DP_OK (added);
+ *          DP_EEMPTY (no words: not added, gets no number); DP_EUTF8 /
+ *          DP_EBINARY / DP_ETOOBIG (per the text options: not added).
+ *          A repeated id is still added; dp_dedup_stats_get() counts
+ *          repeats in dup_ids and dp_dedup_id_repeats() tells which.
+ * @return DP_OK (even when some documents were refused: see @status);
+ *         DP_ENOMEM or DP_ETOOBIG (over 2^31 documents), after which the
+ *         collection holds the documents added before the call.
+ */
+DP_API dp_status dp_dedup_add(dp_dedup *d, const dp_dedup_doc *docs, size_t n,
+                              dp_status *status);
+
+/*
+ * dp_dedup_run - find the near-duplicate clusters of everything added so
+ * far. May be called again after more dp_dedup_add() calls.
+ * @return DP_OK, DP_ENOMEM, DP_ETOOBIG.
+ */
+DP_API dp_status dp_dedup_run(dp_dedup *d);
+
+/* What a run did and found. */
+typedef struct dp_dedup_stats {
+    size_t docs;            /* documents added */
+    size_t dup_ids;         /* documents whose id repeats an earlier one */
+    unsigned bands, rows;   /* the banding used */
+    int exact;              /* 1 when pairs were verified exactly */
+    size_t candidates;      /* candidate pairs from LSH */
+    size_t verified;        /* of those, at or above the threshold */
+    size_t clusters;        /* clusters of two or more documents */
+    size_t duplicates;      /* documents in clusters but not kept */
+    size_t memory;          /* bytes held per the collection's own
+                               accounting (signatures, ids, shingle sets) */
+} dp_dedup_stats;
+
+/* dp_dedup_stats_get - the counts above (run fields are 0 before a run). */
+DP_API void dp_dedup_stats_get(const dp_dedup *d, dp_dedup_stats *out);
+
+/* dp_dedup_docs - number of documents added. */
+DP_API size_t dp_dedup_docs(const dp_dedup *d);
+
+/* dp_dedup_id - the id of document @i (NUL-terminated, borrowed until
+ * dp_dedup_free()), or NULL when out of range. */
+DP_API const char *dp_dedup_id(const dp_dedup *d, size_t i, size_t *len);
+
+/* dp_dedup_id_repeats - 1 when document @i's id was already used by an
+ * earlier document, else 0. */
+DP_API int dp_dedup_id_repeats(const dp_dedup *d, size_t i);
+
+/* dp_dedup_find - the first document with id @id, or -1. O(1). */
+DP_API long dp_dedup_find(const dp_dedup *d, const char *id, size_t id_len);
+
+/* dp_dedup_clusters - number of clusters found by the last run. */
+DP_API size_t dp_dedup_clusters(const dp_dedup *d);
+
+/*
+ * dp_dedup_cluster - members of cluster @c (< dp_dedup_clusters()): the
+ * kept document first, then the others in keep order, with each one's
+ * similarity to the kept one (1 for itself). Arrays borrowed until the
+ * next dp_dedup_add(), dp_dedup_run() or dp_dedup_free().
+ * @return DP_OK or DP_EINVAL (out of range, or no run yet).
+ */
+DP_API dp_status dp_dedup_cluster(const dp_dedup *d, size_t c,
+                                  const uint32_t **members,
+                                  const float **similarity, size_t *n);
+
+/* dp_dedup_cluster_of - the cluster of document @i, or -1 when it is in
+ * none (a unique document). */
+DP_API long dp_dedup_cluster_of(const dp_dedup *d, size_t i);
+
+/* dp_dedup_is_dropped - 1 when document @i is a duplicate the keep policy
+ * drops (in a cluster, not its kept document), else 0. */
+DP_API int dp_dedup_is_dropped(const dp_dedup *d, size_t i);
+
+/* Why two documents were or were not grouped. */
+typedef struct dp_dedup_explain {
+    double estimated;      /* Jaccard estimated from the signatures */
+    double exact;          /* exact Jaccard of the shingle sets, or -1
+                              when the sets were not kept */
+    unsigned bands_shared; /* LSH bands whose keys agree (0: never a
+                              candidate pair) */
+    unsigned bands;        /* bands in all */
+    long cluster_a;        /* dp_dedup_cluster_of() of each */
+    long cluster_b;
+    int grouped;           /* 1 when both are in the same cluster */
+} dp_dedup_explain;
+
+/* dp_dedup_explain_pair - the figures above for documents @i and @j
+ * (after a run). @return DP_OK or DP_EINVAL. */
+DP_API dp_status dp_dedup_explain_pair(const dp_dedup *d, size_t i, size_t j,
+                                       dp_dedup_explain *out);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,7 @@ clang
 libclang-rt-14-dev
 valgrind
 python3
+python3-numpy
 curl
 "
 

@@ -18,6 +18,8 @@ static const char usage[] =
     "commands:\n"
     "  compare A B   scores, shared passages with byte offsets in both, and\n"
     "                a sentence-by-sentence story diff of two documents\n"
+    "  dedup INPUT.. near-duplicate groups of a corpus (MinHash + LSH,\n"
+    "                verified, clustered) and what to keep\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help (or `doppel <command> --help`)\n"
@@ -150,6 +152,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "compare") == 0)
         return cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "dedup") == 0)
+        return cmd_dedup(argc - 1, argv + 1);
     fprintf(stderr, "doppel: unknown command '%s' (try doppel --help)\n", cmd);
     return EXIT_USAGE;
 }
