@@ -40,13 +40,13 @@
 #include "sketch/shingle.h"
 
 typedef struct corpus {
-    size_t ndocs;     /* documents with at least one word */
-    size_t text_bytes;/* their original bytes */
-    uint64_t *toks;   /* token hashes, all documents back to back */
-    size_t *tok_off;  /* ndocs + 1 offsets into toks */
-    uint64_t *sh;     /* shingle hashes (or the short stand-in), flat */
-    size_t *sh_off;   /* ndocs + 1 offsets into sh */
-    size_t nshort;    /* documents shorter than k words */
+    size_t ndocs;      /* documents with at least one word */
+    size_t text_bytes; /* their original bytes */
+    uint64_t *toks;    /* token hashes, all documents back to back */
+    size_t *tok_off;   /* ndocs + 1 offsets into toks */
+    uint64_t *sh;      /* shingle hashes (or the short stand-in), flat */
+    size_t *sh_off;    /* ndocs + 1 offsets into sh */
+    size_t nshort;     /* documents shorter than k words */
 } corpus;
 
 static unsigned g_k = 5, g_perms = 128;
@@ -120,8 +120,8 @@ static void load(const char *path, corpus *c)
         }
         text = json_string_value(t);
         tl = json_string_length(t);
-        if (dp_doc_create(text, tl, NULL, &doc, NULL) == DP_OK
-            && (nw = dp_doc_words(doc)) > 0) {
+        if (dp_doc_create(text, tl, NULL, &doc, NULL) == DP_OK &&
+            (nw = dp_doc_words(doc)) > 0) {
             size_t base = c->tok_off[c->ndocs];
             if (base + nw > tcap) {
                 while (base + nw > tcap)
@@ -135,8 +135,8 @@ static void load(const char *path, corpus *c)
             }
             if (c->ndocs + 1 >= dcap) {
                 dcap *= 2;
-                c->tok_off = xrealloc(c->tok_off,
-                                      (dcap + 1) * sizeof *c->tok_off);
+                c->tok_off =
+                    xrealloc(c->tok_off, (dcap + 1) * sizeof *c->tok_off);
             }
             c->text_bytes += tl;
             c->ndocs++;
@@ -177,8 +177,7 @@ static void do_shingles(corpus *c)
     }
 }
 
-static void do_signatures(const corpus *c, const dp_minhash *mh,
-                          uint32_t *sigs)
+static void do_signatures(const corpus *c, const dp_minhash *mh, uint32_t *sigs)
 {
     size_t i;
     for (i = 0; i < c->ndocs; i++)
@@ -204,8 +203,8 @@ static dp_lsh_pair *do_table(size_t n, const dp_lsh_params *p,
     dp_lsh_table *t = NULL;
     dp_lsh_pair *pairs = NULL;
     size_t i;
-    if (dp_lsh_table_create(p->bands, DP_LSH_DEFAULT_MAX_BUCKET, &t)
-        || dp_lsh_table_reserve(t, n))
+    if (dp_lsh_table_create(p->bands, DP_LSH_DEFAULT_MAX_BUCKET, &t) ||
+        dp_lsh_table_reserve(t, n))
         die("table create failed", NULL);
     for (i = 0; i < n; i++)
         if (dp_lsh_table_insert(t, (uint32_t)i, keys + i * p->bands))
@@ -226,26 +225,26 @@ static int by_double(const void *x, const void *y)
 
 /* Seconds per call: a warm-up, then the best of 5 batches of ~g_time/5,
  * by wall clock (into @out) and by thread CPU time (into @cpu). */
-#define TIME_BEST(out, cpu, stmt)                             \
-    do {                                                      \
-        double per_[5], pcpu_[5];                             \
-        int k_;                                               \
-        stmt;                                                 \
-        for (k_ = 0; k_ < 5; k_++) {                          \
-            size_t reps_ = 0;                                 \
-            double t0_ = now(), c0_ = cpu_now(), t_;          \
-            do {                                              \
-                stmt;                                         \
-                reps_++;                                      \
-                t_ = now() - t0_;                             \
-            } while (t_ < g_time / 5);                        \
-            per_[k_] = t_ / (double)reps_;                    \
-            pcpu_[k_] = (cpu_now() - c0_) / (double)reps_;    \
-        }                                                     \
-        qsort(per_, 5, sizeof per_[0], by_double);            \
-        qsort(pcpu_, 5, sizeof pcpu_[0], by_double);          \
-        (out) = per_[0];                                      \
-        (cpu) = pcpu_[0];                                     \
+#define TIME_BEST(out, cpu, stmt)                                              \
+    do {                                                                       \
+        double per_[5], pcpu_[5];                                              \
+        int k_;                                                                \
+        stmt;                                                                  \
+        for (k_ = 0; k_ < 5; k_++) {                                           \
+            size_t reps_ = 0;                                                  \
+            double t0_ = now(), c0_ = cpu_now(), t_;                           \
+            do {                                                               \
+                stmt;                                                          \
+                reps_++;                                                       \
+                t_ = now() - t0_;                                              \
+            } while (t_ < g_time / 5);                                         \
+            per_[k_] = t_ / (double)reps_;                                     \
+            pcpu_[k_] = (cpu_now() - c0_) / (double)reps_;                     \
+        }                                                                      \
+        qsort(per_, 5, sizeof per_[0], by_double);                             \
+        qsort(pcpu_, 5, sizeof pcpu_[0], by_double);                           \
+        (out) = per_[0];                                                       \
+        (cpu) = pcpu_[0];                                                      \
     } while (0)
 
 static int cmp_u64(const void *x, const void *y)
@@ -388,7 +387,8 @@ int main(int argc, char **argv)
             path = argv[i];
         else
             die("usage: bench_minhash REUTERS.jsonl [--k N] [--perms N] "
-                "[--threshold T] [--time S] [--scale N] [--json]", NULL);
+                "[--threshold T] [--time S] [--scale N] [--json]",
+                NULL);
     }
     if (!path || g_k < 1)
         die("usage: bench_minhash REUTERS.jsonl [options]", NULL);
@@ -423,12 +423,15 @@ int main(int argc, char **argv)
     shingle_sets(&c, &sets, &set_off);
     for (p = 0; p < npairs; p++) {
         size_t a = pairs[p].a, b = pairs[p].b;
-        double j = exact_jaccard(sets + set_off[a], set_off[a + 1] - set_off[a],
-                                 sets + set_off[b], set_off[b + 1] - set_off[b]);
-        double ek = dp_minhash_jaccard(sig_k + a * g_perms,
-                                       sig_k + b * g_perms, g_perms) - j;
-        double eo = dp_minhash_jaccard(sig_o + a * g_perms,
-                                       sig_o + b * g_perms, g_perms) - j;
+        double j =
+            exact_jaccard(sets + set_off[a], set_off[a + 1] - set_off[a],
+                          sets + set_off[b], set_off[b + 1] - set_off[b]);
+        double ek = dp_minhash_jaccard(sig_k + a * g_perms, sig_k + b * g_perms,
+                                       g_perms) -
+                    j;
+        double eo = dp_minhash_jaccard(sig_o + a * g_perms, sig_o + b * g_perms,
+                                       g_perms) -
+                    j;
         err_k += ek;
         err2_k += ek * ek;
         err_o += eo;
@@ -460,9 +463,8 @@ int main(int argc, char **argv)
                (double)c.text_bytes / (double)nsh, t_sh, t_k, t_o,
                (double)nsh / t_k, mb / t_k, (double)nsh / t_o, mb / t_o,
                lp.bands, lp.rows, t_keys, t_table, npairs, st.capped,
-               st.largest, (size_t)g_perms * 4,
-               (double)mem / (double)c.ndocs, err_k, err2_k, err_o, err2_o,
-               c_sh, c_k, c_o, c_keys, c_table);
+               st.largest, (size_t)g_perms * 4, (double)mem / (double)c.ndocs,
+               err_k, err2_k, err_o, err2_o, c_sh, c_k, c_o, c_keys, c_table);
         if (scale)
             scale_test(scale, &lp, 1);
         printf("}\n");
@@ -473,14 +475,13 @@ int main(int argc, char **argv)
                c.nshort);
         printf("(wall clock, best of 5 batches; [cpu] = by thread CPU time)\n");
         printf("shingles    %.4f s   %6.1f M shingles/s  %7.1f MB/s"
-               "                 [%6.1f M/s, %7.1f MB/s]\n", t_sh,
-               (double)nsh / t_sh / 1e6, mb / t_sh, (double)nsh / c_sh / 1e6,
-               mb / c_sh);
+               "                 [%6.1f M/s, %7.1f MB/s]\n",
+               t_sh, (double)nsh / t_sh / 1e6, mb / t_sh,
+               (double)nsh / c_sh / 1e6, mb / c_sh);
         printf("kperm       %.4f s   %6.1f M shingles/s  %7.1f MB/s  "
                "%7.0f docs/s  [%6.1f M/s, %7.1f MB/s]  (%u perms)\n",
-               t_k, (double)nsh / t_k / 1e6, mb / t_k,
-               (double)c.ndocs / t_k, (double)nsh / c_k / 1e6, mb / c_k,
-               g_perms);
+               t_k, (double)nsh / t_k / 1e6, mb / t_k, (double)c.ndocs / t_k,
+               (double)nsh / c_k / 1e6, mb / c_k, g_perms);
         printf("oph         %.4f s   %6.1f M shingles/s  %7.1f MB/s  "
                "%7.0f docs/s  [%6.1f M/s, %7.1f MB/s]\n",
                t_o, (double)nsh / t_o / 1e6, mb / t_o, (double)c.ndocs / t_o,

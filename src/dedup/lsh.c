@@ -129,8 +129,8 @@ double dp_lsh_fn_area(double t, unsigned bands, unsigned rows)
 dp_status dp_lsh_params_set(unsigned bands, unsigned rows, unsigned perms,
                             dp_lsh_params *out)
 {
-    if (!out || bands == 0 || rows == 0 || bands > DP_LSH_MAX_BANDS
-        || (uint64_t)bands * rows > perms)
+    if (!out || bands == 0 || rows == 0 || bands > DP_LSH_MAX_BANDS ||
+        (uint64_t)bands * rows > perms)
         return DP_EINVAL;
     out->bands = bands;
     out->rows = rows;
@@ -184,8 +184,8 @@ static dp_status search(double t, unsigned perms, double fp_weight,
             if (1.0 - ms < recall)
                 continue;
             err = fp_weight * simpson(f0, h0) + fn_weight * simpson(f1, h1);
-            if (err < best
-                || (err == best && (b < bb || (b == bb && r < br)))) {
+            if (err < best ||
+                (err == best && (b < bb || (b == bb && r < br)))) {
                 best = err;
                 bb = b;
                 br = r;
@@ -206,9 +206,9 @@ dp_status dp_lsh_params_choose(double threshold, unsigned perms,
 {
     double wsum;
 
-    if (!out || perms == 0 || !(threshold > 0.0 && threshold < 1.0)
-        || !isfinite(fp_weight) || !isfinite(fn_weight) || fp_weight < 0.0
-        || fn_weight < 0.0 || !(fp_weight + fn_weight > 0.0))
+    if (!out || perms == 0 || !(threshold > 0.0 && threshold < 1.0) ||
+        !isfinite(fp_weight) || !isfinite(fn_weight) || fp_weight < 0.0 ||
+        fn_weight < 0.0 || !(fp_weight + fn_weight > 0.0))
         return DP_EINVAL;
     wsum = fp_weight + fn_weight;
     /* recall 0: every (b, r) qualifies, and (1, 1) always exists. */
@@ -220,8 +220,8 @@ dp_status dp_lsh_params_for_recall(double threshold, unsigned perms,
                                    double s_min, double recall,
                                    dp_lsh_params *out)
 {
-    if (!out || perms == 0 || !(threshold > 0.0 && threshold < 1.0)
-        || !(s_min > 0.0 && s_min <= 1.0) || !(recall > 0.0 && recall < 1.0))
+    if (!out || perms == 0 || !(threshold > 0.0 && threshold < 1.0) ||
+        !(s_min > 0.0 && s_min <= 1.0) || !(recall > 0.0 && recall < 1.0))
         return DP_EINVAL;
     return search(threshold, perms, 1.0, 0.0, s_min, recall, out);
 }
@@ -391,8 +391,8 @@ static dp_status resize(dp_lsh_table *t, size_t newcap)
 
     if (newcap > DP_VEC_MAX_ELEMS)
         return DP_ETOOBIG;
-    if (dp_mul_overflow(newcap, sizeof(uint64_t), &kb)
-        || dp_mul_overflow(newcap, sizeof(uint32_t), &db))
+    if (dp_mul_overflow(newcap, sizeof(uint64_t), &kb) ||
+        dp_mul_overflow(newcap, sizeof(uint32_t), &db))
         return DP_ETOOBIG;
     for (j = 0; j < t->bands; j++) {
         void *k = realloc(t->b[j].key, kb), *d;
@@ -659,8 +659,8 @@ dp_status dp_lsh_table_query(const dp_lsh_table *t, const uint64_t *keys,
             if (i > lo && doc[i] == doc[i - 1])
                 continue;
             if (len == *cap) {
-                dp_status rc = dp_grow((void **)buf, cap, len + 1,
-                                       sizeof **buf);
+                dp_status rc =
+                    dp_grow((void **)buf, cap, len + 1, sizeof **buf);
                 if (rc)
                     return rc;
             }
@@ -683,6 +683,6 @@ size_t dp_lsh_table_memory(const dp_lsh_table *t)
 {
     if (!t)
         return 0;
-    return sizeof *t + t->bands * sizeof *t->b
-           + t->bands * t->cap * (sizeof(uint64_t) + sizeof(uint32_t));
+    return sizeof *t + t->bands * sizeof *t->b +
+           t->bands * t->cap * (sizeof(uint64_t) + sizeof(uint32_t));
 }

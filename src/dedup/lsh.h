@@ -34,10 +34,10 @@
 
 #include "doppel.h"
 
-#define DP_LSH_DEFAULT_SEED UINT64_C(0x646f7070656c4c53) /* "doppelLS" */
-#define DP_LSH_DEFAULT_THRESHOLD 0.8
+#define DP_LSH_DEFAULT_SEED       UINT64_C(0x646f7070656c4c53) /* "doppelLS" */
+#define DP_LSH_DEFAULT_THRESHOLD  0.8
 #define DP_LSH_DEFAULT_MAX_BUCKET 64u
-#define DP_LSH_MAX_BANDS 1024u
+#define DP_LSH_MAX_BANDS          1024u
 
 /* The banding of a signature. */
 typedef struct dp_lsh_params {
@@ -140,10 +140,10 @@ typedef struct dp_lsh_pair {
 
 /* What dp_lsh_table_pairs() met on the way (all counts over all bands). */
 typedef struct dp_lsh_stats {
-    size_t buckets;        /* buckets with two or more distinct documents */
-    size_t capped;         /* of those, buckets larger than max_bucket */
-    size_t largest;        /* members of the largest bucket */
-    size_t emitted;        /* pairs emitted before removing repeats */
+    size_t buckets; /* buckets with two or more distinct documents */
+    size_t capped;  /* of those, buckets larger than max_bucket */
+    size_t largest; /* members of the largest bucket */
+    size_t emitted; /* pairs emitted before removing repeats */
 } dp_lsh_stats;
 
 /*

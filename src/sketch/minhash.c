@@ -32,19 +32,21 @@
 
 /* Seeds of the derived streams, so coefficients, input keying, probe
  * sequences and short-document hashes never share a stream. */
-#define STREAM_COEF UINT64_C(0x9e3779b97f4a7c15)
-#define STREAM_KEY UINT64_C(0xd1b54a32d192ed03)
+#define STREAM_COEF  UINT64_C(0x9e3779b97f4a7c15)
+#define STREAM_KEY   UINT64_C(0xd1b54a32d192ed03)
 #define STREAM_PROBE UINT64_C(0x8cb92ba72f3d8dd7)
-#define SHORT_SEED UINT64_C(0x73686f7274646f63) /* "shortdoc" */
+#define SHORT_SEED   UINT64_C(0x73686f7274646f63) /* "shortdoc" */
 
-#if defined(__x86_64__) && defined(__ELF__) && !defined(DP_NO_TARGET_CLONES) \
-    && ((defined(__clang__) && __clang_major__ >= 14)                        \
-        || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 11))
-#if defined(__clang__) /* clang 14 ignores "arch=" here; gcc rejects ISA names */
-#define KERNEL_CLONES \
+#if defined(__x86_64__) && defined(__ELF__) &&                                 \
+    !defined(DP_NO_TARGET_CLONES) &&                                           \
+    ((defined(__clang__) && __clang_major__ >= 14) ||                          \
+     (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 11))
+#if defined(__clang__) /* clang 14 ignores "arch=" here; gcc rejects ISA names \
+                        */
+#define KERNEL_CLONES                                                          \
     __attribute__((target_clones("avx512dq", "avx2", "default")))
 #else
-#define KERNEL_CLONES \
+#define KERNEL_CLONES                                                          \
     __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
 #else
@@ -286,8 +288,7 @@ uint64_t dp_minhash_short_shingle(const uint64_t *tokens, size_t ntok)
     return XXH3_64bits_digest(&st);
 }
 
-size_t dp_minhash_matches(const uint32_t *a, const uint32_t *b,
-                          unsigned perms)
+size_t dp_minhash_matches(const uint32_t *a, const uint32_t *b, unsigned perms)
 {
     size_t eq = 0;
     unsigned i;
@@ -298,8 +299,7 @@ size_t dp_minhash_matches(const uint32_t *a, const uint32_t *b,
     return eq;
 }
 
-double dp_minhash_jaccard(const uint32_t *a, const uint32_t *b,
-                          unsigned perms)
+double dp_minhash_jaccard(const uint32_t *a, const uint32_t *b, unsigned perms)
 {
     if (perms == 0)
         return 0.0;

@@ -35,8 +35,8 @@ TEST(lsh_areas_match_hand_computed_integrals)
     CHECK_NEAR(dp_lsh_fp_area(0.5, 1, 2), 1.0 / 24, 1e-12);
     CHECK_NEAR(dp_lsh_fn_area(0.5, 1, 2), 0.5 - 0.875 / 3, 1e-12);
     /* b=3, r=2: P = 3s^2 - 3s^4 + s^6. FP(0.6) = t^3 - 3t^5/5 + t^7/7. */
-    CHECK_NEAR(dp_lsh_fp_area(0.6, 3, 2),
-               0.216 - 0.6 * 0.07776 + 0.0279936 / 7, 1e-12);
+    CHECK_NEAR(dp_lsh_fp_area(0.6, 3, 2), 0.216 - 0.6 * 0.07776 + 0.0279936 / 7,
+               1e-12);
     /* b=1, r=5: FP(0.8) = 0.8^6/6; Simpson's error bound is
      * t/180 h^4 max|f^(4)| = 2.5e-12 here. */
     CHECK_NEAR(dp_lsh_fp_area(0.8, 1, 5), 0.262144 / 6, 1e-11);
@@ -97,8 +97,8 @@ TEST(lsh_params_follow_threshold)
         dp_lsh_params fn, fp;
         REQUIRE(dp_lsh_params_choose(0.8, 128, 0.1, 0.9, &fn) == DP_OK);
         REQUIRE(dp_lsh_params_choose(0.8, 128, 0.9, 0.1, &fp) == DP_OK);
-        CHECK(dp_lsh_threshold(fn.bands, fn.rows)
-              < dp_lsh_threshold(fp.bands, fp.rows));
+        CHECK(dp_lsh_threshold(fn.bands, fn.rows) <
+              dp_lsh_threshold(fp.bands, fp.rows));
     }
 }
 
@@ -117,8 +117,8 @@ TEST(lsh_params_match_brute_force)
             double best = 1e300;
             for (b = 1; b <= perms[k]; b++)
                 for (r = 1; b * r <= perms[k]; r++) {
-                    double e = 0.5 * dp_lsh_fp_area(ts[i], b, r)
-                               + 0.5 * dp_lsh_fn_area(ts[i], b, r);
+                    double e = 0.5 * dp_lsh_fp_area(ts[i], b, r) +
+                               0.5 * dp_lsh_fn_area(ts[i], b, r);
                     if (e < best - 1e-12) {
                         best = e;
                         bb = b;
@@ -152,8 +152,8 @@ TEST(lsh_params_for_recall)
         for (b = 1; b <= 128; b++)
             for (r = 1; b * r <= 128; r++) {
                 double e = dp_lsh_fp_area(ts[i], b, r);
-                if (dp_lsh_candidate_prob(s, b, r) >= 0.99
-                    && e < best - 1e-12) {
+                if (dp_lsh_candidate_prob(s, b, r) >= 0.99 &&
+                    e < best - 1e-12) {
                     best = e;
                     bb = b;
                     br = r;
@@ -273,8 +273,7 @@ TEST(lsh_candidate_rate_matches_s_curve)
             cand[i] = dp_lsh_bands_shared(ka, kb, p.bands) > 0;
             hits += cand[i];
             REQUIRE(dp_lsh_table_insert(t, (uint32_t)(2 * i), ka) == DP_OK);
-            REQUIRE(dp_lsh_table_insert(t, (uint32_t)(2 * i + 1), kb)
-                    == DP_OK);
+            REQUIRE(dp_lsh_table_insert(t, (uint32_t)(2 * i + 1), kb) == DP_OK);
         }
         rate = (double)hits / N;
         want = dp_lsh_candidate_prob(ss[k], p.bands, p.rows);
@@ -345,8 +344,8 @@ TEST(lsh_table_pairs_once_in_order)
             CHECK_EQ(pairs[i].a, want[i].a);
             CHECK_EQ(pairs[i].b, want[i].b);
         }
-        CHECK_EQ(st.buckets, 3);  /* {0,1} in band 0, {0,1,5}, {2,3,4} */
-        CHECK_EQ(st.emitted, 7);  /* (0,1) twice before removing repeats */
+        CHECK_EQ(st.buckets, 3); /* {0,1} in band 0, {0,1,5}, {2,3,4} */
+        CHECK_EQ(st.emitted, 7); /* (0,1) twice before removing repeats */
         CHECK_EQ(st.capped, 0);
         CHECK_EQ(st.largest, 3);
         free(pairs);
@@ -395,8 +394,8 @@ TEST(lsh_table_pairs_match_brute_force)
     REQUIRE(n1 == n2);
     CHECK(memcmp(p1, p2, n1 * sizeof *p1) == 0);
     for (i = 1; i < n1; i++)
-        CHECK(p1[i - 1].a < p1[i].a
-              || (p1[i - 1].a == p1[i].a && p1[i - 1].b < p1[i].b));
+        CHECK(p1[i - 1].a < p1[i].a ||
+              (p1[i - 1].a == p1[i].a && p1[i - 1].b < p1[i].b));
     for (i = 0; i < n1; i++) {
         CHECK(p1[i].a < p1[i].b);
         CHECK(dp_lsh_bands_shared(keys[p1[i].a], keys[p1[i].b], 3) > 0);
@@ -467,8 +466,8 @@ TEST(lsh_table_query_sorted_and_capped)
     REQUIRE(t && c);
     REQUIRE(dp_lsh_table_query(t, q1, &buf, &cap, &n) == DP_OK);
     REQUIRE(n == 5);
-    CHECK(buf[0] == 0 && buf[1] == 1 && buf[2] == 2 && buf[3] == 3
-          && buf[4] == 4);
+    CHECK(buf[0] == 0 && buf[1] == 1 && buf[2] == 2 && buf[3] == 3 &&
+          buf[4] == 4);
     REQUIRE(dp_lsh_table_query(t, keys[5], &buf, &cap, &n) == DP_OK);
     REQUIRE(n == 3); /* itself, and 0 and 1 through band 1 */
     CHECK(buf[0] == 0 && buf[1] == 1 && buf[2] == 5);

@@ -47,8 +47,8 @@ TEST(minhash_identical_sets_estimate_one)
     for (i = 0; i < 300; i++)
         h[i] = rng_next(&s);
     for (mode = 0; mode < 2; mode++) {
-        dp_minhash *mh = make(128, (dp_minhash_mode)mode,
-                              DP_MINHASH_DEFAULT_SEED);
+        dp_minhash *mh =
+            make(128, (dp_minhash_mode)mode, DP_MINHASH_DEFAULT_SEED);
         REQUIRE(mh);
         CHECK_EQ(dp_minhash_signature(mh, h, 300, a), DP_OK);
         CHECK_EQ(dp_minhash_signature(mh, h, 300, b), DP_OK);
@@ -197,8 +197,8 @@ TEST(minhash_kernel_matches_scalar_reference)
             ref_signature(99, perms[p], h, lens[l], want);
             if (memcmp(got, want, perms[p] * sizeof *got) != 0)
                 dp_test_fail(__FILE__, __LINE__,
-                             "kernel != reference (perms %u, n %zu)",
-                             perms[p], lens[l]);
+                             "kernel != reference (perms %u, n %zu)", perms[p],
+                             lens[l]);
         }
         dp_minhash_free(mh);
     }
@@ -348,8 +348,8 @@ static int property_run(dp_minhash_mode mode, size_t u, int trials,
                 a[i] = rng_next(&s);
                 b[i] = rng_next(&s);
             }
-            if (dp_minhash_signature(mh, a, n, sa)
-                || dp_minhash_signature(mh, b, n, sb))
+            if (dp_minhash_signature(mh, a, n, sa) ||
+                dp_minhash_signature(mh, b, n, sb))
                 return -1;
             {
                 double e = dp_minhash_jaccard(sa, sb, 128) - j;
@@ -400,8 +400,7 @@ TEST(minhash_oph_as_accurate_as_kperm)
     int k;
 
     for (z = 0; z < 3; z++) {
-        REQUIRE(property_run(DP_MINHASH_OPH, sizes[z], 800, 2002 + z, &r)
-                == 0);
+        REQUIRE(property_run(DP_MINHASH_OPH, sizes[z], 800, 2002 + z, &r) == 0);
         for (k = 0; k < 5; k++) {
             CHECK_NEAR(r.mean_err[k], 0.0, 0.006);
             CHECK(r.sd_ratio[k] <= 1.25);
