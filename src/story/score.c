@@ -19,47 +19,75 @@
 #include "story/story.h"
 
 /* ---------------------------------------------------------------------
- * Sorting: LSD radix sort on 64-bit keys, 8 bits per pass; passes where
- * every key has the same byte are skipped.
+ * Sorting: stable LSD radix sort on 64-bit keys; 8-bit digits, or 11-bit
+ * digits for large arrays (6 passes instead of 8, counts still in L1);
+ * passes where every key has the same digit are skipped; insertion sort
+ * for short arrays.
  * ------------------------------------------------------------------- */
 
-static dp_status radix_u64(uint64_t *a, size_t n)
-{
-    uint64_t *tmp, *src = a, *dst;
-    size_t count[256];
-    unsigned shift;
+#define RADIX_SMALL 32             /* insertion sort up to this length */
+#define RADIX_WIDE ((size_t)1 << 16) /* 11-bit digits from this length */
 
-    if (n < 2)
-        return DP_OK;
-    tmp = malloc(n * sizeof *tmp);
-    if (!tmp)
-        return DP_ENOMEM;
-    dst = tmp;
-    for (shift = 0; shift < 64; shift += 8) {
-        size_t i, sum = 0;
-        memset(count, 0, sizeof count);
-        for (i = 0; i < n; i++)
-            count[(src[i] >> shift) & 0xFF]++;
-        if (count[(src[0] >> shift) & 0xFF] == n)
-            continue; /* every key has this byte: order unchanged */
-        for (i = 0; i < 256; i++) {
-            size_t c = count[i];
-            count[i] = sum;
-            sum += c;
-        }
-        for (i = 0; i < n; i++)
-            dst[count[(src[i] >> shift) & 0xFF]++] = src[i];
-        {
-            uint64_t *t = src;
-            src = dst;
-            dst = t;
-        }
+#define KEY_OF_U64(x) (x)
+#define KEY_OF_KV(x) ((x).key)
+
+#define DEFINE_RADIX(name, type, KEY)                                        \
+    static dp_status name(type *a, size_t n)                                \
+    {                                                                        \
+        type *tmp, *src = a, *dst;                                           \
+        size_t *count, ndig, i;                                              \
+        unsigned shift, bits;                                                \
+        if (n <= RADIX_SMALL) {                                              \
+            for (i = 1; i < n; i++) {                                        \
+                type x = a[i];                                               \
+                size_t j = i;                                                \
+                while (j > 0 && KEY(a[j - 1]) > KEY(x)) {                    \
+                    a[j] = a[j - 1];                                         \
+                    j--;                                                     \
+                }                                                            \
+                a[j] = x;                                                    \
+            }                                                                \
+            return DP_OK;                                                    \
+        }                                                                    \
+        bits = n >= RADIX_WIDE ? 11 : 8;                                     \
+        ndig = (size_t)1 << bits;                                            \
+        tmp = malloc(n * sizeof *tmp);                                       \
+        count = malloc(ndig * sizeof *count);                                \
+        if (!tmp || !count) {                                                \
+            free(tmp);                                                       \
+            free(count);                                                     \
+            return DP_ENOMEM;                                                \
+        }                                                                    \
+        dst = tmp;                                                           \
+        for (shift = 0; shift < 64; shift += bits) {                         \
+            size_t sum = 0, mask = ndig - 1;                                 \
+            memset(count, 0, ndig * sizeof *count);                          \
+            for (i = 0; i < n; i++)                                          \
+                count[(KEY(src[i]) >> shift) & mask]++;                      \
+            if (count[(KEY(src[0]) >> shift) & mask] == n)                   \
+                continue; /* one digit everywhere: order unchanged */        \
+            for (i = 0; i < ndig; i++) {                                     \
+                size_t c = count[i];                                         \
+                count[i] = sum;                                              \
+                sum += c;                                                    \
+            }                                                                \
+            for (i = 0; i < n; i++)                                          \
+                dst[count[(KEY(src[i]) >> shift) & mask]++] = src[i];        \
+            {                                                                \
+                type *t = src;                                               \
+                src = dst;                                                   \
+                dst = t;                                                     \
+            }                                                                \
+        }                                                                    \
+        if (src != a)                                                        \
+            memcpy(a, src, n * sizeof *a);                                   \
+        free(tmp);                                                           \
+        free(count);                                                         \
+        return DP_OK;                                                        \
     }
-    if (src != a)
-        memcpy(a, src, n * sizeof *a);
-    free(tmp);
-    return DP_OK;
-}
+
+DEFINE_RADIX(radix_u64, uint64_t, KEY_OF_U64)
+DEFINE_RADIX(radix_kv, dp_story_kv, KEY_OF_KV)
 
 dp_status dp_story_sort_u64(uint64_t *a, size_t n)
 {
@@ -69,41 +97,8 @@ dp_status dp_story_sort_u64(uint64_t *a, size_t n)
 
 dp_status dp_story_sort_kv(dp_story_kv *a, size_t n)
 {
-    dp_story_kv *tmp, *src = a, *dst;
-    size_t count[256];
-    unsigned shift;
-
     assert(a || n == 0);
-    if (n < 2)
-        return DP_OK;
-    tmp = malloc(n * sizeof *tmp);
-    if (!tmp)
-        return DP_ENOMEM;
-    dst = tmp;
-    for (shift = 0; shift < 64; shift += 8) {
-        size_t i, sum = 0;
-        memset(count, 0, sizeof count);
-        for (i = 0; i < n; i++)
-            count[(src[i].key >> shift) & 0xFF]++;
-        if (count[(src[0].key >> shift) & 0xFF] == n)
-            continue;
-        for (i = 0; i < 256; i++) {
-            size_t c = count[i];
-            count[i] = sum;
-            sum += c;
-        }
-        for (i = 0; i < n; i++)
-            dst[count[(src[i].key >> shift) & 0xFF]++] = src[i];
-        {
-            dp_story_kv *t = src;
-            src = dst;
-            dst = t;
-        }
-    }
-    if (src != a)
-        memcpy(a, src, n * sizeof *a);
-    free(tmp);
-    return DP_OK;
+    return radix_kv(a, n);
 }
 
 /* Sort and drop duplicates; returns the new length. */
