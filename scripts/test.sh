@@ -2,7 +2,8 @@
 # test.sh: set up everything and run doppel's whole test suite.
 #
 #   1. install missing Debian packages (scripts/install-deps.sh)
-#   2. build with -Werror and run the unit tests and the CLI tests
+#   2. build with -Werror and run the unit tests and every CLI test script
+#      (tests/cli/*.sh)
 #   3. build again with clang + AddressSanitizer + UBSan and rerun both
 #   4. replay the fuzz corpora and fuzz each target briefly (libFuzzer)
 #
@@ -57,14 +58,18 @@ scripts/install-deps.sh
 
 build_or_fail build -Dwerror_all=true
 run_stage unit build/tests/unit
-run_stage cli tests/cli/run.sh build/tools/doppel/doppel
+for t in tests/cli/*.sh; do
+    run_stage "cli-$(basename "$t" .sh)" "$t" build/tools/doppel/doppel
+done
 
 CC=clang build_or_fail build-asan -Dwerror_all=true -Dbuildtype=debug \
     -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_stage unit-asan build-asan/tests/unit
-run_stage cli-asan env DOPPEL_UNDER_ASAN=1 tests/cli/run.sh build-asan/tools/doppel/doppel
+for t in tests/cli/*.sh; do
+    run_stage "cli-$(basename "$t" .sh)-asan" env DOPPEL_UNDER_ASAN=1 "$t" build-asan/tools/doppel/doppel
+done
 run_stage fuzz tests/fuzz/run.sh build-asan "$FUZZ_SECONDS"
 
 rm -rf "$log"

@@ -1,12 +1,13 @@
 #!/bin/bash
-# run.sh DOPPEL: end-to-end tests of the doppel command line.
+# compare.sh DOPPEL: end-to-end tests of `doppel compare` and the command
+# line as a whole (help, version, usage errors, bad input).
 #
 # Each test runs the real binary on real files (the bundled examples, the
 # seeds in $DOPPEL_SHARED/seeds, generated bad inputs) and checks exit
 # codes, messages and JSON values. JSON is checked with python3 (check.py).
 # Ends with "N passed, N failed"; exits non-zero when anything failed.
 set -u
-DOPPEL=$(readlink -f "${1:?usage: run.sh path/to/doppel}")
+DOPPEL=$(readlink -f "${1:?usage: compare.sh path/to/doppel}")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 SHARED=${DOPPEL_SHARED:-$root/../shared}
