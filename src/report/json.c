@@ -118,9 +118,9 @@ static json_t *sentence(const dp_doc *d, const dp_sentence_diff *sd)
         bad |= put(o, "start", json_integer((json_int_t)sd->span.start));
         bad |= put(o, "end", json_integer((json_int_t)sd->span.end));
         bad |= put(o, "status", json_string(status_name(sd->status)));
-        bad |= put(o, "partner", sd->partner >= 0
-                                     ? json_integer((json_int_t)sd->partner)
-                                     : json_null());
+        bad |= put(o, "partner",
+                   sd->partner >= 0 ? json_integer((json_int_t)sd->partner)
+                                    : json_null());
         bad |= put(o, "similarity", real4(sd->similarity));
         bad |= put(o, "coverage", real4(sd->coverage));
         bad |= put(o, "added", added);

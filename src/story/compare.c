@@ -130,8 +130,8 @@ const dp_passage *dp_comparison_passage(const dp_comparison *c, size_t i)
     return &c->passages[i];
 }
 
-const dp_sentence_diff *dp_comparison_sentence(const dp_comparison *c,
-                                               int side, size_t i)
+const dp_sentence_diff *dp_comparison_sentence(const dp_comparison *c, int side,
+                                               size_t i)
 {
     if (!c || (side != 0 && side != 1) || i >= c->nsents[side])
         return NULL;

@@ -68,11 +68,10 @@
 /* One distinct key of one sentence. */
 typedef struct feat {
     uint64_t key;
-    double w;      /* IDF over the sentences of both documents */
-    double boost;  /* SHARED_BOOST for names and numbers, else 1 */
-    uint32_t grp;  /* index of the key among all distinct keys */
-    uint8_t rest;  /* 1 when some occurrence lies outside passages */
-    uint8_t cls;   /* DP_CLS_* of the key (strongest over the pair) */
+    double w;     /* IDF over the sentences of both documents */
+    double boost; /* SHARED_BOOST for names and numbers, else 1 */
+    uint32_t grp; /* index of the key among all distinct keys */
+    uint8_t rest; /* 1 when some occurrence lies outside passages */
 } feat;
 
 /* Per-sentence state during the assignment. */
@@ -88,20 +87,20 @@ enum {
 /* Everything derived for one side. */
 typedef struct side {
     const dp_doc *d;
-    const uint8_t *cls;   /* token classes */
+    const uint8_t *cls; /* token classes */
     size_t ntok, nsent;
-    int32_t *pid;         /* per token: covering passage, or -1 */
-    uint32_t *sent_of;    /* per token: its sentence, or UINT32_MAX */
-    double *cover;        /* per sentence: share of tokens covered */
-    long *vote;           /* per sentence: partner by passage votes, or -1 */
-    size_t *fbeg;         /* nsent + 1: each sentence's features in feat[] */
+    int32_t *pid;      /* per token: covering passage, or -1 */
+    uint32_t *sent_of; /* per token: its sentence, or UINT32_MAX */
+    double *cover;     /* per sentence: share of tokens covered */
+    long *vote;        /* per sentence: partner by passage votes, or -1 */
+    size_t *fbeg;      /* nsent + 1: each sentence's features in feat[] */
     feat *feat;
-    double *nrest;        /* per sentence: summed weight of the features
-                             outside passages (candidate ranking) */
-    uint8_t *state;       /* S_* */
+    double *nrest;  /* per sentence: summed weight of the features
+                       outside passages (candidate ranking) */
+    uint8_t *state; /* S_* */
     long *partner;
     double *sim;
-    uint32_t *repeat_of;  /* per sentence: the earlier sentence it repeats */
+    uint32_t *repeat_of; /* per sentence: the earlier sentence it repeats */
 } side;
 
 /* A candidate (or anchor) pair: sentence i of A, j of B. */
@@ -149,8 +148,8 @@ static dp_status side_alloc(side *s, const dp_doc *d, const uint8_t *cls)
     s->partner = malloc(ns * sizeof *s->partner);
     s->sim = calloc(ns, sizeof *s->sim);
     s->repeat_of = malloc(ns * sizeof *s->repeat_of);
-    if (!s->repeat_of || !s->pid || !s->sent_of || !s->cover || !s->vote || !s->fbeg ||
-        !s->nrest || !s->state || !s->partner || !s->sim)
+    if (!s->repeat_of || !s->pid || !s->sent_of || !s->cover || !s->vote ||
+        !s->fbeg || !s->nrest || !s->state || !s->partner || !s->sim)
         return DP_ENOMEM;
     return DP_OK;
 }
@@ -180,8 +179,8 @@ static int sorted_has(const uint64_t *a, size_t n, uint64_t key)
  * other side: the words a passage bridges over ("Only 80 passengers took"
  * between two matched runs) are not copied text.
  */
-static dp_status cover_side(side *s, const side *o, const ptoks *pt,
-                            size_t np, int which)
+static dp_status cover_side(side *s, const side *o, const ptoks *pt, size_t np,
+                            int which)
 {
     const dp_doc *d = s->d;
     uint64_t *h = NULL;
@@ -228,8 +227,7 @@ done:
  * token is carried proportionally through its passage to the other side;
  * the sentence there receiving most tokens wins (ties: the earlier one).
  */
-static dp_status vote_side(side *s, const side *o, const ptoks *pt,
-                           int which)
+static dp_status vote_side(side *s, const side *o, const ptoks *pt, int which)
 {
     dp_story_kv *v = NULL;
     size_t cap = 0, i;
@@ -347,7 +345,7 @@ static dp_status find_repeats(side *s)
 #define V_SIDE(v) ((int)((v) >> 62))
 #define V_SENT(v) ((size_t)(((v) >> 16) & (((uint64_t)1 << 46) - 1)))
 #define V_REST(v) ((int)(((v) >> 8) & 1))
-#define V_CLS(v) ((uint8_t)((v) & 0xFF))
+#define V_CLS(v)  ((uint8_t)((v)&0xFF))
 
 /*
  * Build both sides' feature lists (each key-sorted) and the postings of
@@ -452,7 +450,6 @@ static dp_status build_features(side s[2], size_t **post_beg_out,
             f->boost = cls >= DP_CLS_NAME ? SHARED_BOOST : 1.0;
             f->grp = (uint32_t)g;
             f->rest = rest;
-            f->cls = cls;
             if (rest)
                 s[sd].nrest[st] += wt;
             if (sd == 1 && rest)
@@ -519,8 +516,7 @@ static double cosine_lists(const feat *fa, const feat *ea, const feat *fb,
 }
 
 /* Cosine of sentences i (side A) and j (side B). */
-static double cosine(const side *a, size_t i, const side *b, size_t j,
-                     int rest)
+static double cosine(const side *a, size_t i, const side *b, size_t j, int rest)
 {
     return cosine_lists(a->feat + a->fbeg[i], a->feat + a->fbeg[i + 1],
                         b->feat + b->fbeg[j], b->feat + b->fbeg[j + 1], rest);
@@ -750,14 +746,15 @@ static double full_cosine(side s[2], int w, size_t x, size_t y)
  * Cosine of the union of sentences @x and @n (side @me) with sentence @y
  * of side @o: the two sentences read as one. @buf is scratch space.
  */
-static dp_status union_cosine(const side *me, size_t x, size_t n,
-                              const side *o, size_t y, int rest, feat **buf,
-                              size_t *cap, double *out)
+static dp_status union_cosine(const side *me, size_t x, size_t n, const side *o,
+                              size_t y, int rest, feat **buf, size_t *cap,
+                              double *out)
 {
     const feat *p = me->feat + me->fbeg[x], *pe = me->feat + me->fbeg[x + 1];
     const feat *q = me->feat + me->fbeg[n], *qe = me->feat + me->fbeg[n + 1];
     size_t m = 0;
-    dp_status rc = DP_RESERVE(*buf, *cap, (size_t)(pe - p) + (size_t)(qe - q) + 1);
+    dp_status rc =
+        DP_RESERVE(*buf, *cap, (size_t)(pe - p) + (size_t)(qe - q) + 1);
     if (rc)
         return rc;
     while (p < pe || q < qe) {
@@ -929,7 +926,7 @@ static int particle(const side *me, size_t t, size_t te)
 }
 
 typedef struct addv {
-    dp_story_kv *kv;  /* key, index into spans */
+    dp_story_kv *kv; /* key, index into spans */
     dp_span *sp;
     size_t n, capkv, capsp;
 } addv;
@@ -981,11 +978,13 @@ static dp_status added_for(const side *me, size_t x, const side *o,
             /* a run of name tokens is one name */
             size_t r = t, nnew = 0, len = 0, sub = SIZE_MAX;
             uint64_t rk = 0;
-            while (r < te && (me->cls[r] == DP_CLS_NAME || particle(me, r, te))) {
+            while (r < te &&
+                   (me->cls[r] == DP_CLS_NAME || particle(me, r, te))) {
                 len++;
                 rk = mix(rk, d->toks[r].hash);
                 if (me->cls[r] == DP_CLS_NAME &&
-                    !partner_has(o, ys, ny, dp_story_key(&d->toks[r], me->cls[r])) &&
+                    !partner_has(o, ys, ny,
+                                 dp_story_key(&d->toks[r], me->cls[r])) &&
                     me->pid[r] < 0)
                     nnew++;
                 if (r + 1 < te && name_joint(d, r))
@@ -1004,8 +1003,10 @@ static dp_status added_for(const side *me, size_t x, const side *o,
                  * more tokens ("State Department's Special Representative") */
                 size_t q;
                 for (q = t; q <= r; q++) {
-                    int isnew = q < r && me->cls[q] == DP_CLS_NAME && me->pid[q] < 0 &&
-                                !partner_has(o, ys, ny, dp_story_key(&d->toks[q], me->cls[q]));
+                    int isnew =
+                        q < r && me->cls[q] == DP_CLS_NAME && me->pid[q] < 0 &&
+                        !partner_has(o, ys, ny,
+                                     dp_story_key(&d->toks[q], me->cls[q]));
                     if (isnew && sub == SIZE_MAX)
                         sub = q;
                     if (!isnew && sub != SIZE_MAX) {
@@ -1245,8 +1246,8 @@ dp_status dp_story_diff(dp_comparison *c, uint8_t *const cls[2])
             aoff[w][i] = npool;
             if (s[w].state[i] == S_FREE)
                 continue;
-            sd->status = s[w].state[i] == S_COPIED ? DP_SENT_COPIED
-                                                   : DP_SENT_REWRITTEN;
+            sd->status =
+                s[w].state[i] == S_COPIED ? DP_SENT_COPIED : DP_SENT_REWRITTEN;
             sd->partner = s[w].partner[i];
             sd->similarity = s[w].sim[i];
             rc = added_for(&s[w], i, &s[!w], links[w] + lbeg[w][i],

@@ -25,65 +25,65 @@
  * for short arrays.
  * ------------------------------------------------------------------- */
 
-#define RADIX_SMALL 32             /* insertion sort up to this length */
-#define RADIX_WIDE ((size_t)1 << 16) /* 11-bit digits from this length */
+#define RADIX_SMALL 32                /* insertion sort up to this length */
+#define RADIX_WIDE  ((size_t)1 << 16) /* 11-bit digits from this length */
 
 #define KEY_OF_U64(x) (x)
-#define KEY_OF_KV(x) ((x).key)
+#define KEY_OF_KV(x)  ((x).key)
 
-#define DEFINE_RADIX(name, type, KEY)                                        \
-    static dp_status name(type *a, size_t n)                                \
-    {                                                                        \
-        type *tmp, *src = a, *dst;                                           \
-        size_t *count, ndig, i;                                              \
-        unsigned shift, bits;                                                \
-        if (n <= RADIX_SMALL) {                                              \
-            for (i = 1; i < n; i++) {                                        \
-                type x = a[i];                                               \
-                size_t j = i;                                                \
-                while (j > 0 && KEY(a[j - 1]) > KEY(x)) {                    \
-                    a[j] = a[j - 1];                                         \
-                    j--;                                                     \
-                }                                                            \
-                a[j] = x;                                                    \
-            }                                                                \
-            return DP_OK;                                                    \
-        }                                                                    \
-        bits = n >= RADIX_WIDE ? 11 : 8;                                     \
-        ndig = (size_t)1 << bits;                                            \
-        tmp = malloc(n * sizeof *tmp);                                       \
-        count = malloc(ndig * sizeof *count);                                \
-        if (!tmp || !count) {                                                \
-            free(tmp);                                                       \
-            free(count);                                                     \
-            return DP_ENOMEM;                                                \
-        }                                                                    \
-        dst = tmp;                                                           \
-        for (shift = 0; shift < 64; shift += bits) {                         \
-            size_t sum = 0, mask = ndig - 1;                                 \
-            memset(count, 0, ndig * sizeof *count);                          \
-            for (i = 0; i < n; i++)                                          \
-                count[(KEY(src[i]) >> shift) & mask]++;                      \
-            if (count[(KEY(src[0]) >> shift) & mask] == n)                   \
-                continue; /* one digit everywhere: order unchanged */        \
-            for (i = 0; i < ndig; i++) {                                     \
-                size_t c = count[i];                                         \
-                count[i] = sum;                                              \
-                sum += c;                                                    \
-            }                                                                \
-            for (i = 0; i < n; i++)                                          \
-                dst[count[(KEY(src[i]) >> shift) & mask]++] = src[i];        \
-            {                                                                \
-                type *t = src;                                               \
-                src = dst;                                                   \
-                dst = t;                                                     \
-            }                                                                \
-        }                                                                    \
-        if (src != a)                                                        \
-            memcpy(a, src, n * sizeof *a);                                   \
-        free(tmp);                                                           \
-        free(count);                                                         \
-        return DP_OK;                                                        \
+#define DEFINE_RADIX(name, type, KEY)                                          \
+    static dp_status name(type *a, size_t n)                                   \
+    {                                                                          \
+        type *tmp, *src = a, *dst;                                             \
+        size_t *count, ndig, i;                                                \
+        unsigned shift, bits;                                                  \
+        if (n <= RADIX_SMALL) {                                                \
+            for (i = 1; i < n; i++) {                                          \
+                type x = a[i];                                                 \
+                size_t j = i;                                                  \
+                while (j > 0 && KEY(a[j - 1]) > KEY(x)) {                      \
+                    a[j] = a[j - 1];                                           \
+                    j--;                                                       \
+                }                                                              \
+                a[j] = x;                                                      \
+            }                                                                  \
+            return DP_OK;                                                      \
+        }                                                                      \
+        bits = n >= RADIX_WIDE ? 11 : 8;                                       \
+        ndig = (size_t)1 << bits;                                              \
+        tmp = malloc(n * sizeof *tmp);                                         \
+        count = malloc(ndig * sizeof *count);                                  \
+        if (!tmp || !count) {                                                  \
+            free(tmp);                                                         \
+            free(count);                                                       \
+            return DP_ENOMEM;                                                  \
+        }                                                                      \
+        dst = tmp;                                                             \
+        for (shift = 0; shift < 64; shift += bits) {                           \
+            size_t sum = 0, mask = ndig - 1;                                   \
+            memset(count, 0, ndig * sizeof *count);                            \
+            for (i = 0; i < n; i++)                                            \
+                count[(KEY(src[i]) >> shift) & mask]++;                        \
+            if (count[(KEY(src[0]) >> shift) & mask] == n)                     \
+                continue; /* one digit everywhere: order unchanged */          \
+            for (i = 0; i < ndig; i++) {                                       \
+                size_t c = count[i];                                           \
+                count[i] = sum;                                                \
+                sum += c;                                                      \
+            }                                                                  \
+            for (i = 0; i < n; i++)                                            \
+                dst[count[(KEY(src[i]) >> shift) & mask]++] = src[i];          \
+            {                                                                  \
+                type *t = src;                                                 \
+                src = dst;                                                     \
+                dst = t;                                                       \
+            }                                                                  \
+        }                                                                      \
+        if (src != a)                                                          \
+            memcpy(a, src, n * sizeof *a);                                     \
+        free(tmp);                                                             \
+        free(count);                                                           \
+        return DP_OK;                                                          \
     }
 
 DEFINE_RADIX(radix_u64, uint64_t, KEY_OF_U64)
@@ -191,7 +191,8 @@ static int capital_by_position(const dp_doc *d, size_t i, const uint8_t *first)
         unsigned char c = (unsigned char)d->orig[p - 1];
         if (c == ':' || c == '"' || c == '(' || c == '[' || c == '\n')
             return 1;
-        /* U+201C LEFT DOUBLE QUOTATION MARK, U+2018 LEFT SINGLE: E2 80 9C / 98 */
+        /* U+201C LEFT DOUBLE QUOTATION MARK, U+2018 LEFT SINGLE: E2 80 9C / 98
+         */
         if ((c == 0x9C || c == 0x98) && p >= from + 3 &&
             (unsigned char)d->orig[p - 3] == 0xE2 &&
             (unsigned char)d->orig[p - 2] == 0x80)
@@ -386,14 +387,15 @@ static size_t next_group(const bag *g, size_t i, uint64_t *key, size_t *tf,
 
 /* Calibrated constants; docs/scores.md explains each and how they were
  * fitted (logistic regression on labelled real pairs). */
-#define SS_NAME_BOOST 2.0   /* a name weighs this many content words */
-#define SS_NUM_BOOST 2.0    /* a number likewise */
-#define SS_B0 (-3.5)        /* logistic intercept */
-#define SS_B_TERMS 8.5      /* weight of the term overlap */
-#define SS_B_PASSAGES 11.7  /* weight of the larger passage share */
-#define SS_B_NUMBERS 2.1    /* penalty for numbers that disagree */
-#define SS_MIN_NUMBERS 2    /* distinct numbers each side needs for the
-                               number signal to count */
+#define SS_NAME_BOOST 2.0    /* a name weighs this many content words */
+#define SS_NUM_BOOST  2.0    /* a number likewise */
+#define SS_B0         (-3.5) /* logistic intercept */
+#define SS_B_TERMS    8.5    /* weight of the term overlap */
+#define SS_B_PASSAGES 11.7   /* weight of the larger passage share */
+#define SS_B_NUMBERS  2.1    /* penalty for numbers that disagree */
+#define SS_MIN_NUMBERS                                                         \
+    2 /* distinct numbers each side needs for the                              \
+         number signal to count */
 
 /* Ochiai overlap shared / sqrt(wa * wb), 0 when either side is empty. */
 static double ochiai(double shared, double wa, double wb)
@@ -403,16 +405,14 @@ static double ochiai(double shared, double wa, double wb)
     return DP_MIN(1.0, shared / sqrt(wa * wb));
 }
 
-dp_status dp_score_same_story(const dp_doc *const d[2],
-                              uint8_t *const cls[2],
-                              const double coverage[2],
-                              dp_story_signals *out)
+dp_status dp_score_same_story(const dp_doc *const d[2], uint8_t *const cls[2],
+                              const double coverage[2], dp_story_signals *out)
 {
     bag g[2] = {{NULL, 0}, {NULL, 0}};
     size_t i = 0, j = 0;
-    double tw[2] = {0, 0}, tshared = 0;  /* terms */
-    double nw[2] = {0, 0}, nshared = 0;  /* names */
-    double mw[2] = {0, 0}, mshared = 0;  /* numbers */
+    double tw[2] = {0, 0}, tshared = 0; /* terms */
+    double nw[2] = {0, 0}, nshared = 0; /* names */
+    double mw[2] = {0, 0}, mshared = 0; /* numbers */
     double z;
     dp_status rc;
 
@@ -478,7 +478,8 @@ dp_status dp_score_same_story(const dp_doc *const d[2],
      * both give figures and share none are about different events (the
      * same market a week later). Without figures on both sides this says
      * nothing. */
-    if (out->nnumbers[0] >= SS_MIN_NUMBERS && out->nnumbers[1] >= SS_MIN_NUMBERS)
+    if (out->nnumbers[0] >= SS_MIN_NUMBERS &&
+        out->nnumbers[1] >= SS_MIN_NUMBERS)
         z -= SS_B_NUMBERS * (1.0 - out->numbers);
     out->score = 1.0 / (1.0 + exp(-z));
     if (tw[0] <= 0.0 || tw[1] <= 0.0)

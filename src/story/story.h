@@ -23,26 +23,26 @@
 #include "text/doc.h"
 
 struct dp_comparison {
-    const dp_doc *doc[2];        /* A and B; borrowed, must outlive this */
-    dp_compare_opts opts;        /* the options the comparison ran with */
-    dp_scores scores;            /* jaccard, containment, same_story */
-    dp_passage *passages;        /* npassages entries, ordered by a.start */
+    const dp_doc *doc[2]; /* A and B; borrowed, must outlive this */
+    dp_compare_opts opts; /* the options the comparison ran with */
+    dp_scores scores;     /* jaccard, containment, same_story */
+    dp_passage *passages; /* npassages entries, ordered by a.start */
     size_t npassages;
-    dp_sentence_diff *sents[2];  /* one verdict per sentence of each side */
-    size_t nsents[2];            /* == dp_doc_sentences(doc[side]) */
-    dp_span *added;              /* pool the sentences' added[] point into */
+    dp_sentence_diff *sents[2]; /* one verdict per sentence of each side */
+    size_t nsents[2];           /* == dp_doc_sentences(doc[side]) */
+    dp_span *added;             /* pool the sentences' added[] point into */
     size_t nadded;
-    double coverage[2];          /* fraction of each side's words that lie
-                                    inside passages */
+    double coverage[2]; /* fraction of each side's words that lie
+                           inside passages */
 };
 
 /* Token classes (dp_story_classify). */
 enum {
-    DP_CLS_NONE = 0,   /* stopword or token without a term: no evidence */
-    DP_CLS_WORD = 1,   /* content word (stemmed term, not a stopword) */
-    DP_CLS_NAME = 2,   /* part of a name: capitalised, not a stopword, and
-                          not merely capitalised by its sentence position */
-    DP_CLS_NUMBER = 3  /* digits */
+    DP_CLS_NONE = 0,  /* stopword or token without a term: no evidence */
+    DP_CLS_WORD = 1,  /* content word (stemmed term, not a stopword) */
+    DP_CLS_NAME = 2,  /* part of a name: capitalised, not a stopword, and
+                         not merely capitalised by its sentence position */
+    DP_CLS_NUMBER = 3 /* digits */
 };
 
 /*
@@ -102,13 +102,13 @@ dp_status dp_score_shingles(const dp_doc *a, const dp_doc *b, unsigned k,
 
 /* The signals the same-story score is built from (docs/scores.md). */
 typedef struct dp_story_signals {
-    double terms;     /* specificity-weighted content-term overlap */
-    double names;     /* overlap of names */
-    double numbers;   /* overlap of numbers */
-    double passages;  /* the larger side's fraction of words in passages */
+    double terms;       /* specificity-weighted content-term overlap */
+    double names;       /* overlap of names */
+    double numbers;     /* overlap of numbers */
+    double passages;    /* the larger side's fraction of words in passages */
     size_t nnames[2];   /* distinct names on each side */
     size_t nnumbers[2]; /* distinct numbers on each side */
-    double score;     /* the combined same_story score */
+    double score;       /* the combined same_story score */
 } dp_story_signals;
 
 /*
@@ -119,10 +119,8 @@ typedef struct dp_story_signals {
  * @out:      OUT: the signals; out->score is in [0, 1].
  * @return DP_OK, DP_ENOMEM.
  */
-dp_status dp_score_same_story(const dp_doc *const d[2],
-                              uint8_t *const cls[2],
-                              const double coverage[2],
-                              dp_story_signals *out);
+dp_status dp_score_same_story(const dp_doc *const d[2], uint8_t *const cls[2],
+                              const double coverage[2], dp_story_signals *out);
 
 /*
  * dp_story_diff - the story diff: fills c->sents, c->nsents, c->added,

@@ -87,7 +87,8 @@ TEST(compare_accessors_and_ranges)
     {
         const dp_scores *s = dp_comparison_scores(c);
         CHECK(s->jaccard > 0.5 && s->jaccard < 1.0);
-        CHECK(s->containment_a_in_b > 0.8); /* all but the 4 shingles across the sentence joint */
+        CHECK(s->containment_a_in_b >
+              0.8); /* all but the 4 shingles across the sentence joint */
         CHECK(s->same_story > 0.9);
     }
     dp_comparison_free(c);
@@ -154,8 +155,8 @@ static uint64_t rng(void)
  * Zipf-like skew, capitals and numbers) to @buf at *@n. */
 static void sentence(char *buf, size_t *n)
 {
-    static const char *syl[] = {"ka", "lo", "mi", "ne", "ru", "sa", "ti",
-                                "vo", "pe", "da", "gu", "fe"};
+    static const char *syl[] = {"ka", "lo", "mi", "ne", "ru", "sa",
+                                "ti", "vo", "pe", "da", "gu", "fe"};
     size_t words = 8 + rng() % 20, w;
     for (w = 0; w < words; w++) {
         uint64_t r = rng() % 5000, k;

@@ -57,8 +57,10 @@ static int pair_seeds(pair *p)
     char pa[1024], pb[1024];
     size_t la = 0, lb = 0;
     char *a, *b;
-    snprintf(pa, sizeof pa, "%s/seeds/000_150493159232f54a.txt", dp_test_shared());
-    snprintf(pb, sizeof pb, "%s/seeds/001_64c48dc445758d8a.txt", dp_test_shared());
+    snprintf(pa, sizeof pa, "%s/seeds/000_150493159232f54a.txt",
+             dp_test_shared());
+    snprintf(pb, sizeof pb, "%s/seeds/001_64c48dc445758d8a.txt",
+             dp_test_shared());
     a = dp_test_slurp(pa, &la);
     b = dp_test_slurp(pb, &lb);
     return pair_make(p, a, la, b, lb);
@@ -157,12 +159,13 @@ TEST(diff_seed_quotes_are_shared_passages)
 
 TEST(diff_seed_unique_sentences)
 {
-    static const char *a[] = {"He was found to be residing in a safe house",
-                              "US officials had claimed that the home belonged"};
-    static const char *b[] = {"Last month, the United Nations raised",
-                              "The concerns were raised in the latest quarterly",
-                              "The security situation reveals",
-                              "It said the Taliban's commitment"};
+    static const char *a[] = {
+        "He was found to be residing in a safe house",
+        "US officials had claimed that the home belonged"};
+    static const char *b[] = {
+        "Last month, the United Nations raised",
+        "The concerns were raised in the latest quarterly",
+        "The security situation reveals", "It said the Taliban's commitment"};
     pair p;
     size_t k;
     REQUIRE(pair_seeds(&p));
@@ -191,9 +194,12 @@ TEST(diff_seed_cnn_sentence_rewritten_with_first_meeting)
     long i, j, lead, head;
     REQUIRE(pair_seeds(&p));
     i = find_sent(&p, 0, "According to CNN, this was the first meeting");
-    j = find_sent(&p, 1, "This is the first in-person meeting between the two sides");
-    lead = find_sent(&p, 1, "Washington: More than two months after the killing");
-    head = find_sent(&p, 0, "US officials hold first in-person meet with Taliban");
+    j = find_sent(&p, 1,
+                  "This is the first in-person meeting between the two sides");
+    lead =
+        find_sent(&p, 1, "Washington: More than two months after the killing");
+    head =
+        find_sent(&p, 0, "US officials hold first in-person meet with Taliban");
     REQUIRE(i >= 0 && j >= 0 && lead >= 0 && head >= 0);
     CHECK_EQ(sent(&p, 0, (size_t)i)->status, DP_SENT_REWRITTEN);
     CHECK_EQ(sent(&p, 0, (size_t)i)->partner, j);
@@ -230,7 +236,8 @@ TEST(diff_seed_tom_west_added)
     long j, i, k;
     REQUIRE(pair_seeds(&p));
     j = find_sent(&p, 1, "Tom West");
-    i = find_sent(&p, 0, "The meeting that took place on Saturday saw the presence");
+    i = find_sent(&p, 0,
+                  "The meeting that took place on Saturday saw the presence");
     REQUIRE(j >= 0 && i >= 0);
     CHECK_EQ(sent(&p, 1, (size_t)j)->status, DP_SENT_REWRITTEN);
     CHECK_EQ(sent(&p, 1, (size_t)j)->partner, i);
@@ -274,7 +281,8 @@ TEST(diff_seed_added_spans_lie_in_their_sentence)
                 const dp_span *a = &d->added[k];
                 CHECK(a->start >= d->span.start && a->end <= d->span.end);
                 CHECK(a->end > a->start);
-                CHECK(p.text[w][a->start] != ' ' && p.text[w][a->end - 1] != ' ');
+                CHECK(p.text[w][a->start] != ' ' &&
+                      p.text[w][a->end - 1] != ' ');
             }
         }
     pair_free(&p);
@@ -308,8 +316,9 @@ TEST(diff_disjoint_documents_all_unique)
     pair p;
     size_t i;
     int w;
-    REQUIRE(pair_texts(&p, "Glaciers retreat quickly in the Alps. Skiers "
-                           "notice thinner snow every winter.",
+    REQUIRE(pair_texts(&p,
+                       "Glaciers retreat quickly in the Alps. Skiers "
+                       "notice thinner snow every winter.",
                        "Penguins swim far south. Their chicks hatch in "
                        "colonies on the ice."));
     CHECK_EQ(dp_comparison_passages(p.c), 0);
@@ -326,7 +335,8 @@ TEST(diff_rewritten_sentence_adds_names_and_numbers)
 {
     pair p;
     long i, j;
-    REQUIRE(pair_texts(&p,
+    REQUIRE(pair_texts(
+        &p,
         "Storms hit the coast. Police arrested two men in Leeds on Friday "
         "after the robbery. The shop reopened on Monday.",
         "Storms hit the coast. Two men were detained by police in Leeds on "
@@ -351,7 +361,8 @@ TEST(diff_headline_and_lead_share_a_partner)
 {
     /* A's headline and lead both say what B's first sentence says */
     pair p;
-    REQUIRE(pair_texts(&p,
+    REQUIRE(pair_texts(
+        &p,
         "Storm shuts Lisburn ferry port for a second day\n\n"
         "Lisburn's ferry port stayed shut on Tuesday after gales tore two "
         "cranes from the pier overnight, the port authority said.\n\n"
@@ -378,8 +389,8 @@ TEST(diff_added_lists_each_word_once)
     long j;
     const dp_sentence_diff *d;
     size_t k, n = 0;
-    REQUIRE(pair_texts(&p,
-        "The mayor of Springfield opened the new bridge on Sunday morning.",
+    REQUIRE(pair_texts(
+        &p, "The mayor of Springfield opened the new bridge on Sunday morning.",
         "The mayor of Springfield opened the new bridge on Sunday, and the "
         "bridge toll, the bridge lights and Governor Kim Park, Governor Kim "
         "Park again, were praised."));
@@ -387,8 +398,9 @@ TEST(diff_added_lists_each_word_once)
     REQUIRE(j >= 0);
     d = sent(&p, 1, (size_t)j);
     for (k = 0; k < d->nadded; k++)
-        n += d->added[k].end - d->added[k].start == 16 &&
-             memcmp(p.text[1] + d->added[k].start, "Governor Kim Park", 16) == 0;
+        n +=
+            d->added[k].end - d->added[k].start == 16 &&
+            memcmp(p.text[1] + d->added[k].start, "Governor Kim Park", 16) == 0;
     CHECK(has_added(&p, 1, j, "Governor Kim Park"));
     CHECK(n <= 1);
     CHECK(!has_added(&p, 1, j, "bridge"));
@@ -399,8 +411,8 @@ TEST(diff_possessive_ends_a_name)
 {
     pair p;
     long j;
-    REQUIRE(pair_texts(&p,
-        "Officials met in Doha on Saturday to discuss security.",
+    REQUIRE(pair_texts(
+        &p, "Officials met in Doha on Saturday to discuss security.",
         "Officials met in Doha on Saturday to discuss security with the "
         "Taliban’s Abdul Haq Wasiq and NATO's Mark Rutte."));
     j = find_sent(&p, 1, "Abdul Haq Wasiq");
@@ -420,10 +432,14 @@ TEST(diff_moved_paragraph_still_copied)
     char a[1024], b[1024];
     pair p;
     long i, j;
-    snprintf(a, sizeof a, "%s Farmers in the north expect a poor harvest. "
-             "Rain has not fallen for eleven weeks.", q);
-    snprintf(b, sizeof b, "Tourism numbers rose sharply in July. Hotels on "
-             "the coast were full. %s", q);
+    snprintf(a, sizeof a,
+             "%s Farmers in the north expect a poor harvest. "
+             "Rain has not fallen for eleven weeks.",
+             q);
+    snprintf(b, sizeof b,
+             "Tourism numbers rose sharply in July. Hotels on "
+             "the coast were full. %s",
+             q);
     REQUIRE(pair_texts(&p, a, b));
     i = find_sent(&p, 0, "The central bank");
     j = find_sent(&p, 1, "The central bank");
@@ -501,7 +517,8 @@ TEST(diff_offsets_exact_on_multibyte_curly_quotes_crlf)
               at_char(p.text[1], p.len[1], q->b.end));
         /* the quote is verbatim on both sides: same bytes */
         if (la == lb)
-            CHECK(memcmp(p.text[0] + q->a.start, p.text[1] + q->b.start, la) == 0);
+            CHECK(memcmp(p.text[0] + q->a.start, p.text[1] + q->b.start, la) ==
+                  0);
     }
     {
         size_t s = 0, e = 0;

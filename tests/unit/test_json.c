@@ -47,8 +47,10 @@ static int fx_seeds(fixture *f)
     char pa[1024], pb[1024];
     size_t la = 0, lb = 0;
     char *a, *b;
-    snprintf(pa, sizeof pa, "%s/seeds/000_150493159232f54a.txt", dp_test_shared());
-    snprintf(pb, sizeof pb, "%s/seeds/001_64c48dc445758d8a.txt", dp_test_shared());
+    snprintf(pa, sizeof pa, "%s/seeds/000_150493159232f54a.txt",
+             dp_test_shared());
+    snprintf(pb, sizeof pb, "%s/seeds/001_64c48dc445758d8a.txt",
+             dp_test_shared());
     a = dp_test_slurp(pa, &la);
     b = dp_test_slurp(pb, &lb);
     return fx_make(f, a, la, b, lb, NULL);
@@ -136,7 +138,8 @@ static void check_against(const fixture *f, const char *text, const char *na,
             if (d->partner < 0)
                 CHECK(json_is_null(part));
             else
-                CHECK(json_is_integer(part) && json_integer_value(part) == d->partner);
+                CHECK(json_is_integer(part) &&
+                      json_integer_value(part) == d->partner);
             CHECK(is_num(o, "similarity", d->similarity));
             CHECK(is_num(o, "coverage", d->coverage));
             added = json_object_get(o, "added");
@@ -149,8 +152,10 @@ static void check_against(const fixture *f, const char *text, const char *na,
                 const json_t *sp = json_array_get(spans, k);
                 const dp_span *a = &d->added[k];
                 REQUIRE(json_is_string(str) && json_is_array(sp));
-                CHECK(json_integer_value(json_array_get(sp, 0)) == (json_int_t)a->start);
-                CHECK(json_integer_value(json_array_get(sp, 1)) == (json_int_t)a->end);
+                CHECK(json_integer_value(json_array_get(sp, 0)) ==
+                      (json_int_t)a->start);
+                CHECK(json_integer_value(json_array_get(sp, 1)) ==
+                      (json_int_t)a->end);
                 CHECK_MEM(f->text[w] + a->start, a->end - a->start,
                           json_string_value(str));
             }
@@ -221,7 +226,8 @@ TEST(json_scores_rounded_to_four_decimals)
     CHECK(strstr(out, "\"containment_b_in_a\":0.3333,") != NULL);
     root = json_loads(out, 0, NULL);
     REQUIRE(root);
-    j = json_real_value(json_object_get(json_object_get(root, "scores"), "jaccard"));
+    j = json_real_value(
+        json_object_get(json_object_get(root, "scores"), "jaccard"));
     CHECK(j == 0.25);
     json_decref(root);
     dp_free(out);
@@ -231,7 +237,8 @@ TEST(json_scores_rounded_to_four_decimals)
 TEST(json_invalid_utf8_is_replaced_not_dropped)
 {
     /* a document read with replacement, and a file name in Latin-1 */
-    static const char a[] = "The caf\xE9 owner Marie D\xFCpont opened on Sunday.";
+    static const char a[] =
+        "The caf\xE9 owner Marie D\xFCpont opened on Sunday.";
     static const char b[] = "Nothing in common at all here.";
     dp_text_opts o;
     fixture f;
@@ -240,11 +247,13 @@ TEST(json_invalid_utf8_is_replaced_not_dropped)
     dp_text_opts_init(&o);
     o.utf8 = DP_UTF8_REPLACE;
     REQUIRE(fx_make(&f, strdup(a), strlen(a), strdup(b), strlen(b), &o));
-    REQUIRE(dp_comparison_json(f.c, "caf\xE9.txt", "b.txt", &out, NULL) == DP_OK);
+    REQUIRE(dp_comparison_json(f.c, "caf\xE9.txt", "b.txt", &out, NULL) ==
+            DP_OK);
     root = json_loads(out, 0, NULL);
     REQUIRE(root != NULL);
-    CHECK_STR(json_string_value(json_object_get(json_object_get(root, "a"), "path")),
-              "caf\xEF\xBF\xBD.txt");
+    CHECK_STR(
+        json_string_value(json_object_get(json_object_get(root, "a"), "path")),
+        "caf\xEF\xBF\xBD.txt");
     json_decref(root);
     dp_free(out);
     fx_free(&f);

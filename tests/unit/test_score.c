@@ -77,8 +77,8 @@ TEST(score_short_document_uses_its_length)
     /* A has 2 words < k = 5: both sides are shingled with k' = 2, so A
      * (one bigram) lies wholly inside B (five bigrams). */
     dp_scores s;
-    REQUIRE(scores_of("alpha bravo",
-                      "zulu alpha bravo charlie delta echo", 5, &s));
+    REQUIRE(
+        scores_of("alpha bravo", "zulu alpha bravo charlie delta echo", 5, &s));
     CHECK_NEAR(s.containment_a_in_b, 1.0, 1e-12);
     CHECK_NEAR(s.containment_b_in_a, 0.2, 1e-12);
     CHECK_NEAR(s.jaccard, 0.2, 1e-12);
@@ -111,8 +111,10 @@ TEST(score_identical_and_disjoint)
     CHECK_NEAR(s.containment_a_in_b, 1.0, 1e-12);
     CHECK_NEAR(s.containment_b_in_a, 1.0, 1e-12);
     CHECK(s.same_story > 0.99);
-    REQUIRE(scores_of(t, "Glaciers retreat quickly. Penguins swim far "
-                         "south every winter.", 5, &s));
+    REQUIRE(scores_of(t,
+                      "Glaciers retreat quickly. Penguins swim far "
+                      "south every winter.",
+                      5, &s));
     CHECK_NEAR(s.jaccard, 0.0, 0.0);
     CHECK(s.same_story < 0.1);
 }
@@ -259,7 +261,8 @@ TEST(score_clough_stevenson_order)
         dp_doc *da = NULL, *db = NULL;
         dp_comparison *c = NULL;
         if (sscanf(line, "%127[^,],%*[^,],%*[^,],%7[^,],%15[^,]", file, task,
-                   cat) != 3 || strcmp(file, "File") == 0)
+                   cat) != 3 ||
+            strcmp(file, "File") == 0)
             continue;
         snprintf(pa, sizeof pa, "%s/data/clough-stevenson/corpus-20090418/%s",
                  dp_test_shared(), file);
