@@ -63,7 +63,15 @@ typedef enum dp_status {
     DP_EFIELD = 14,  /* a JSON record lacks a required field, or it has the
                         wrong type */
     DP_ECOMPRESS = 15, /* a compressed stream is corrupt or truncated */
-    DP_EOF = 16      /* not an error: the input has no more records */
+    DP_EOF = 16,     /* not an error: the input has no more records */
+    DP_EMISMATCH = 17, /* an index was built with other parameters (or
+                          another DP_NORM_VERSION) than asked for */
+    DP_ENOTFOUND = 18, /* no document with that id in the index */
+    DP_EEXIST = 19,  /* the index (or file) to create already exists */
+    DP_EFULL = 20,   /* the index reached its maximum map size */
+    DP_EBUSY = 21,   /* the index is in use by another handle or process */
+    DP_ECORRUPT = 22 /* the index holds a malformed or inconsistent record,
+                        or the path is not a doppel index */
 } dp_status;
 
 /* Largest document the library accepts: offsets are kept in 32 bits. */
@@ -720,6 +728,389 @@ typedef struct dp_dedup_explain {
  * (after a run). @return DP_OK or DP_EINVAL. */
 DP_API dp_status dp_dedup_explain_pair(const dp_dedup *d, size_t i, size_t j,
                                        dp_dedup_explain *out);
+
+/* ---------------------------------------------------------------------
+ * Persistent index
+ *
+ * A dp_index is an on-disk, incremental, crash-safe collection of
+ * documents that answers "what is already indexed that is similar to
+ * this?". It keeps, per document, its id, optional metadata (a JSON
+ * object), its word count, its MinHash signature, its LSH band keys, and
+ * optionally its sorted shingle set (for exact Jaccard scores) and its
+ * original text (for passages). Signatures, band keys and scores are made
+ * exactly as dp_dedup makes them (same text pipeline, shingles, short-
+ * document rule, MinHash family and recall-first banding), so a query
+ * finds what dedup would pair on the same corpus.
+ *
+ * Storage: one LMDB environment, a directory holding data.mdb, lock.mdb
+ * and doppel.lock. Layout and record formats: docs/index.md.
+ *
+ * Durability: every write call (dp_index_add, dp_index_remove) is one
+ * LMDB transaction, committed with fsync before it returns: after a crash
+ * or kill -9 at any moment, the index opens and holds exactly the
+ * transactions that committed. A batch is all or nothing.
+ *
+ * Concurrency (LMDB's model):
+ *   - Open each index ONCE per process and share the handle between
+ *     threads (LMDB forbids opening one environment twice in a process).
+ *   - A dp_index handle is thread-safe: any number of threads may call
+ *     dp_index_query_*, dp_index_get, dp_index_each, dp_index_stats_get and
+ *     dp_index_check at once; readers never block each other and never wait
+ *     for a writer (they see the last committed state as of their call).
+ *   - Writes are serialised: dp_index_add/dp_index_remove from several
+ *     threads, or several processes on the same index, run one after the
+ *     other (each waits for the write lock).
+ *   - Several processes may open the same index at once (readers and one
+ *     writer at a time), except for dp_index_compact (see there).
+ *   - Readers per index at one moment: 126 by default
+ *     (dp_index_opts.max_readers).
+ *
+ * Map size: LMDB maps the file into memory at a fixed size. The index
+ * starts at dp_index_opts.map_size (64 MiB by default, or the file's own
+ * larger size) and doubles it automatically when a write needs more
+ * (up to 1 GiB per step), pausing this process's readers for the moment of
+ * the remap. dp_index_opts.map_max caps the growth: a write that would
+ * need more fails with DP_EFULL and the index keeps its earlier contents.
+ * ------------------------------------------------------------------- */
+
+typedef struct dp_index dp_index;
+
+/* The text-pipeline version the index records. It changes whenever the
+ * pipeline (normalisation, tokens, shingles, short-document rule) changes
+ * the signature of some text; an index built under another version is
+ * refused with DP_EMISMATCH (rebuild it). */
+#define DP_NORM_VERSION 1
+
+/* Longest document id the index accepts, in bytes (LMDB's key limit). */
+#define DP_INDEX_MAX_ID 511
+
+/* Largest metadata text accepted per document, in bytes. */
+#define DP_INDEX_MAX_META ((size_t)1 << 20)
+
+/* Index properties (dp_index_params.flags), fixed at creation. */
+enum {
+    DP_INDEX_STORE_TEXT = 1u << 0, /* keep each document's original text
+                                      (needed for passages) */
+    DP_INDEX_NO_SETS = 1u << 1     /* do not keep shingle sets: scores are
+                                      MinHash estimates only (smaller
+                                      index; dedup's DP_VERIFY_ESTIMATE) */
+};
+
+/*
+ * The parameters an index is built with; recorded in it at creation and
+ * checked on every open. When creating, a 0 field takes the default
+ * given; when opening an existing index, a 0 field means "whatever the
+ * index has" and a nonzero one must equal the recorded value, else
+ * DP_EMISMATCH. flags are only read when creating.
+ */
+typedef struct dp_index_params {
+    unsigned shingle_k;  /* words per shingle; 5 */
+    unsigned perms;      /* MinHash signature length, 1..1024; 128 */
+    double threshold;    /* Jaccard threshold the banding is tuned to, and
+                            the default query/dedup threshold; 0.8 */
+    unsigned bands, rows;/* LSH banding; 0 and 0: dedup's recall-first
+                            choice for the threshold (18 x 7 at 0.8) */
+    unsigned flags;      /* DP_INDEX_STORE_TEXT, DP_INDEX_NO_SETS; 0 */
+    unsigned norm_version; /* out only: DP_NORM_VERSION of the index */
+} dp_index_params;
+
+/* dp_index_params_init - all fields 0 (defaults / "any"). Cannot fail. */
+DP_API void dp_index_params_init(dp_index_params *p);
+
+/* How to open (dp_index_opts.flags). */
+enum {
+    DP_INDEX_CREATE = 1u << 0,   /* create the index when it does not exist
+                                    (a new directory, or an empty one) */
+    DP_INDEX_EXCL = 1u << 1,     /* with CREATE: fail with DP_EEXIST when
+                                    an index is already there */
+    DP_INDEX_RDONLY = 1u << 2    /* read-only: writes fail with DP_EACCES;
+                                    works on a read-only directory */
+};
+
+typedef struct dp_index_opts {
+    unsigned flags;       /* DP_INDEX_* open flags; 0 */
+    size_t map_size;      /* initial map size in bytes; 0 = 64 MiB (or the
+                             existing file's size when larger) */
+    size_t map_max;       /* never grow the map past this; 0 = no limit */
+    unsigned max_readers; /* concurrent read transactions; 0 = 126 */
+} dp_index_opts;
+
+/* dp_index_opts_init - all fields 0 (the defaults). Cannot fail. */
+DP_API void dp_index_opts_init(dp_index_opts *o);
+
+/*
+ * dp_index_open - open (or create) the index at directory @path.
+ * @opts:    open options, or NULL (open an existing index read-write).
+ * @params:  with DP_INDEX_CREATE and no index there: the parameters of
+ *           the new index (NULL: defaults). Opening an existing index: the
+ *           parameters it must have (NULL or zero fields: any).
+ * @out:     OUT: the handle; close with dp_index_close(). NULL on failure.
+ * @err:     optional detail ("index built with shingle_k 5, not 4").
+ * @return DP_OK; DP_ENOENT (no index there and no DP_INDEX_CREATE);
+ *         DP_EEXIST (CREATE|EXCL and an index exists); DP_EMISMATCH
+ *         (parameters or DP_NORM_VERSION differ); DP_ECORRUPT (the path
+ *         holds something that is not a doppel index, or a bad record);
+ *         DP_EACCES; DP_EINVAL (bad parameter: k 0 or > 64, perms 0 or
+ *         > 1024, threshold outside (0, 1], bands*rows > perms); DP_EIO;
+ *         DP_ENOMEM.
+ * Cost: one LMDB open and a read of the parameters; do it once per
+ * process and share the handle.
+ */
+DP_API dp_status dp_index_open(const char *path, const dp_index_opts *opts,
+                               const dp_index_params *params,
+                               dp_index **out, dp_error *err);
+
+/*
+ * dp_index_close - close the index. No other thread may be using the
+ * handle. Committed data is already on disk; nothing is lost by closing
+ * (or by not closing). Accepts NULL.
+ */
+DP_API void dp_index_close(dp_index *ix);
+
+/* dp_index_params_get - the parameters the index was built with (all
+ * fields filled, norm_version included). Cannot fail on a valid handle. */
+DP_API void dp_index_params_get(const dp_index *ix, dp_index_params *out);
+
+/* One document handed to dp_index_add(); pointers borrowed for the call. */
+typedef struct dp_index_doc {
+    const char *id;    /* 1..DP_INDEX_MAX_ID bytes, no NUL inside */
+    size_t id_len;
+    const char *text;  /* the text, @text_len bytes */
+    size_t text_len;
+    const char *meta;  /* optional metadata: a JSON object, as text (it is
+                          validated and stored as given); NULL for none */
+    size_t meta_len;
+} dp_index_doc;
+
+/* What dp_index_add() should do about near-duplicates (streaming dedup). */
+typedef enum dp_index_dedup_mode {
+    DP_INDEX_DEDUP_OFF = 0,    /* just add */
+    DP_INDEX_DEDUP_REPORT = 1, /* add, and report for each document its
+                                  best match among the documents indexed
+                                  before it (earlier documents of the same
+                                  batch included; its own id excluded) */
+    DP_INDEX_DEDUP_SKIP = 2    /* as REPORT, but a duplicate is not added */
+} dp_index_dedup_mode;
+
+typedef struct dp_index_add_opts {
+    dp_index_dedup_mode dedup; /* DP_INDEX_DEDUP_OFF */
+    double threshold;          /* duplicate when score >= this; 0 = the
+                                  index's threshold */
+    unsigned threads;          /* threads computing signatures; 0 = all
+                                  online cores; 1 = the caller's only */
+    dp_text_opts text;         /* UTF-8 mode etc. (dp_text_opts_init) */
+} dp_index_add_opts;
+
+/* dp_index_add_opts_init - fill *o with the defaults above. */
+DP_API void dp_index_add_opts_init(dp_index_add_opts *o);
+
+/* The outcome for one document of a dp_index_add() batch. */
+typedef struct dp_index_add_result {
+    dp_status status;     /* DP_OK: added (or skipped as a duplicate, see
+                             below). Per-document refusals, the document
+                             not added and the rest of the batch going on:
+                             DP_EEMPTY (no words), DP_EUTF8, DP_EBINARY,
+                             DP_ETOOBIG (text over DP_MAX_DOC_BYTES, id
+                             over DP_INDEX_MAX_ID, meta over
+                             DP_INDEX_MAX_META), DP_EINVAL (empty id, or
+                             a NUL inside), DP_EJSON (meta is not a JSON
+                             object) */
+    int replaced;         /* 1: the id was indexed before (in an earlier
+                             transaction or earlier in this batch); that
+                             version and its band keys were removed */
+    int duplicate;        /* with dedup: 1 when dup_id scores at or above
+                             the threshold */
+    int skipped;          /* 1: DP_INDEX_DEDUP_SKIP left it out */
+    const char *dup_id;   /* with dedup: the best-scoring earlier document
+                             (highest score, ties: earliest indexed), or
+                             NULL when no candidate shares a band;
+                             NUL-terminated */
+    size_t dup_id_len;
+    double dup_score;     /* its score (see dp_index_hit.score); 0 when
+                             dup_id is NULL */
+} dp_index_add_result;
+
+/*
+ * dp_index_add - add (or replace) @n documents in ONE transaction: after
+ * a crash either all of them are in the index or none.
+ * @docs:     @n documents; an id already indexed is replaced (its old band
+ *            keys removed); an id repeated inside the batch: the last one
+ *            wins, as if added one after the other.
+ * @opts:     options, or NULL for the defaults.
+ * @results:  OUT, optional: a malloc'd array of @n results (free it with
+ *            dp_free(); dup_id strings live inside that same block). NULL
+ *            when the call fails.
+ * @err:      optional detail on failure.
+ * @return DP_OK (the batch committed, even if some documents were refused:
+ *         see the results); DP_EACCES (read-only handle); DP_EFULL (the map
+ *         reached map_max; nothing of the batch was written); DP_EIO
+ *         (LMDB or disk error; nothing written); DP_ENOMEM; DP_EINVAL.
+ * Thread safety: serialised with other writers; readers go on meanwhile
+ * and see the batch only after it commits. Cost: the text pipeline (on
+ * @opts->threads threads) plus about bands + 3 B-tree writes per document
+ * and one fsync per call, so batches of ~1000 are much faster than single
+ * documents.
+ */
+DP_API dp_status dp_index_add(dp_index *ix, const dp_index_doc *docs,
+                              size_t n, const dp_index_add_opts *opts,
+                              dp_index_add_result **results, dp_error *err);
+
+/*
+ * dp_index_remove - remove the document @id (and its band keys, shingle
+ * set and text) in one transaction.
+ * @return DP_OK; DP_ENOTFOUND (no such id; nothing changes); DP_EACCES;
+ *         DP_EIO; DP_EINVAL.
+ */
+DP_API dp_status dp_index_remove(dp_index *ix, const char *id, size_t id_len,
+                                 dp_error *err);
+
+/* One stored document, as dp_index_get() returns it. */
+typedef struct dp_index_entry {
+    const char *id;        /* NUL-terminated */
+    size_t id_len;
+    const char *meta;      /* the metadata JSON text, NUL-terminated, or
+                              NULL when the document has none */
+    size_t meta_len;
+    const char *text;      /* the original text, NUL-terminated, when the
+                              index stores text and it was asked for;
+                              else NULL */
+    size_t text_len;
+    uint32_t words;        /* word count */
+    uint64_t seq;          /* the order it was (last) added in: larger is
+                              later; unique within the index */
+} dp_index_entry;
+
+/*
+ * dp_index_get - fetch one document by id.
+ * @with_text: nonzero to copy the stored text too (if the index has it).
+ * @out:       OUT: a malloc'd entry (one block, strings inside it); free
+ *             with dp_free(). NULL on failure.
+ * @return DP_OK; DP_ENOTFOUND; DP_ECORRUPT (its record is malformed);
+ *         DP_EIO; DP_ENOMEM; DP_EINVAL.
+ */
+DP_API dp_status dp_index_get(dp_index *ix, const char *id, size_t id_len,
+                              int with_text, dp_index_entry **out,
+                              dp_error *err);
+
+typedef struct dp_index_query_opts {
+    double threshold;   /* report hits scoring at least this; 0 = the
+                           index's threshold. Below it, recall drops: only
+                           documents sharing a band key are scored */
+    size_t limit;       /* at most this many hits (the best); 0 = all */
+    size_t max_bucket;  /* documents read per band key (a huge bucket is
+                           boilerplate repeated thousands of times); the
+                           earliest indexed are read; 0 = 10000 */
+    int include_self;   /* query by id: 1 lists the document itself (score
+                           1); default 0 leaves it out */
+    dp_text_opts text;  /* for query by text (dp_text_opts_init) */
+} dp_index_query_opts;
+
+/* dp_index_query_opts_init - fill *o with the defaults above. */
+DP_API void dp_index_query_opts_init(dp_index_query_opts *o);
+
+/* One query answer. */
+typedef struct dp_index_hit {
+    const char *id;     /* NUL-terminated */
+    size_t id_len;
+    double score;       /* the similarity: exact Jaccard of the two
+                           shingle sets, or, in a DP_INDEX_NO_SETS index,
+                           the MinHash estimate (as dedup's verification
+                           under DP_VERIFY_EXACT / DP_VERIFY_ESTIMATE) */
+    double estimate;    /* the MinHash estimate, always */
+    uint32_t words;     /* the hit's word count */
+    uint64_t seq;       /* as dp_index_entry.seq */
+} dp_index_hit;
+
+/*
+ * dp_index_query_text - the indexed documents similar to a text.
+ * @text, @len:  the query document (same pipeline as indexing).
+ * @opts:        options, or NULL for the defaults.
+ * @hits:        OUT: malloc'd array, best first (score descending, then
+ *               seq ascending), ids inside the same block; free with
+ *               dp_free(). NULL when *nhits is 0.
+ * @nhits:       OUT: the number of hits.
+ * @return DP_OK (possibly zero hits); DP_EEMPTY (no words); DP_EUTF8,
+ *         DP_EBINARY, DP_ETOOBIG (the text); DP_EIO; DP_ENOMEM; DP_EINVAL.
+ * Thread safety: any number of threads at once, alongside a writer.
+ * Cost: the text pipeline, then one read transaction: bands lookups and
+ * one record (plus shingle set) read per candidate.
+ */
+DP_API dp_status dp_index_query_text(dp_index *ix, const char *text,
+                                     size_t len,
+                                     const dp_index_query_opts *opts,
+                                     dp_index_hit **hits, size_t *nhits,
+                                     dp_error *err);
+
+/*
+ * dp_index_query_id - as dp_index_query_text() for a document already in
+ * the index (its stored signature and shingle set are used; no text
+ * needed). @return as above, plus DP_ENOTFOUND for an unknown id.
+ */
+DP_API dp_status dp_index_query_id(dp_index *ix, const char *id,
+                                   size_t id_len,
+                                   const dp_index_query_opts *opts,
+                                   dp_index_hit **hits, size_t *nhits,
+                                   dp_error *err);
+
+/*
+ * dp_index_each - call @fn for every document in seq order (oldest
+ * first), inside one read transaction (a consistent snapshot). @id and
+ * @meta (NULL when absent) are valid only during the call. A nonzero
+ * return from @fn stops the walk and is returned as the status.
+ * @return DP_OK, @fn's nonzero value, DP_ECORRUPT, DP_EIO, DP_EINVAL.
+ */
+DP_API dp_status dp_index_each(dp_index *ix,
+                               int (*fn)(void *ctx, const char *id,
+                                         size_t id_len, const char *meta,
+                                         size_t meta_len, uint32_t words,
+                                         uint64_t seq),
+                               void *ctx, dp_error *err);
+
+typedef struct dp_index_stats {
+    uint64_t docs;          /* documents */
+    uint64_t band_entries;  /* (band key, document) pairs */
+    uint64_t texts;         /* documents with stored text */
+    uint64_t next_seq;      /* the seq the next added document gets */
+    uint64_t txn_id;        /* LMDB's last committed transaction id */
+    size_t file_bytes;      /* size of data.mdb on disk */
+    size_t used_bytes;      /* pages in use (last page * page size) */
+    size_t map_size;        /* current map size */
+    unsigned readers;       /* reader slots in use (all processes) */
+    unsigned max_readers;
+    dp_index_params params; /* as dp_index_params_get() */
+} dp_index_stats;
+
+/* dp_index_stats_get - the figures above (one read transaction).
+ * @return DP_OK, DP_EIO, DP_EINVAL. */
+DP_API dp_status dp_index_stats_get(dp_index *ix, dp_index_stats *out,
+                                    dp_error *err);
+
+/*
+ * dp_index_check - verify the whole index in one read transaction: every
+ * record decodes, ids and records correspond one to one, every
+ * document's band keys (recomputed from its signature) are present, no
+ * band entry points to a missing document or holds a key the document
+ * does not have, shingle sets and texts belong to existing documents, seq
+ * numbers are below next_seq. Cost: a full scan.
+ * @return DP_OK (consistent); DP_ECORRUPT with the first fault in @err;
+ *         DP_EIO; DP_ENOMEM; DP_EINVAL.
+ */
+DP_API dp_status dp_index_check(dp_index *ix, dp_error *err);
+
+/*
+ * dp_index_compact - rewrite the index without free pages (LMDB's
+ * compacting copy into DIR/data.mdb.compact, fsync, then an atomic rename
+ * over data.mdb) and reopen it. A crash at any moment leaves either the
+ * old or the new file, both complete.
+ * Needs exclusive use: no other thread may use @ix during the call, and no
+ * other handle (in any process) may have the index open: then DP_EBUSY and
+ * nothing changes. @return DP_OK, DP_EBUSY, DP_EACCES (read-only), DP_EIO,
+ * DP_ENOMEM. On a DP_EIO after the rename the handle is closed
+ * internally and further calls return DP_EIO.
+ */
+DP_API dp_status dp_index_compact(dp_index *ix, dp_error *err);
+
+/* ----------------------------------------------- end of persistent index */
 
 #ifdef __cplusplus
 }

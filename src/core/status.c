@@ -27,6 +27,12 @@ const char *dp_strerror(dp_status code)
     case DP_EFIELD: return "missing or mistyped field";
     case DP_ECOMPRESS: return "corrupt compressed data";
     case DP_EOF: return "end of input";
+    case DP_EMISMATCH: return "index parameters do not match";
+    case DP_ENOTFOUND: return "no such document in the index";
+    case DP_EEXIST: return "already exists";
+    case DP_EFULL: return "index map size limit reached";
+    case DP_EBUSY: return "index in use by another handle or process";
+    case DP_ECORRUPT: return "corrupt or foreign index";
     }
     return "unknown error";
 }
