@@ -22,6 +22,13 @@
  * Errors never end the stream: each is reported by one dp_reader_next()
  * call, with the path and line in the message, and the next call resumes
  * at the following line or input. See docs/inputs.md.
+ *
+ * With opts.threads > 1 a fourth layer sits on top ("parse-ahead"): the
+ * same serial code (produce) leaves JSONL lines unparsed and its output
+ * is cut into batches in a ring; parse threads, and the caller's thread
+ * while it waits, parse whole batches and copy out the fields; the items
+ * are handed out in their original order, so the stream is identical to
+ * the serial one.
  */
 #include <assert.h>
 #include <dirent.h>
@@ -30,6 +37,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,62 +69,157 @@ typedef struct dir_frame {
     ino_t ino;
 } dir_frame;
 
+/*
+ * What parsing one JSONL line gives: the object and the fields the record
+ * points into, or what was wrong. Self-contained, so parse threads can
+ * fill one each (idnum/datenum hold integer ids and dates as text).
+ */
+typedef struct parsed {
+    json_t *json;   /* the parsed value (owned), or NULL */
+    const char *id; /* into json or idnum */
+    size_t id_len;
+    const char *text; /* into json */
+    size_t text_len;
+    const char *date; /* into json or datenum, or NULL */
+    size_t date_len;
+    char idnum[24];   /* an integer id in decimal (int64: <= 20 chars) */
+    char datenum[24]; /* an integer date in decimal */
+    size_t err_at;    /* on error: the fault's byte in the line */
+    char detail[200]; /* on error: what is wrong */
+} parsed;
+
+/* Parse-ahead (opts.threads > 1): the reader thread cuts the input into
+ * batches of items (raw lines to parse, plain-text documents, errors),
+ * parse threads turn lines into records, and dp_reader_next() hands the
+ * items out in their original order. */
+#define BATCH_BYTES ((size_t)1 << 20) /* a batch closes past this... */
+#define BATCH_ITEMS ((size_t)1024)    /* ...or at this many items */
+#define MAX_THREADS 64u
+
+typedef enum item_kind { ITEM_LINE, ITEM_TEXT, ITEM_ERROR } item_kind;
+
+/* One record or error waiting in a batch. Offsets point into the batch's
+ * `arena` (input side: paths, raw lines, texts) or `out` (what the parse
+ * extracted), each string followed by a NUL. */
+typedef struct item {
+    item_kind kind;
+    dp_status rc;          /* DP_OK, or the error to hand out */
+    char *msg;             /* the error's full message (malloc'd), or NULL */
+    size_t err_offset;     /* the error's dp_error.offset */
+    size_t path;           /* arena: the input's path */
+    size_t data, len;      /* arena: the raw line or the plain text */
+    uint64_t line;         /* record line, or dp_reader_line() of the error */
+    uint64_t offset;       /* record offset in the decompressed input */
+    size_t id, id_len;     /* out: ITEM_LINE id */
+    size_t text, text_len; /* out: ITEM_LINE text */
+    size_t date, date_len; /* out: ITEM_LINE date, or (size_t)-1 */
+    size_t fld, nfld;      /* ITEM_LINE: its string fields, flds[fld..+nfld) */
+} item;
+
+/* A top-level string field of a parsed line, for dp_reader_field(). */
+typedef struct field {
+    size_t key;      /* out: the name */
+    size_t val, len; /* out: the value */
+} field;
+
+enum { BATCH_BUILT, BATCH_RUNNING, BATCH_DONE };
+
+/* A run of consecutive items and the bytes they point into. The reader
+ * thread fills `items` and `arena`; one parse thread then fills `out` and
+ * `flds` and frees every JSON value it made (so no memory moves between
+ * threads' allocator arenas); the reader thread hands the items out. */
+typedef struct batch {
+    item *items; /* BATCH_ITEMS slots, allocated once */
+    size_t n;    /* items filled */
+    size_t next; /* next item to hand out */
+    char *arena; /* copies of paths, lines and texts */
+    size_t arena_len, arena_cap;
+    char *out; /* ids, texts, dates and fields parsed */
+    size_t out_len, out_cap;
+    field *flds; /* string fields of the parsed lines */
+    size_t nflds, capflds;
+    size_t path_off;        /* arena offset of the last path copied */
+    unsigned long path_gen; /* which path that was (dp_reader.path_gen) */
+    int state;              /* BATCH_*; guarded by dp_reader.mu */
+} batch;
+
 struct dp_reader {
     /* Options (field names copied). */
-    char *id_field;              /* JSONL id field name */
-    char *text_field;            /* JSONL text field name */
-    char *date_field;            /* JSONL date field name, or NULL */
-    dp_input_format format;      /* for named files */
+    char *id_field;               /* JSONL id field name */
+    char *text_field;             /* JSONL text field name */
+    char *date_field;             /* JSONL date field name, or NULL */
+    dp_input_format format;       /* for named files */
     dp_input_format stdin_format; /* for "-" and memory input */
-    dp_utf8_mode utf8;           /* plain-text UTF-8 policy */
-    size_t max_record;           /* longest line or document, bytes */
+    dp_utf8_mode utf8;            /* plain-text UTF-8 policy */
+    size_t max_record;            /* longest line or document, bytes */
 
     /* The inputs still to come. */
-    char **paths;                /* copies of the paths given */
-    size_t npaths;               /* number of paths */
-    size_t next_path;            /* index of the next path to open */
-    const unsigned char *mem;    /* memory input (borrowed), or NULL */
-    size_t mem_len;              /* its length */
-    int mem_pending;             /* the memory input is yet to be read */
-    dir_frame *dirs;             /* directory stack, innermost last */
-    size_t ndirs, capdirs;       /* its depth and capacity */
+    char **paths;             /* copies of the paths given */
+    size_t npaths;            /* number of paths */
+    size_t next_path;         /* index of the next path to open */
+    const unsigned char *mem; /* memory input (borrowed), or NULL */
+    size_t mem_len;           /* its length */
+    int mem_pending;          /* the memory input is yet to be read */
+    dir_frame *dirs;          /* directory stack, innermost last */
+    size_t ndirs, capdirs;    /* its depth and capacity */
 
     /* The open input ("source"). */
-    int active;                  /* an input is open */
-    int fd;                      /* its descriptor, or -1 for memory */
-    int own_fd;                  /* close fd at the end (not stdin) */
-    char *path;                  /* path of the current or last input */
-    int jsonl;                   /* 1: JSONL, 0: one plain-text document */
-    int text_done;               /* plain text: the document was handed out */
-    codec codec;                 /* decompression in use */
-    z_stream z;                  /* gzip state, when codec == CODEC_GZIP */
-    int z_live;                  /* z was initialised (inflateEnd due) */
-    int member_done;             /* gzip: the last member ended cleanly */
-    unsigned long members;       /* gzip: members ended before this one */
-    ZSTD_DCtx *zd;               /* zstd state, kept across inputs */
-    size_t zst_ret;              /* last ZSTD_decompressStream() result:
-                                    0 when a frame ended cleanly */
-    const unsigned char *in;     /* compressed (raw) bytes */
-    size_t in_pos, in_len;       /* unread raw bytes are in[in_pos..in_len) */
-    unsigned char *in_buf;       /* CHUNK-byte storage behind in (files) */
-    int in_eof;                  /* no raw bytes after in_len */
-    int src_eof;                 /* the source gives no more bytes */
-    dp_status src_rc;            /* why it stopped, when not a clean end */
-    char src_msg[160];           /* and what happened */
+    int active;              /* an input is open */
+    int fd;                  /* its descriptor, or -1 for memory */
+    int own_fd;              /* close fd at the end (not stdin) */
+    char *path;              /* path of the current or last input */
+    int jsonl;               /* 1: JSONL, 0: one plain-text document */
+    int text_done;           /* plain text: the document was handed out */
+    codec codec;             /* decompression in use */
+    z_stream z;              /* gzip state, when codec == CODEC_GZIP */
+    int z_live;              /* z was initialised (inflateEnd due) */
+    int member_done;         /* gzip: the last member ended cleanly */
+    unsigned long members;   /* gzip: members ended before this one */
+    ZSTD_DCtx *zd;           /* zstd state, kept across inputs */
+    size_t zst_ret;          /* last ZSTD_decompressStream() result:
+                                0 when a frame ended cleanly */
+    const unsigned char *in; /* compressed (raw) bytes */
+    size_t in_pos, in_len;   /* unread raw bytes are in[in_pos..in_len) */
+    unsigned char *in_buf;   /* CHUNK-byte storage behind in (files) */
+    int in_eof;              /* no raw bytes after in_len */
+    int src_eof;             /* the source gives no more bytes */
+    dp_status src_rc;        /* why it stopped, when not a clean end */
+    char src_msg[160];       /* and what happened */
 
     /* Decompressed bytes, cut into lines. */
-    char *buf;                   /* bytes buf[start..end) are unconsumed */
-    size_t cap, start, end;      /* capacity (> end, room for a NUL) */
-    size_t scan;                 /* buf[start..scan) holds no '\n' */
-    uint64_t lineno;             /* line number of the line at buf[start] */
-    uint64_t lineoff;            /* its offset in the decompressed input */
-    int skip_line;               /* discarding the rest of a long line */
+    char *buf;              /* bytes buf[start..end) are unconsumed */
+    size_t cap, start, end; /* capacity (> end, room for a NUL) */
+    size_t scan;            /* buf[start..scan) holds no '\n' */
+    uint64_t lineno;        /* line number of the line at buf[start] */
+    uint64_t lineoff;       /* its offset in the decompressed input */
+    int skip_line;          /* discarding the rest of a long line */
 
     /* The last record or error. */
-    json_t *json;                /* parsed object of the last JSONL record */
-    char idnum[32];              /* an integer id, in decimal */
-    char datenum[32];            /* an integer date, in decimal */
-    uint64_t loc_line;           /* its line, 0 for a whole input */
+    json_t *json;            /* parsed object of the last JSONL record
+                                (owned, serial mode) */
+    const json_t *fields;    /* object dp_reader_field() looks in */
+    const batch *view_batch; /* parse-ahead: where the last record's */
+    const item *view_item;   /* fields are (dp_reader_field()) */
+    parsed one;              /* the serial mode's parse */
+    unsigned long path_gen;  /* bumped each time path changes */
+
+    /* Parse-ahead, when threads > 1. */
+    unsigned threads;       /* parse threads, the caller's included */
+    int defer;              /* next_jsonl leaves lines unparsed */
+    pthread_t *workers;     /* threads - 1 of them, or fewer */
+    unsigned nworkers;      /* how many were started */
+    pthread_mutex_t mu;     /* guards claim, tail, stop, states */
+    pthread_cond_t work_cv; /* a batch was queued, or stop */
+    pthread_cond_t done_cv; /* a batch was parsed */
+    int stop;               /* workers must exit */
+    batch *ring;            /* nring batch slots */
+    size_t nring;
+    uint64_t head;         /* oldest batch not yet handed out */
+    uint64_t claim;        /* next batch to parse */
+    uint64_t tail;         /* next batch slot to build */
+    int prod_eof;          /* the inputs are used up */
+    const char *view_path; /* path of the last item handed out */
+    uint64_t loc_line;     /* its line, 0 for a whole input */
 };
 
 /* ------------------------------------------------------------------ */
@@ -126,8 +229,10 @@ struct dp_reader {
 static dp_status errno_status(int e)
 {
     switch (e) {
-    case ENOENT: case ENOTDIR: return DP_ENOENT;
-    case EACCES: case EPERM: return DP_EACCES;
+    case ENOENT:
+    case ENOTDIR: return DP_ENOENT;
+    case EACCES:
+    case EPERM: return DP_EACCES;
     case EISDIR: return DP_EISDIR;
     case ENOMEM: return DP_ENOMEM;
     default: return DP_EIO;
@@ -172,8 +277,9 @@ static int ends_with(const char *s, size_t n, const char *suffix)
 #if defined(__GNUC__)
 __attribute__((format(printf, 6, 7)))
 #endif
-static dp_status report(dp_reader *r, dp_error *err, dp_status code,
-                        uint64_t line, size_t offset, const char *fmt, ...)
+static dp_status
+report(dp_reader *r, dp_error *err, dp_status code, uint64_t line,
+       size_t offset, const char *fmt, ...)
 {
     char detail[224];
     va_list ap;
@@ -184,8 +290,8 @@ static dp_status report(dp_reader *r, dp_error *err, dp_status code,
     va_end(ap);
     r->loc_line = line;
     if (line)
-        return dp_error_set(err, code, offset, "%s:%" PRIu64 ": %s", path,
-                            line, detail);
+        return dp_error_set(err, code, offset, "%s:%" PRIu64 ": %s", path, line,
+                            detail);
     return dp_error_set(err, code, offset, "%s: %s", path, detail);
 }
 
@@ -195,6 +301,7 @@ static dp_status set_path(dp_reader *r, char *owned)
 {
     free(r->path);
     r->path = owned;
+    r->path_gen++;
     return owned ? DP_OK : DP_ENOMEM;
 }
 
@@ -256,7 +363,8 @@ static size_t utf8_check(const unsigned char *s, size_t n)
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void src_fail(dp_reader *r, dp_status code, const char *fmt, ...)
+static void
+src_fail(dp_reader *r, dp_status code, const char *fmt, ...)
 {
     va_list ap;
     if (r->src_eof)
@@ -382,7 +490,8 @@ static size_t read_gzip(dp_reader *r, char *dst, size_t room)
                 strcmp(m, "incorrect header check") == 0)
                 src_fail(r, DP_ECOMPRESS,
                          "trailing bytes after the last gzip member are "
-                         "not gzip data (%s)", m);
+                         "not gzip data (%s)",
+                         m);
             else if (strcmp(m, "incorrect data check") == 0)
                 src_fail(r, DP_ECOMPRESS,
                          "corrupt gzip data: incorrect data check (CRC "
@@ -471,8 +580,7 @@ static dp_status fill(dp_reader *r)
     if (r->fd < 0 && r->codec == CODEC_NONE)
         want = DP_MIN(CHUNK, r->in_len - r->in_pos + 1);
     if (r->cap < r->end + 1 + want / 4 + 1) {
-        dp_status rc = dp_grow((void **)&r->buf, &r->cap, r->end + 1 + want,
-                               1);
+        dp_status rc = dp_grow((void **)&r->buf, &r->cap, r->end + 1 + want, 1);
         if (rc)
             return rc;
     }
@@ -659,8 +767,8 @@ static dp_status open_source(dp_reader *r, int fd, int own_fd, int named,
             }
         }
         /* All blank (or empty): no documents, read as JSONL. */
-        fmt = i == r->end || r->buf[i] == '{' ? DP_FORMAT_JSONL
-                                              : DP_FORMAT_TEXT;
+        fmt =
+            i == r->end || r->buf[i] == '{' ? DP_FORMAT_JSONL : DP_FORMAT_TEXT;
     }
     r->jsonl = fmt == DP_FORMAT_JSONL;
     return DP_OK;
@@ -861,15 +969,34 @@ static dp_status source_error(dp_reader *r, dp_error *err, size_t partial)
 
     close_input(r);
     if (partial)
-        return report(r, err, rc, line, off, "%s (the rest of the input, "
-                      "from this line on, is skipped)", r->src_msg);
+        return report(r, err, rc, line, off,
+                      "%s (the rest of the input, "
+                      "from this line on, is skipped)",
+                      r->src_msg);
     return report(r, err, rc, 0, off, "%s", r->src_msg);
 }
 
-/* Parse one JSONL line (NUL-terminated at line[len]) into *rec. */
-static dp_status parse_line(dp_reader *r, char *line, size_t len,
-                            uint64_t lnum, uint64_t off, dp_record *rec,
-                            dp_error *err)
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static dp_status
+parse_fail(parsed *p, dp_status code, size_t at, const char *fmt, ...)
+{
+    va_list ap;
+    p->err_at = at;
+    va_start(ap, fmt);
+    vsnprintf(p->detail, sizeof p->detail, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/*
+ * Parse one JSONL line into *p (which the caller zeroed). Touches no
+ * reader state, so it may run in several threads at once on distinct
+ * lines. On error, p->json may still hold a value to release.
+ */
+static dp_status parse_record(const dp_reader *r, const char *line, size_t len,
+                              parsed *p)
 {
     json_error_t je;
     json_t *j, *v;
@@ -879,61 +1006,87 @@ static dp_status parse_line(dp_reader *r, char *line, size_t len,
         /* A huge integer somewhere: keep the record, as reals. */
         j = json_loadb(line, len, JSON_DECODE_INT_AS_REAL, &je);
     if (!j)
-        return report(r, err, DP_EJSON, lnum, off + (size_t)je.position,
-                      "malformed JSON at byte %d: %s%s", je.position,
-                      json_error_code(&je) == json_error_invalid_utf8
-                          ? "invalid UTF-8: "
-                          : "",
-                      je.text);
-    r->json = j;
+        return parse_fail(p, DP_EJSON, (size_t)je.position,
+                          "malformed JSON at byte %d: %s%s", je.position,
+                          json_error_code(&je) == json_error_invalid_utf8
+                              ? "invalid UTF-8: "
+                              : "",
+                          je.text);
+    p->json = j;
     if (!json_is_object(j))
-        return report(r, err, DP_EJSON, lnum, off,
-                      "expected a JSON object, found %s", type_name(j));
+        return parse_fail(p, DP_EJSON, 0, "expected a JSON object, found %s",
+                          type_name(j));
 
     v = json_object_get(j, r->id_field);
     if (!v)
-        return report(r, err, DP_EFIELD, lnum, off, "no \"%s\" (id) field",
-                      r->id_field);
+        return parse_fail(p, DP_EFIELD, 0, "no \"%s\" (id) field", r->id_field);
     if (json_is_string(v)) {
-        rec->id = json_string_value(v);
-        rec->id_len = json_string_length(v);
-        if (rec->id_len == 0)
-            return report(r, err, DP_EFIELD, lnum, off,
-                          "the \"%s\" (id) field is empty", r->id_field);
+        p->id = json_string_value(v);
+        p->id_len = json_string_length(v);
+        if (p->id_len == 0)
+            return parse_fail(p, DP_EFIELD, 0, "the \"%s\" (id) field is empty",
+                              r->id_field);
     } else if (json_is_integer(v)) {
-        int n = snprintf(r->idnum, sizeof r->idnum, "%" JSON_INTEGER_FORMAT,
+        int n = snprintf(p->idnum, sizeof p->idnum, "%" JSON_INTEGER_FORMAT,
                          json_integer_value(v));
-        rec->id = r->idnum;
-        rec->id_len = (size_t)n;
+        p->id = p->idnum;
+        p->id_len = (size_t)n;
     } else {
-        return report(r, err, DP_EFIELD, lnum, off,
-                      "the \"%s\" (id) field is %s, not a string or an "
-                      "integer",
-                      r->id_field, type_name(v));
+        return parse_fail(p, DP_EFIELD, 0,
+                          "the \"%s\" (id) field is %s, not a string or an "
+                          "integer",
+                          r->id_field, type_name(v));
     }
 
     v = json_object_get(j, r->text_field);
     if (!v)
-        return report(r, err, DP_EFIELD, lnum, off,
-                      "no \"%s\" (text) field", r->text_field);
+        return parse_fail(p, DP_EFIELD, 0, "no \"%s\" (text) field",
+                          r->text_field);
     if (!json_is_string(v))
-        return report(r, err, DP_EFIELD, lnum, off,
-                      "the \"%s\" (text) field is %s, not a string",
-                      r->text_field, type_name(v));
-    rec->text = json_string_value(v);
-    rec->text_len = json_string_length(v);
+        return parse_fail(p, DP_EFIELD, 0,
+                          "the \"%s\" (text) field is %s, not a string",
+                          r->text_field, type_name(v));
+    p->text = json_string_value(v);
+    p->text_len = json_string_length(v);
 
     v = r->date_field ? json_object_get(j, r->date_field) : NULL;
     if (v && json_is_string(v)) {
-        rec->date = json_string_value(v);
-        rec->date_len = json_string_length(v);
+        p->date = json_string_value(v);
+        p->date_len = json_string_length(v);
     } else if (v && json_is_integer(v)) {
-        int n = snprintf(r->datenum, sizeof r->datenum,
-                         "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        rec->date = r->datenum;
-        rec->date_len = (size_t)n;
+        int n = snprintf(p->datenum, sizeof p->datenum, "%" JSON_INTEGER_FORMAT,
+                         json_integer_value(v));
+        p->date = p->datenum;
+        p->date_len = (size_t)n;
     }
+    return DP_OK;
+}
 
+/* Copy a successful parse into the record. */
+static void parsed_to_record(const parsed *p, dp_record *rec)
+{
+    rec->id = p->id;
+    rec->id_len = p->id_len;
+    rec->text = p->text;
+    rec->text_len = p->text_len;
+    rec->date = p->date;
+    rec->date_len = p->date_len;
+}
+
+/* Parse one JSONL line (NUL-terminated at line[len]) into *rec, in the
+ * calling thread. */
+static dp_status parse_line(dp_reader *r, char *line, size_t len, uint64_t lnum,
+                            uint64_t off, dp_record *rec, dp_error *err)
+{
+    parsed *p = &r->one;
+    dp_status rc;
+
+    memset(p, 0, offsetof(parsed, detail) + 1);
+    rc = parse_record(r, line, len, p);
+    r->json = p->json;
+    if (rc)
+        return report(r, err, rc, lnum, off + p->err_at, "%s", p->detail);
+    parsed_to_record(p, rec);
     rec->source = r->path;
     rec->line = lnum;
     rec->offset = off;
@@ -968,8 +1121,7 @@ static dp_status next_jsonl(dp_reader *r, dp_record *rec, dp_error *err)
                 rc = fill(r);
                 if (rc) {
                     close_input(r);
-                    return report(r, err, rc, 0, (size_t)-1,
-                                  "out of memory");
+                    return report(r, err, rc, 0, (size_t)-1, "out of memory");
                 }
                 continue;
             }
@@ -1033,6 +1185,16 @@ static dp_status next_jsonl(dp_reader *r, dp_record *rec, dp_error *err)
                           "line is longer than the %zu-byte limit "
                           "(skipped)",
                           r->max_record);
+        if (r->defer) {
+            /* Parse-ahead: a parse thread will parse the line. */
+            rec->source = r->path;
+            rec->line = lnum;
+            rec->offset = off;
+            rec->raw = line;
+            rec->raw_len = len;
+            r->loc_line = lnum;
+            return DP_OK;
+        }
         return parse_line(r, line, len, lnum, off, rec, err);
     }
 }
@@ -1118,7 +1280,10 @@ void dp_reader_opts_init(dp_reader_opts *opts)
     opts->stdin_format = DP_FORMAT_AUTO;
     opts->utf8 = DP_UTF8_REJECT;
     opts->max_record_bytes = DP_READER_MAX_RECORD;
+    opts->threads = 1;
 }
+
+static dp_status threads_start(dp_reader *r, unsigned threads);
 
 /* A reader with options set and no inputs yet. */
 static dp_status reader_new(const dp_reader_opts *opts, dp_reader **out,
@@ -1143,6 +1308,9 @@ static dp_status reader_new(const dp_reader_opts *opts, dp_reader **out,
         return dp_error_set(err, DP_EINVAL, (size_t)-1,
                             "max_record_bytes is over %zu",
                             (size_t)DP_MAX_DOC_BYTES);
+    if (opts->threads > MAX_THREADS)
+        return dp_error_set(err, DP_EINVAL, (size_t)-1, "threads is over %u",
+                            MAX_THREADS);
     r = calloc(1, sizeof *r);
     if (!r)
         return dp_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
@@ -1150,14 +1318,15 @@ static dp_status reader_new(const dp_reader_opts *opts, dp_reader **out,
     r->format = opts->format;
     r->stdin_format = opts->stdin_format;
     r->utf8 = opts->utf8;
-    r->max_record = opts->max_record_bytes ? opts->max_record_bytes
-                                           : DP_READER_MAX_RECORD;
+    r->max_record =
+        opts->max_record_bytes ? opts->max_record_bytes : DP_READER_MAX_RECORD;
     r->id_field = dup_str(opts->id_field ? opts->id_field : "id");
     r->text_field = dup_str(opts->text_field ? opts->text_field : "text");
     if (opts->date_field && opts->date_field[0])
         r->date_field = dup_str(opts->date_field);
     if (!r->id_field || !r->text_field ||
-        (opts->date_field && opts->date_field[0] && !r->date_field)) {
+        (opts->date_field && opts->date_field[0] && !r->date_field) ||
+        (opts->threads > 1 && threads_start(r, opts->threads))) {
         dp_reader_free(r);
         return dp_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
     }
@@ -1180,8 +1349,8 @@ dp_status dp_reader_open(const char *const *paths, size_t npaths,
         return dp_error_set(err, DP_EINVAL, (size_t)-1, "no paths given");
     for (i = 0; i < npaths; i++)
         if (!paths[i])
-            return dp_error_set(err, DP_EINVAL, (size_t)-1,
-                                "path %zu is NULL", i);
+            return dp_error_set(err, DP_EINVAL, (size_t)-1, "path %zu is NULL",
+                                i);
     rc = reader_new(opts, &r, err);
     if (rc)
         return rc;
@@ -1203,9 +1372,9 @@ nomem:
     return dp_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
 }
 
-dp_status dp_reader_open_memory(const void *data, size_t len,
-                                const char *name, const dp_reader_opts *opts,
-                                dp_reader **out, dp_error *err)
+dp_status dp_reader_open_memory(const void *data, size_t len, const char *name,
+                                const dp_reader_opts *opts, dp_reader **out,
+                                dp_error *err)
 {
     dp_reader *r;
     dp_status rc;
@@ -1230,24 +1399,21 @@ dp_status dp_reader_open_memory(const void *data, size_t len,
     return DP_OK;
 }
 
-dp_status dp_reader_next(dp_reader *r, dp_record *rec, dp_error *err)
+/*
+ * The serial core: the next record or error, from whatever input comes
+ * next. With r->defer set, JSONL lines come back unparsed (raw only).
+ */
+static dp_status produce(dp_reader *r, dp_record *rec, dp_error *err)
 {
     dp_status rc;
 
-    if (rec)
-        memset(rec, 0, sizeof *rec);
-    if (!r || !rec)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
-                            "no reader or record");
-    if (r->json) {
-        json_decref(r->json);
-        r->json = NULL;
-    }
     for (;;) {
         if (!r->active) {
             rc = next_input(r, err);
-            if (rc == DP_EOF)
+            if (rc == DP_EOF) {
+                r->loc_line = 0;
                 return DP_EOF;
+            }
             if (rc)
                 return rc;
             if (!r->active)
@@ -1258,20 +1424,421 @@ dp_status dp_reader_next(dp_reader *r, dp_record *rec, dp_error *err)
             close_input(r);
             continue;
         }
-        if (rc) {
-            if (r->json) {
-                json_decref(r->json);
-                r->json = NULL;
-            }
-            memset(rec, 0, sizeof *rec);
-        }
         return rc;
     }
 }
 
+/* ---- parse-ahead ---------------------------------------------------- */
+
+/* Append @len bytes and a NUL to the buffer *@buf (length *@blen,
+ * capacity *@bcap); the offset, or (size_t)-1 when memory runs out. */
+static size_t buf_put(char **buf, size_t *blen, size_t *bcap, const char *data,
+                      size_t len)
+{
+    size_t at = *blen, need;
+
+    if (__builtin_add_overflow(at, len, &need) ||
+        __builtin_add_overflow(need, 1, &need) ||
+        dp_grow((void **)buf, bcap, need, 1))
+        return (size_t)-1;
+    memcpy(*buf + at, data, len);
+    (*buf)[at + len] = '\0';
+    *blen = need;
+    return at;
+}
+
+static size_t arena_put(batch *b, const char *data, size_t len)
+{
+    return buf_put(&b->arena, &b->arena_len, &b->arena_cap, data, len);
+}
+
+/* Arena offset of the reader's current path, copied once per input. */
+static size_t arena_path(dp_reader *r, batch *b)
+{
+    const char *p = r->path ? r->path : "(no input)";
+    if (b->path_gen != r->path_gen || b->path_off == (size_t)-1) {
+        b->path_off = arena_put(b, p, strlen(p));
+        b->path_gen = r->path_gen;
+    }
+    return b->path_off;
+}
+
+/* Release what the items of @b own, leaving the slot ready for reuse. */
+static void batch_clear(batch *b)
+{
+    size_t i;
+    for (i = 0; i < b->n; i++)
+        free(b->items[i].msg);
+    b->n = b->next = 0;
+    b->arena_len = b->out_len = b->nflds = 0;
+    b->path_off = (size_t)-1;
+    if (b->arena_cap > KEEP_BUF) { /* after a huge line or document */
+        free(b->arena);
+        b->arena = NULL;
+        b->arena_cap = 0;
+    }
+    if (b->out_cap > KEEP_BUF) {
+        free(b->out);
+        b->out = NULL;
+        b->out_cap = 0;
+    }
+}
+
+/* Fill @b with the next items, up to BATCH_ITEMS or about BATCH_BYTES.
+ * Sets r->prod_eof when the inputs are used up. */
+static void batch_build(dp_reader *r, batch *b)
+{
+    batch_clear(b);
+    while (b->n < BATCH_ITEMS && b->arena_len < BATCH_BYTES) {
+        dp_record rec;
+        dp_error e;
+        dp_status rc;
+        item *it;
+        size_t path;
+
+        memset(&rec, 0, sizeof rec);
+        e.message[0] = '\0';
+        e.offset = (size_t)-1;
+        rc = produce(r, &rec, &e);
+        if (rc == DP_EOF) {
+            r->prod_eof = 1;
+            break;
+        }
+        it = &b->items[b->n++];
+        memset(it, 0, sizeof *it);
+        it->line = r->loc_line;
+        path = arena_path(r, b);
+        it->path = path;
+        if (rc == DP_OK) {
+            it->kind = rec.raw ? ITEM_LINE : ITEM_TEXT;
+            it->offset = rec.offset;
+            it->len = rec.raw ? rec.raw_len : rec.text_len;
+            it->data = arena_put(b, rec.raw ? rec.raw : rec.text, it->len);
+            if (path != (size_t)-1 && it->data != (size_t)-1)
+                continue;
+            rc = DP_ENOMEM;
+            snprintf(e.message, sizeof e.message,
+                     "%s:%" PRIu64 ": no memory to queue this record "
+                     "(skipped)",
+                     r->path ? r->path : "(no input)", it->line);
+        }
+        /* An error, kept with its message for its turn. */
+        it->kind = ITEM_ERROR;
+        it->rc = rc;
+        it->err_offset = e.offset;
+        it->msg = dup_str(e.message);
+    }
+}
+
+/* Parse line @it of @b and copy out what the record needs; the JSON
+ * value is freed here, in the thread that made it. */
+static void item_parse(const dp_reader *r, batch *b, item *it)
+{
+    parsed p;
+    const char *path =
+        it->path == (size_t)-1 ? "(no input)" : b->arena + it->path;
+    const char *key;
+    json_t *v;
+    char msg[sizeof((dp_error *)0)->message];
+
+    memset(&p, 0, offsetof(parsed, detail) + 1);
+    it->rc = parse_record(r, b->arena + it->data, it->len, &p);
+    if (it->rc == DP_OK) {
+        it->id = buf_put(&b->out, &b->out_len, &b->out_cap, p.id, p.id_len);
+        it->id_len = p.id_len;
+        it->text =
+            buf_put(&b->out, &b->out_len, &b->out_cap, p.text, p.text_len);
+        it->text_len = p.text_len;
+        it->date = p.date ? buf_put(&b->out, &b->out_len, &b->out_cap, p.date,
+                                    p.date_len)
+                          : (size_t)-1;
+        it->date_len = p.date_len;
+        it->fld = b->nflds;
+        json_object_foreach(p.json, key, v)
+        {
+            field *f;
+            if (!json_is_string(v))
+                continue;
+            if (DP_RESERVE(b->flds, b->capflds, b->nflds + 1)) {
+                it->id = (size_t)-1;
+                break;
+            }
+            f = &b->flds[b->nflds];
+            f->key =
+                buf_put(&b->out, &b->out_len, &b->out_cap, key, strlen(key));
+            f->val = buf_put(&b->out, &b->out_len, &b->out_cap,
+                             json_string_value(v), json_string_length(v));
+            f->len = json_string_length(v);
+            if (f->key == (size_t)-1 || f->val == (size_t)-1) {
+                it->id = (size_t)-1;
+                break;
+            }
+            b->nflds++;
+        }
+        it->nfld = b->nflds - it->fld;
+        if (it->id == (size_t)-1 || it->text == (size_t)-1 ||
+            (p.date && it->date == (size_t)-1)) {
+            it->rc = DP_ENOMEM;
+            it->err_offset = it->offset;
+            snprintf(msg, sizeof msg,
+                     "%s:%" PRIu64 ": no memory for this record (skipped)",
+                     path, it->line);
+            it->msg = dup_str(msg);
+        }
+    } else {
+        it->err_offset = it->offset + p.err_at;
+        snprintf(msg, sizeof msg, "%s:%" PRIu64 ": %s", path, it->line,
+                 p.detail);
+        it->msg = dup_str(msg);
+    }
+    if (p.json)
+        json_decref(p.json);
+}
+
+/* Parse the lines of @b; runs in a parse thread or the caller's. */
+static void batch_parse(const dp_reader *r, batch *b)
+{
+    size_t i;
+    for (i = 0; i < b->n; i++)
+        if (b->items[i].kind == ITEM_LINE)
+            item_parse(r, b, &b->items[i]);
+}
+
+static void *worker_main(void *arg)
+{
+    dp_reader *r = arg;
+
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        batch *b;
+        while (!r->stop && r->claim == r->tail)
+            pthread_cond_wait(&r->work_cv, &r->mu);
+        if (r->stop)
+            break;
+        b = &r->ring[r->claim++ % r->nring];
+        b->state = BATCH_RUNNING;
+        pthread_mutex_unlock(&r->mu);
+        batch_parse(r, b);
+        pthread_mutex_lock(&r->mu);
+        b->state = BATCH_DONE;
+        pthread_cond_broadcast(&r->done_cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* Build batches into the free ring slots and queue them for parsing. */
+static void ring_fill(dp_reader *r)
+{
+    while (!r->prod_eof && r->tail - r->head < r->nring) {
+        batch *b = &r->ring[r->tail % r->nring];
+        if (!b->items) { /* first use of this slot */
+            b->items = malloc(BATCH_ITEMS * sizeof *b->items);
+            if (!b->items)
+                break;
+        }
+        batch_build(r, b);
+        if (b->n == 0)
+            break;
+        pthread_mutex_lock(&r->mu);
+        b->state = BATCH_BUILT;
+        r->tail++;
+        pthread_cond_signal(&r->work_cv);
+        pthread_mutex_unlock(&r->mu);
+    }
+}
+
+/* Wait until @b (the oldest batch) is parsed. Rather than sleep, the
+ * caller's thread parses whichever queued batch no thread has taken yet,
+ * oldest first, so it is one of the parse threads. */
+static void batch_wait(dp_reader *r, batch *b)
+{
+    pthread_mutex_lock(&r->mu);
+    while (b->state != BATCH_DONE) {
+        if (r->claim < r->tail) {
+            batch *c = &r->ring[r->claim++ % r->nring];
+            c->state = BATCH_RUNNING;
+            pthread_mutex_unlock(&r->mu);
+            batch_parse(r, c);
+            pthread_mutex_lock(&r->mu);
+            c->state = BATCH_DONE;
+            pthread_cond_broadcast(&r->done_cv);
+            continue;
+        }
+        pthread_cond_wait(&r->done_cv, &r->mu);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Hand out item @it of @b as a record or an error. */
+static dp_status item_yield(dp_reader *r, batch *b, item *it, dp_record *rec,
+                            dp_error *err)
+{
+    const char *path =
+        it->path == (size_t)-1 ? "(no input)" : b->arena + it->path;
+
+    r->view_path = path;
+    r->loc_line = it->line;
+    if (it->rc)
+        return dp_error_set(err, it->rc, it->err_offset, "%s",
+                            it->msg ? it->msg : "out of memory");
+    rec->source = path;
+    rec->line = it->line;
+    rec->offset = it->offset;
+    if (it->kind == ITEM_TEXT) {
+        rec->id = path;
+        rec->id_len = strlen(path);
+        rec->text = b->arena + it->data;
+        rec->text_len = it->len;
+        return DP_OK;
+    }
+    if (it->kind != ITEM_LINE)
+        return dp_error_set(err, DP_EINTERNAL, (size_t)-1, "bad queued item");
+    rec->id = b->out + it->id;
+    rec->id_len = it->id_len;
+    rec->text = b->out + it->text;
+    rec->text_len = it->text_len;
+    if (it->date != (size_t)-1) {
+        rec->date = b->out + it->date;
+        rec->date_len = it->date_len;
+    }
+    rec->raw = b->arena + it->data;
+    rec->raw_len = it->len;
+    r->view_batch = b;
+    r->view_item = it;
+    return DP_OK;
+}
+
+static dp_status next_threaded(dp_reader *r, dp_record *rec, dp_error *err)
+{
+    batch *b;
+
+    if (r->head < r->tail) {
+        b = &r->ring[r->head % r->nring];
+        if (b->n > 0 && b->next == b->n) {
+            batch_clear(b); /* every item handed out: free the slot */
+            r->head++;
+        }
+    }
+    ring_fill(r);
+    if (r->head == r->tail && !r->prod_eof)
+        /* Not even one batch could be allocated; nothing is lost yet. */
+        return dp_error_set(err, DP_ENOMEM, (size_t)-1,
+                            "%s: out of memory queueing records",
+                            r->path ? r->path : "(no input)");
+    if (r->head == r->tail) {
+        r->view_path = r->path;
+        r->loc_line = 0;
+        return DP_EOF;
+    }
+    b = &r->ring[r->head % r->nring];
+    batch_wait(r, b);
+    assert(b->next < b->n);
+    return item_yield(r, b, &b->items[b->next++], rec, err);
+}
+
+/* Stop and join the parse threads; free the ring. */
+static void threads_stop(dp_reader *r)
+{
+    size_t i;
+
+    if (r->workers) {
+        pthread_mutex_lock(&r->mu);
+        r->stop = 1;
+        pthread_cond_broadcast(&r->work_cv);
+        pthread_mutex_unlock(&r->mu);
+        for (i = 0; i < r->nworkers; i++)
+            pthread_join(r->workers[i], NULL);
+        free(r->workers);
+        r->workers = NULL;
+    }
+    if (r->ring) {
+        for (i = 0; i < r->nring; i++) {
+            batch_clear(&r->ring[i]);
+            free(r->ring[i].items);
+            free(r->ring[i].arena);
+            free(r->ring[i].out);
+            free(r->ring[i].flds);
+        }
+        free(r->ring);
+        r->ring = NULL;
+        pthread_mutex_destroy(&r->mu);
+        pthread_cond_destroy(&r->work_cv);
+        pthread_cond_destroy(&r->done_cv);
+    }
+}
+
+/* Set up parse-ahead with @threads parse threads (the caller counts as
+ * one). If threads cannot be started, the caller's thread parses alone:
+ * slower, same results. */
+static dp_status threads_start(dp_reader *r, unsigned threads)
+{
+    size_t i;
+
+    r->nring = (size_t)threads + 2;
+    r->ring = calloc(r->nring, sizeof *r->ring);
+    if (!r->ring)
+        return DP_ENOMEM;
+    if (pthread_mutex_init(&r->mu, NULL)) {
+        free(r->ring);
+        r->ring = NULL;
+        return DP_ENOMEM;
+    }
+    pthread_cond_init(&r->work_cv, NULL);
+    pthread_cond_init(&r->done_cv, NULL);
+    for (i = 0; i < r->nring; i++)
+        r->ring[i].path_off = (size_t)-1; /* items come at first use */
+    r->threads = threads;
+    r->defer = 1;
+    json_object_seed(0); /* seed jansson's hash before threads race to */
+    r->workers = calloc(threads - 1, sizeof *r->workers);
+    if (!r->workers)
+        return DP_ENOMEM;
+    for (i = 0; i + 1 < threads; i++) {
+        if (pthread_create(&r->workers[i], NULL, worker_main, r))
+            break;
+        r->nworkers++;
+    }
+    return DP_OK;
+}
+
+dp_status dp_reader_next(dp_reader *r, dp_record *rec, dp_error *err)
+{
+    dp_status rc;
+
+    if (rec)
+        memset(rec, 0, sizeof *rec);
+    if (!r || !rec)
+        return dp_error_set(err, DP_EINVAL, (size_t)-1, "no reader or record");
+    if (r->json) {
+        json_decref(r->json);
+        r->json = NULL;
+    }
+    r->fields = NULL;
+    r->view_item = NULL;
+    if (r->defer)
+        rc = next_threaded(r, rec, err);
+    else
+        rc = produce(r, rec, err);
+    if (rc == DP_OK && !r->defer)
+        r->fields = r->json;
+    if (rc) {
+        if (r->json) {
+            json_decref(r->json);
+            r->json = NULL;
+        }
+        r->fields = NULL;
+        r->view_item = NULL;
+        memset(rec, 0, sizeof *rec);
+    }
+    return rc;
+}
+
 const char *dp_reader_path(const dp_reader *r)
 {
-    return r ? r->path : NULL;
+    if (!r)
+        return NULL;
+    return r->defer ? r->view_path : r->path;
 }
 
 uint64_t dp_reader_line(const dp_reader *r)
@@ -1279,16 +1846,28 @@ uint64_t dp_reader_line(const dp_reader *r)
     return r ? r->loc_line : 0;
 }
 
-const char *dp_reader_field(const dp_reader *r, const char *name,
-                            size_t *len)
+const char *dp_reader_field(const dp_reader *r, const char *name, size_t *len)
 {
     json_t *v;
 
     if (len)
         *len = 0;
-    if (!r || !name || !r->json)
+    if (r && name && r->view_item) {
+        const batch *b = r->view_batch;
+        const item *it = r->view_item;
+        size_t i;
+        for (i = it->fld; i < it->fld + it->nfld; i++) {
+            if (strcmp(b->out + b->flds[i].key, name) == 0) {
+                if (len)
+                    *len = b->flds[i].len;
+                return b->out + b->flds[i].val;
+            }
+        }
         return NULL;
-    v = json_object_get(r->json, name);
+    }
+    if (!r || !name || !r->fields)
+        return NULL;
+    v = json_object_get(r->fields, name);
     if (!v || !json_is_string(v))
         return NULL;
     if (len)
@@ -1302,6 +1881,7 @@ void dp_reader_free(dp_reader *r)
 
     if (!r)
         return;
+    threads_stop(r);
     close_input(r);
     if (r->json)
         json_decref(r->json);

@@ -33,8 +33,7 @@ static const char *mktmp(void)
     return mkdtemp(tmpdir);
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag,
-                  struct FTW *f)
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
     (void)st;
     (void)flag;
@@ -115,7 +114,20 @@ typedef struct rec_copy {
     uint64_t offset;
     int has_raw, has_date;
     char msg[256];
+    size_t err_offset;
+    uint64_t hash; /* FNV-1a of the full id, text and raw */
 } rec_copy;
+
+static int same_full(const struct rec_copy *a, size_t na,
+                     const struct rec_copy *b, size_t nb);
+
+static uint64_t fnv(uint64_t h, const char *p, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+    return (h ^ 0xff) * 1099511628211ull;
+}
 
 /* Read everything (at most @max results, errors included). */
 static size_t read_all(dp_reader *r, rec_copy *out, size_t max)
@@ -135,8 +147,8 @@ static size_t read_all(dp_reader *r, rec_copy *out, size_t max)
         if (rc == DP_OK) {
             snprintf(out[n].id, sizeof out[n].id, "%.*s", (int)rec.id_len,
                      rec.id);
-            snprintf(out[n].text, sizeof out[n].text, "%.*s",
-                     (int)rec.text_len, rec.text);
+            snprintf(out[n].text, sizeof out[n].text, "%.*s", (int)rec.text_len,
+                     rec.text);
             if (rec.raw) {
                 out[n].has_raw = 1;
                 snprintf(out[n].raw, sizeof out[n].raw, "%.*s",
@@ -150,8 +162,18 @@ static size_t read_all(dp_reader *r, rec_copy *out, size_t max)
             snprintf(out[n].source, sizeof out[n].source, "%s", rec.source);
             out[n].line = rec.line;
             out[n].offset = rec.offset;
+            out[n].hash =
+                fnv(fnv(fnv(14695981039346656037ull, rec.id, rec.id_len),
+                        rec.text, rec.text_len),
+                    rec.raw ? rec.raw : "", rec.raw_len);
+            {
+                const char *t = dp_reader_field(r, "title", NULL);
+                if (t)
+                    out[n].hash = fnv(out[n].hash, t, strlen(t));
+            }
         } else {
             snprintf(out[n].msg, sizeof out[n].msg, "%s", err.message);
+            out[n].err_offset = err.offset;
             out[n].line = dp_reader_line(r);
             snprintf(out[n].source, sizeof out[n].source, "%s",
                      dp_reader_path(r) ? dp_reader_path(r) : "");
@@ -192,7 +214,7 @@ TEST(reader_jsonl_fields_raw_date)
     CHECK_EQ(rec.offset, 0);
     CHECK_STR(dp_reader_field(r, "title", &len), "T\xc3\xa9");
     CHECK_EQ(len, 3);
-    CHECK(dp_reader_field(r, "n", NULL) == NULL);       /* not a string */
+    CHECK(dp_reader_field(r, "n", NULL) == NULL); /* not a string */
     CHECK(dp_reader_field(r, "missing", NULL) == NULL);
     CHECK_STR(dp_reader_path(r), tp("c.jsonl"));
     CHECK_EQ(dp_reader_line(r), 1);
@@ -467,7 +489,8 @@ TEST(reader_jsonl_line_over_cap)
     dp_reader *r;
     size_t n, big = 3u << 20, i;
     char *data;
-    const char *head = "{\"id\":\"1\",\"text\":\"one\"}\n{\"id\":\"2\",\"text\":\"";
+    const char *head =
+        "{\"id\":\"1\",\"text\":\"one\"}\n{\"id\":\"2\",\"text\":\"";
     const char *tail = "\"}\n{\"id\":\"3\",\"text\":\"three\"}\n";
 
     REQUIRE(mktmp());
@@ -540,7 +563,8 @@ TEST(reader_text_file_whole_document)
     const char *p[2];
 
     REQUIRE(mktmp());
-    puts_file("a.txt", "\xEF\xBB\xBF" "First line.\r\nSecond {line}.\n");
+    puts_file("a.txt", "\xEF\xBB\xBF"
+                       "First line.\r\nSecond {line}.\n");
     puts_file("b", "{\"id\":\"x\",\"text\":\"a .txt-less file is text\"}\n");
     p[0] = tp("a.txt");
     p[1] = tp("b");
@@ -894,8 +918,7 @@ TEST(reader_corrupt_compressed_input)
     dp_reader_free(r);
     REQUIRE(n >= 4 && n < 200);
     for (i = 0; i < n; i++) {
-        if (v[i].rc == DP_OK || v[i].rc == DP_EJSON ||
-            v[i].rc == DP_EFIELD) {
+        if (v[i].rc == DP_OK || v[i].rc == DP_EJSON || v[i].rc == DP_EFIELD) {
             /* garbled lines before the fault is detected are possible */
             CHECK(strstr(v[i].source, "bad.jsonl.gz") ||
                   strstr(v[i].source, "trunc.jsonl.zst") ||
@@ -949,8 +972,8 @@ TEST(reader_corrupt_compressed_input)
 /* ---- stdin and memory --------------------------------------------- */
 
 /* Read path "-" with @content on fd 0 (a temp file dup2'ed there). */
-static size_t read_stdin(const char *content, size_t clen,
-                         dp_input_format fmt, rec_copy *v, size_t max)
+static size_t read_stdin(const char *content, size_t clen, dp_input_format fmt,
+                         rec_copy *v, size_t max)
 {
     int saved = dup(0), fd;
     dp_reader_opts o;
@@ -1078,8 +1101,7 @@ TEST(reader_invalid_arguments)
     dp_reader_opts_init(&o);
     o.format = (dp_input_format)7;
     CHECK_EQ(dp_reader_open(p, 1, &o, &r, &err), DP_EINVAL);
-    CHECK_EQ(dp_reader_open_memory(NULL, 5, NULL, NULL, &r, &err),
-             DP_EINVAL);
+    CHECK_EQ(dp_reader_open_memory(NULL, 5, NULL, NULL, &r, &err), DP_EINVAL);
     CHECK_EQ(dp_reader_next(NULL, &rec, &err), DP_EINVAL);
     CHECK(rec.id == NULL);
     dp_reader_free(NULL);
@@ -1124,8 +1146,7 @@ TEST(reader_reuters_jsonl)
         if (n == 0) {
             CHECK_STR(rec.id, "reuters-1");
             CHECK_STR(rec.date, "26-FEB-1987 15:01:01.79");
-            CHECK_STR(dp_reader_field(r, "title", NULL),
-                      "BAHIA COCOA REVIEW");
+            CHECK_STR(dp_reader_field(r, "title", NULL), "BAHIA COCOA REVIEW");
             CHECK(strncmp(rec.text, "Showers continued", 17) == 0);
         }
         n++;
@@ -1140,8 +1161,171 @@ TEST(reader_reuters_jsonl)
     dp_reader_free(r);
     CHECK_EQ(n, 19043);
     CHECK_EQ(errors, 0);
+    {
+        /* Parse-ahead gives the very same stream. */
+        static rec_copy a[19100], b[19100];
+        dp_reader_opts o;
+        size_t na, nb;
+        r = open1(path, NULL);
+        REQUIRE(r);
+        na = read_all(r, a, 19100);
+        dp_reader_free(r);
+        dp_reader_opts_init(&o);
+        o.threads = 2;
+        r = open1(path, &o);
+        REQUIRE(r);
+        nb = read_all(r, b, 19100);
+        dp_reader_free(r);
+        CHECK_EQ(na, 19043);
+        CHECK(same_full(a, na, b, nb));
+    }
     CHECK_EQ(prefixed, n);
     CHECK_EQ(dates, n);
     CHECK_EQ(titles, n);
     CHECK(lines_ok);
+}
+
+/* ---- parse-ahead threads ------------------------------------------ */
+
+static int same_full(const rec_copy *a, size_t na, const rec_copy *b, size_t nb)
+{
+    size_t i;
+    if (na != nb) {
+        printf("  count %zu vs %zu\n", na, nb);
+        return 0;
+    }
+    for (i = 0; i < na; i++) {
+        if (a[i].rc != b[i].rc || strcmp(a[i].id, b[i].id) ||
+            strcmp(a[i].text, b[i].text) || strcmp(a[i].raw, b[i].raw) ||
+            strcmp(a[i].date, b[i].date) || strcmp(a[i].source, b[i].source) ||
+            a[i].line != b[i].line || a[i].offset != b[i].offset ||
+            a[i].has_raw != b[i].has_raw || a[i].has_date != b[i].has_date ||
+            strcmp(a[i].msg, b[i].msg) || a[i].err_offset != b[i].err_offset ||
+            a[i].hash != b[i].hash) {
+            printf("  item %zu differs: rc %d/%d id %s/%s line %llu/%llu "
+                   "msg '%s' / '%s'\n",
+                   i, a[i].rc, b[i].rc, a[i].id, b[i].id,
+                   (unsigned long long)a[i].line, (unsigned long long)b[i].line,
+                   a[i].msg, b[i].msg);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+TEST(reader_threads_same_results)
+{
+    static rec_copy base[10000], got[10000];
+    const char *paths[12];
+    dp_reader_opts o;
+    dp_reader *r;
+    size_t nb, ng, i, np = 0, big = 1536 * 1024;
+    unsigned threads[] = {2, 3, 5};
+    size_t t, cap;
+    char *buf, *p;
+
+    REQUIRE(mktmp());
+    /* 3000 lines crossing several batches, with every kind of bad line. */
+    buf = malloc(8u << 20);
+    REQUIRE(buf);
+    p = buf;
+    for (i = 0; i < 3000; i++) {
+        switch (i % 97) {
+        case 5: p += sprintf(p, "{\"id\":\"%zu\",\"text\":\"x\"\n", i); break;
+        case 17: p += sprintf(p, "{\"id\":\"%zu\"}\n", i); break;
+        case 33: p += sprintf(p, "\n  \n"); break;
+        case 50:
+            p += sprintf(p, "{\"id\":%zu,\"text\":\"caf\xe9\"}\n", i);
+            break;
+        case 70: p += sprintf(p, "[%zu]\r\n", i); break;
+        case 90:
+            p += sprintf(p, "{\"id\":\"%zu\",\"text\":\"", i);
+            memset(p, 'y', 3000);
+            p += 3000;
+            p += sprintf(p, "\"}\n");
+            break;
+        default:
+            p += sprintf(p,
+                         "{\"id\":%zu,\"text\":\"doc %zu \\u00e9\","
+                         "\"date\":\"d%zu\",\"title\":\"t%zu\"}\r\n",
+                         i, i * 31, i % 7, i);
+        }
+    }
+    put("many.jsonl", buf, (size_t)(p - buf));
+    *p = '\0';
+    put_gz("many.jsonl.gz", buf, "wb");
+    /* A big plain-text document (over one batch), and small ones. */
+    memset(buf, 'w', big);
+    buf[big] = '\0';
+    for (i = 0; i < big; i += 80)
+        buf[i] = '\n';
+    REQUIRE(mkdir(tp("dir"), 0755) == 0);
+    put("dir/big.txt", buf, big);
+    puts_file("dir/a.txt", "small text");
+    puts_file("dir/bad.txt", "bad \xff utf8");
+    puts_file("dir/c.jsonl", "{\"id\":\"c\",\"text\":\"C\"}\n");
+    REQUIRE(symlink("nowhere", tp("dir/dangling")) == 0);
+    free(buf);
+    {
+        /* a corrupt gzip copy */
+        size_t len;
+        char *z = dp_test_slurp(tp("many.jsonl.gz"), &len);
+        REQUIRE(z);
+        for (i = len / 2; i < len / 2 + 16; i++)
+            z[i] ^= 0x33;
+        put("corrupt.jsonl.gz", z, len);
+        free(z);
+    }
+    paths[np++] = tp("many.jsonl");
+    paths[np++] = tp("missing.jsonl");
+    paths[np++] = tp("dir");
+    paths[np++] = tp("many.jsonl.gz");
+    paths[np++] = tp("corrupt.jsonl.gz");
+    paths[np++] = tp("dir/a.txt");
+
+    for (cap = 0; cap < 2; cap++) {
+        dp_reader_opts_init(&o);
+        if (cap)
+            o.max_record_bytes = 2000; /* the 3000-byte lines, big.txt */
+        REQUIRE(dp_reader_open(paths, np, &o, &r, NULL) == DP_OK);
+        nb = read_all(r, base, 10000);
+        dp_reader_free(r);
+        if (!(nb > 6000 && nb < 10000))
+            printf("  nb = %zu\n", nb);
+        CHECK(nb > 6000 && nb < 10000);
+        for (t = 0; t < sizeof threads / sizeof *threads; t++) {
+            o.threads = threads[t];
+            REQUIRE(dp_reader_open(paths, np, &o, &r, NULL) == DP_OK);
+            ng = read_all(r, got, 10000);
+            dp_reader_free(r);
+            if (!same_full(base, nb, got, ng))
+                dp_test_fail(__FILE__, __LINE__,
+                             "threads=%u cap=%zu differs from serial",
+                             threads[t], cap);
+        }
+    }
+
+    /* Freeing a reader in the middle of a parse-ahead run. */
+    dp_reader_opts_init(&o);
+    o.threads = 4;
+    REQUIRE(dp_reader_open(paths, np, &o, &r, NULL) == DP_OK);
+    for (i = 0; i < 10; i++) {
+        dp_record rec;
+        dp_reader_next(r, &rec, NULL);
+    }
+    dp_reader_free(r);
+
+    /* Memory input too; and the option's bounds. */
+    o.threads = 2;
+    REQUIRE(dp_reader_open_memory("{\"id\":\"m\",\"text\":\"t\"}", 21, NULL, &o,
+                                  &r, NULL) == DP_OK);
+    ng = read_all(r, got, 4);
+    CHECK_EQ(dp_reader_line(r), 0);
+    CHECK_STR(dp_reader_path(r), "(memory)");
+    dp_reader_free(r);
+    REQUIRE(ng == 1);
+    CHECK_STR(got[0].id, "m");
+    o.threads = 65;
+    CHECK_EQ(dp_reader_open(paths, 1, &o, &r, NULL), DP_EINVAL);
+    rmtmp();
 }
