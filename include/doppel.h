@@ -1112,6 +1112,93 @@ DP_API dp_status dp_index_compact(dp_index *ix, dp_error *err);
 
 /* ----------------------------------------------- end of persistent index */
 
+/* ---------------------------------------------------------------------
+ * HTTP server
+ *
+ * dp_server serves an index over HTTP/JSON (the API of `doppel serve`,
+ * documented with examples in docs/api.md): POST /documents, GET and
+ * DELETE /documents/{id}, POST /query, POST /compare, GET /stats and
+ * GET /health. Every answer, errors included, is a JSON object built with
+ * jansson; errors are {"error": {"status": N, "message": "..."}}.
+ *
+ * It runs on libmicrohttpd: an internal thread pool (opts.threads
+ * workers, each with its own epoll set) accepts, reads and answers; the
+ * endpoints run on those workers and share the index handle (which is
+ * thread-safe). The HTTP layer itself (routing, parsing, limits, the
+ * access log) is internal to the library; only this section is exported,
+ * so the doppel CLI serves through it like any other program would.
+ *
+ * Limits: a request body over opts.max_body is refused with 413 before
+ * it is read when it declares its length, and dropped as it arrives (never
+ * buffered past the limit) when it is chunked; all bodies buffered at once
+ * are capped at max(2 x max_body, 256 MiB) (503 past it); headers are
+ * capped by libmicrohttpd (32 KiB per connection); idle connections close
+ * after opts.timeout seconds.
+ * ------------------------------------------------------------------- */
+
+typedef struct dp_server dp_server;
+
+typedef struct dp_server_opts {
+    const char *bind;     /* address or host name to listen on (IPv4 or
+                             IPv6); "127.0.0.1": loopback only */
+    unsigned port;        /* TCP port; 8080. 0 picks a free port: see
+                             dp_server_port() */
+    unsigned threads;     /* worker threads; 0 = online cores */
+    size_t max_body;      /* largest request body, bytes; 16 MiB; at most
+                             DP_MAX_DOC_BYTES */
+    FILE *log;            /* access log: one line per request (time,
+                             client, method, target, status, bytes,
+                             microseconds; see docs/api.md), written with
+                             one write(2) per line; NULL = none. Must stay
+                             open until dp_server_stop() returns */
+    unsigned timeout;     /* seconds before an idle connection is closed;
+                             30; 0 = never */
+    unsigned max_connections; /* open connections at once; 1024 */
+    double drain_seconds; /* how long dp_server_stop() waits for requests
+                             in flight; 30 */
+    int read_only;        /* nonzero: POST /documents and DELETE answer 403
+                             (for an index opened DP_INDEX_RDONLY); 0 */
+} dp_server_opts;
+
+/* dp_server_opts_init - fill *o with the defaults above. Cannot fail. */
+DP_API void dp_server_opts_init(dp_server_opts *o);
+
+/*
+ * dp_server_start - listen on opts->bind:opts->port and serve @ix from
+ * worker threads until dp_server_stop(). Returns once the socket listens.
+ * @ix:    the index, borrowed: it must stay open until dp_server_stop()
+ *         returns. NULL serves without one (/health and /compare work,
+ *         the index endpoints answer 503).
+ * @opts:  options, or NULL for the defaults (copied; opts->log borrowed).
+ * @out:   OUT: the server; stop and free it with dp_server_stop().
+ * @err:   optional detail ("cannot listen on 127.0.0.1 port 8080:
+ *         Address already in use").
+ * @return DP_OK; DP_EINVAL (bad option or bind address); DP_EACCES (a
+ *         privileged port); DP_EIO (the socket or daemon failed);
+ *         DP_ENOMEM.
+ * Signals: the server installs no handlers; block SIGTERM/SIGINT in the
+ * calling thread before starting (the workers inherit the mask) and wait
+ * for them with sigwait(), as `doppel serve` does. SIGPIPE is not raised
+ * by the server's sockets.
+ */
+DP_API dp_status dp_server_start(dp_index *ix, const dp_server_opts *opts,
+                                 dp_server **out, dp_error *err);
+
+/* dp_server_port - the port the server listens on (the one picked when
+ * opts.port was 0); 0 for NULL. */
+DP_API unsigned dp_server_port(const dp_server *s);
+
+/*
+ * dp_server_stop - stop gracefully and free: stop accepting connections,
+ * answer every request already begun (responses from then on carry
+ * "Connection: close"), wait up to opts.drain_seconds for them, then stop
+ * the workers and close every connection. The index is not closed (it is
+ * the caller's). Accepts NULL. Not to be called from a request.
+ */
+DP_API void dp_server_stop(dp_server *s);
+
+/* -------------------------------------------------- end of HTTP server */
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,1354 @@
+/*
+ * route.c - the endpoints of `doppel serve`: which path and method go
+ * where, request bodies parsed with jansson, answers built with jansson
+ * (never by hand), and errors as {"error": {"status": N, "message": ...}}
+ * with the status that fits. The API is documented in docs/api.md; this
+ * file is its reference implementation.
+ *
+ * Everything here works on a complete request (dp_http_request) and knows
+ * nothing of sockets, so it runs the same under libmicrohttpd (server.c),
+ * in the fuzz target and in tests. Each handler checks, in this order:
+ * path (404), method (405, with Allow), content type (415), body size
+ * (413), body syntax and fields (400), then asks the index.
+ */
+#include <assert.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <utf8proc.h>
+
+#include "core/util.h"
+#include "server/http.h"
+
+/* Flags for every JSON answer: compact, keys in insertion order, reals
+ * with up to 6 significant digits (scores are rounded to 4 decimals). */
+#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6))
+
+/* Longest id quoted inside an error message, in bytes. */
+#define MSG_ID_MAX 200
+
+/* ------------------------------------------------------------ helpers */
+
+const char *dp_http_reason(unsigned status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
+    default: return "Unknown";
+    }
+}
+
+/*
+ * A JSON string of @n bytes that may not be valid UTF-8 (an id read from
+ * a file name, a cut-off message): each invalid sequence becomes U+FFFD,
+ * as the text pipeline reads it. NULL only when memory runs out.
+ */
+static json_t *str_n(const char *p, size_t n)
+{
+    json_t *j;
+    char *fix;
+    size_t i = 0, m = 0, cap;
+
+    j = json_stringn(p, n);
+    if (j)
+        return j;
+    if (dp_mul_overflow(n, 3, &cap) || cap == SIZE_MAX)
+        return NULL;
+    fix = malloc(cap + 1);
+    if (!fix)
+        return NULL;
+    while (i < n) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)p + i,
+                                              (utf8proc_ssize_t)(n - i), &cp);
+        if (r > 0 && cp != 0) {
+            memcpy(fix + m, p + i, (size_t)r);
+            m += (size_t)r;
+            i += (size_t)r;
+        } else {
+            memcpy(fix + m, "\xEF\xBF\xBD", 3);
+            m += 3;
+            i++;
+        }
+    }
+    j = json_stringn(fix, m);
+    free(fix);
+    return j;
+}
+
+/* A score rounded to 4 decimals, as in docs/json.md. */
+static json_t *real4(double x)
+{
+    if (!(x == x))
+        x = 0.0;
+    return json_real(round(x * 10000.0) / 10000.0);
+}
+
+/* Set @key of @obj to @val (consumed). Returns nonzero on failure. */
+static int put(json_t *obj, const char *key, json_t *val)
+{
+    return !val || json_object_set_new(obj, key, val) != 0;
+}
+
+static int push(json_t *arr, json_t *val)
+{
+    return !val || json_array_append_new(arr, val) != 0;
+}
+
+/* Serialise @root (consumed) as the body of @resp with @status. */
+static dp_status respond(dp_http_response *resp, unsigned status, json_t *root)
+{
+    char *text;
+    size_t len;
+
+    if (!root)
+        return DP_ENOMEM;
+    text = json_dumps(root, DUMP_FLAGS);
+    json_decref(root);
+    if (!text)
+        return DP_ENOMEM;
+    len = strlen(text);
+    /* json_dumps allocates with malloc (no custom allocator is set). */
+    {
+        char *t = realloc(text, len + 2);
+        if (!t) {
+            free(text);
+            return DP_ENOMEM;
+        }
+        text = t;
+    }
+    text[len] = '\n';
+    text[len + 1] = '\0';
+    free(resp->body);
+    resp->status = status;
+    resp->body = text;
+    resp->body_len = len + 1;
+    return DP_OK;
+}
+
+dp_status dp_http_error(dp_http_response *resp, unsigned status,
+                        const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    json_t *root, *err;
+    int bad;
+
+    assert(resp && fmt);
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    root = json_object();
+    err = json_object();
+    if (!root || !err) {
+        json_decref(root);
+        json_decref(err);
+        return DP_ENOMEM;
+    }
+    bad = put(err, "status", json_integer((json_int_t)status));
+    bad |= put(err, "message", str_n(msg, strlen(msg)));
+    bad |= put(root, "error", err);
+    if (bad) {
+        json_decref(root);
+        return DP_ENOMEM;
+    }
+    return respond(resp, status, root);
+}
+
+/* Quote at most MSG_ID_MAX bytes of an id inside a message. */
+static int id_shown(size_t len)
+{
+    return (int)(len > MSG_ID_MAX ? MSG_ID_MAX : len);
+}
+
+static const char *id_more(size_t len)
+{
+    return len > MSG_ID_MAX ? "..." : "";
+}
+
+/* The HTTP status for a library status. */
+static unsigned status_of(dp_status rc)
+{
+    switch (rc) {
+    case DP_ENOTFOUND: return 404;
+    case DP_EEMPTY:
+    case DP_EUTF8:
+    case DP_EBINARY:
+    case DP_EINVAL:
+    case DP_EJSON:
+    case DP_EFIELD: return 400;
+    case DP_ETOOBIG: return 413;
+    case DP_EACCES: return 403;
+    case DP_EFULL: return 507;
+    case DP_EBUSY: return 503;
+    default: return 500;
+    }
+}
+
+/* An error response for library status @rc, with @err's detail if any. */
+static dp_status lib_error(dp_http_response *resp, dp_status rc,
+                           const dp_error *err, const char *what)
+{
+    const char *detail =
+        err && err->message[0] ? err->message : dp_strerror(rc);
+    return dp_http_error(resp, status_of(rc), "%s: %s", what, detail);
+}
+
+/* -------------------------------------------------- routing and checks */
+
+dp_http_route dp_http_route_of(const char *path, size_t *id_start)
+{
+    static const char docs[] = "/documents/";
+
+    assert(path);
+    if (id_start)
+        *id_start = 0;
+    if (strcmp(path, "/health") == 0)
+        return DP_HTTP_ROUTE_HEALTH;
+    if (strcmp(path, "/stats") == 0)
+        return DP_HTTP_ROUTE_STATS;
+    if (strcmp(path, "/query") == 0)
+        return DP_HTTP_ROUTE_QUERY;
+    if (strcmp(path, "/compare") == 0)
+        return DP_HTTP_ROUTE_COMPARE;
+    if (strcmp(path, "/documents") == 0)
+        return DP_HTTP_ROUTE_DOCUMENTS;
+    if (strncmp(path, docs, sizeof docs - 1) == 0 &&
+        path[sizeof docs - 1] != '\0') {
+        if (id_start)
+            *id_start = sizeof docs - 1;
+        return DP_HTTP_ROUTE_DOCUMENT;
+    }
+    return DP_HTTP_ROUTE_NONE;
+}
+
+const char *dp_http_allowed(dp_http_route route, const char *method, int *ok)
+{
+    const char *allow;
+
+    assert(method && ok);
+    *ok = 0;
+    switch (route) {
+    case DP_HTTP_ROUTE_HEALTH:
+    case DP_HTTP_ROUTE_STATS:
+        allow = "GET, HEAD";
+        *ok = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+        break;
+    case DP_HTTP_ROUTE_QUERY:
+    case DP_HTTP_ROUTE_COMPARE:
+    case DP_HTTP_ROUTE_DOCUMENTS:
+        allow = "POST";
+        *ok = strcmp(method, "POST") == 0;
+        break;
+    case DP_HTTP_ROUTE_DOCUMENT:
+        allow = "GET, HEAD, DELETE";
+        *ok = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+              strcmp(method, "DELETE") == 0;
+        break;
+    default: allow = NULL; break;
+    }
+    return allow;
+}
+
+unsigned dp_http_content_types(dp_http_route route)
+{
+    switch (route) {
+    case DP_HTTP_ROUTE_QUERY:
+    case DP_HTTP_ROUTE_COMPARE: return DP_HTTP_CT_JSON;
+    case DP_HTTP_ROUTE_DOCUMENTS: return DP_HTTP_CT_JSON | DP_HTTP_CT_NDJSON;
+    default: return 0;
+    }
+}
+
+static int is_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Does [p, p+n) equal @word, ignoring ASCII case? */
+static int token_is(const char *p, size_t n, const char *word)
+{
+    return strlen(word) == n && strncasecmp(p, word, n) == 0;
+}
+
+unsigned dp_http_content_type_parse(const char *value)
+{
+    const char *p, *end;
+    unsigned kind;
+
+    if (!value)
+        return 0;
+    p = value;
+    while (is_ows(*p))
+        p++;
+    end = p;
+    while (*end && *end != ';' && !is_ows(*end))
+        end++;
+    if (token_is(p, (size_t)(end - p), "application/json"))
+        kind = DP_HTTP_CT_JSON;
+    else if (token_is(p, (size_t)(end - p), "application/x-ndjson") ||
+             token_is(p, (size_t)(end - p), "application/jsonl") ||
+             token_is(p, (size_t)(end - p), "application/x-jsonlines"))
+        kind = DP_HTTP_CT_NDJSON;
+    else
+        return 0;
+    /* Parameters: ; name=value ... Only charset matters, and it must be
+     * UTF-8 (JSON's only encoding on the wire). */
+    p = end;
+    for (;;) {
+        const char *name, *val;
+        size_t nlen, vlen;
+        while (is_ows(*p))
+            p++;
+        if (*p == '\0')
+            return kind;
+        if (*p != ';')
+            return 0;
+        p++;
+        while (is_ows(*p))
+            p++;
+        if (*p == '\0')
+            return kind; /* a trailing ';' */
+        name = p;
+        while (*p && *p != '=' && *p != ';' && !is_ows(*p))
+            p++;
+        nlen = (size_t)(p - name);
+        if (*p != '=' || nlen == 0)
+            return 0;
+        p++;
+        if (*p == '"') {
+            val = ++p;
+            while (*p && *p != '"')
+                p++;
+            if (*p != '"')
+                return 0;
+            vlen = (size_t)(p - val);
+            p++;
+        } else {
+            val = p;
+            while (*p && *p != ';' && !is_ows(*p))
+                p++;
+            vlen = (size_t)(p - val);
+        }
+        if (token_is(name, nlen, "charset") && !token_is(val, vlen, "utf-8") &&
+            !token_is(val, vlen, "utf8"))
+            return 0;
+    }
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+size_t dp_http_url_decode(const char *src, size_t n, char *dst)
+{
+    size_t i = 0, m = 0;
+
+    assert(src && dst);
+    while (i < n) {
+        if (src[i] == '%') {
+            int hi, lo;
+            if (n - i < 3)
+                return (size_t)-1;
+            hi = hexval(src[i + 1]);
+            lo = hexval(src[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return (size_t)-1;
+            dst[m++] = (char)(hi * 16 + lo);
+            i += 3;
+        } else if (src[i] == '\0') {
+            return (size_t)-1;
+        } else {
+            dst[m++] = src[i++];
+        }
+    }
+    return m;
+}
+
+/*
+ * The decoded value of query argument @name in the raw query string @q
+ * (NULL when absent), copied into @buf of @cap bytes, NUL-terminated.
+ * @return 1 found, 0 absent, -1 malformed or too long.
+ */
+static int query_arg(const char *q, const char *name, char *buf, size_t cap)
+{
+    size_t nlen = strlen(name);
+
+    if (!q)
+        return 0;
+    while (*q) {
+        const char *amp = strchr(q, '&');
+        size_t len = amp ? (size_t)(amp - q) : strlen(q);
+        if (len > nlen && strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
+            size_t vlen = len - nlen - 1, m;
+            if (vlen >= cap)
+                return -1;
+            m = dp_http_url_decode(q + nlen + 1, vlen, buf);
+            if (m == (size_t)-1)
+                return -1;
+            buf[m] = '\0';
+            return 1;
+        }
+        if (len == nlen && strncmp(q, name, nlen) == 0) {
+            buf[0] = '\0';
+            return 1;
+        }
+        q += len;
+        if (*q == '&')
+            q++;
+    }
+    return 0;
+}
+
+/* Parse the body as one JSON value; on failure fill @resp with a 400. */
+static json_t *parse_body(const dp_http_request *req, dp_http_response *resp,
+                          dp_status *rc)
+{
+    json_error_t jerr;
+    json_t *root;
+
+    *rc = DP_OK;
+    if (req->body_len == 0) {
+        *rc = dp_http_error(resp, 400, "empty body: expected a JSON object");
+        return NULL;
+    }
+    root = json_loadb(req->body ? req->body : "", req->body_len,
+                      JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        *rc = dp_http_error(resp, 400,
+                            "malformed JSON at line %d, column "
+                            "%d: %s",
+                            jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        *rc = dp_http_error(resp, 400, "expected a JSON object");
+        return NULL;
+    }
+    return root;
+}
+
+/*
+ * Read optional field @key of @obj as a number in [@lo, @hi].
+ * @return 0 absent (*out untouched), 1 read, -1 wrong type or range (and
+ *         @resp holds the 400; *rc its status).
+ */
+static int number_field(json_t *obj, const char *key, double lo, double hi,
+                        int lo_open, double *out, dp_http_response *resp,
+                        dp_status *rc)
+{
+    json_t *v = json_object_get(obj, key);
+    double x;
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_number(v)) {
+        *rc = dp_http_error(resp, 400, "field \"%s\" must be a number", key);
+        return -1;
+    }
+    x = json_number_value(v);
+    if (!(x >= lo && x <= hi) || (lo_open && x == lo)) {
+        *rc = dp_http_error(resp, 400, "field \"%s\" must be in %c%g, %g]", key,
+                            lo_open ? '(' : '[', lo, hi);
+        return -1;
+    }
+    *out = x;
+    return 1;
+}
+
+/* As number_field, for a non-negative integer at most @hi. */
+static int uint_field(json_t *obj, const char *key, json_int_t hi,
+                      json_int_t *out, dp_http_response *resp, dp_status *rc)
+{
+    json_t *v = json_object_get(obj, key);
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > hi) {
+        *rc = dp_http_error(resp, 400,
+                            "field \"%s\" must be an integer in [0, %lld]", key,
+                            (long long)hi);
+        return -1;
+    }
+    *out = json_integer_value(v);
+    return 1;
+}
+
+/* The index, or a 503 when the server runs without one. */
+static int need_index(dp_http_ctx *ctx, dp_http_response *resp, dp_status *rc)
+{
+    if (ctx->index)
+        return 1;
+    *rc = dp_http_error(resp, 503, "this server has no index");
+    return 0;
+}
+
+/* -------------------------------------------------------------- health */
+
+static dp_status do_health(dp_http_ctx *ctx, dp_http_response *resp)
+{
+    json_t *root = json_object();
+    int bad;
+
+    if (!root)
+        return DP_ENOMEM;
+    bad = put(root, "status", json_string("ok"));
+    bad |= put(root, "version", json_string(dp_version()));
+    bad |= put(root, "index", json_boolean(ctx->index != NULL));
+    if (bad) {
+        json_decref(root);
+        return DP_ENOMEM;
+    }
+    return respond(resp, 200, root);
+}
+
+/* --------------------------------------------------------------- stats */
+
+static double now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static json_t *params_json(const dp_index_params *p)
+{
+    json_t *o = json_object();
+    int bad;
+
+    if (!o)
+        return NULL;
+    bad = put(o, "shingle_k", json_integer(p->shingle_k));
+    bad |= put(o, "perms", json_integer(p->perms));
+    bad |= put(o, "threshold", real4(p->threshold));
+    bad |= put(o, "bands", json_integer(p->bands));
+    bad |= put(o, "rows", json_integer(p->rows));
+    bad |= put(o, "store_text",
+               json_boolean((p->flags & DP_INDEX_STORE_TEXT) != 0));
+    bad |= put(o, "shingle_sets",
+               json_boolean((p->flags & DP_INDEX_NO_SETS) == 0));
+    bad |= put(o, "norm_version", json_integer(p->norm_version));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static dp_status do_stats(dp_http_ctx *ctx, dp_http_response *resp)
+{
+    dp_index_stats st;
+    dp_error err;
+    json_t *root, *ix, *srv;
+    dp_status rc;
+    int bad;
+
+    if (!need_index(ctx, resp, &rc))
+        return rc;
+    memset(&err, 0, sizeof err);
+    rc = dp_index_stats_get(ctx->index, &st, &err);
+    if (rc)
+        return lib_error(resp, rc, &err, "reading index statistics");
+    root = json_object();
+    ix = json_object();
+    srv = json_object();
+    if (!root || !ix || !srv) {
+        json_decref(root);
+        json_decref(ix);
+        json_decref(srv);
+        return DP_ENOMEM;
+    }
+    bad = put(ix, "documents", json_integer((json_int_t)st.docs));
+    bad |= put(ix, "band_entries", json_integer((json_int_t)st.band_entries));
+    bad |= put(ix, "texts", json_integer((json_int_t)st.texts));
+    bad |= put(ix, "next_seq", json_integer((json_int_t)st.next_seq));
+    bad |= put(ix, "txn_id", json_integer((json_int_t)st.txn_id));
+    bad |= put(ix, "file_bytes", json_integer((json_int_t)st.file_bytes));
+    bad |= put(ix, "used_bytes", json_integer((json_int_t)st.used_bytes));
+    bad |= put(ix, "map_size", json_integer((json_int_t)st.map_size));
+    bad |= put(ix, "readers", json_integer(st.readers));
+    bad |= put(ix, "max_readers", json_integer(st.max_readers));
+    bad |= put(ix, "params", params_json(&st.params));
+    bad |= put(srv, "version", json_string(dp_version()));
+    bad |= put(srv, "uptime_seconds",
+               json_real(round((now_mono() - ctx->started) * 1000.0) / 1000.0));
+    bad |= put(srv, "threads", json_integer(ctx->threads));
+    bad |= put(srv, "max_body", json_integer((json_int_t)ctx->max_body));
+    bad |= put(srv, "read_only", json_boolean(ctx->read_only));
+    bad |= put(srv, "requests",
+               json_integer((json_int_t)__atomic_load_n(&ctx->requests,
+                                                        __ATOMIC_RELAXED)));
+    bad |= put(srv, "errors_4xx",
+               json_integer((json_int_t)__atomic_load_n(&ctx->errors_4xx,
+                                                        __ATOMIC_RELAXED)));
+    bad |= put(srv, "errors_5xx",
+               json_integer((json_int_t)__atomic_load_n(&ctx->errors_5xx,
+                                                        __ATOMIC_RELAXED)));
+    bad |= put(root, "index", ix);
+    bad |= put(root, "server", srv);
+    if (bad) {
+        json_decref(root);
+        return DP_ENOMEM;
+    }
+    return respond(resp, 200, root);
+}
+
+/* --------------------------------------------------------------- query */
+
+static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
+                          dp_http_response *resp)
+{
+    dp_index_query_opts qo;
+    dp_index_params params;
+    dp_index_hit *hits = NULL;
+    size_t nhits = 0, i;
+    dp_error err;
+    json_t *root, *body, *text, *id, *self, *arr;
+    json_int_t limit = 100;
+    dp_status rc;
+    int bad;
+
+    if (!need_index(ctx, resp, &rc))
+        return rc;
+    body = parse_body(req, resp, &rc);
+    if (!body)
+        return rc;
+    dp_index_query_opts_init(&qo);
+    if (number_field(body, "threshold", 0.0, 1.0, 1, &qo.threshold, resp, &rc) <
+            0 ||
+        uint_field(body, "limit", DP_HTTP_MAX_LIMIT, &limit, resp, &rc) < 0)
+        goto done;
+    qo.limit = (size_t)limit;
+    self = json_object_get(body, "include_self");
+    if (self && !json_is_boolean(self)) {
+        rc = dp_http_error(resp, 400,
+                           "field \"include_self\" must be true "
+                           "or false");
+        goto done;
+    }
+    qo.include_self = self && json_is_true(self);
+    text = json_object_get(body, "text");
+    id = json_object_get(body, "id");
+    if ((text && id) || (!text && !id)) {
+        rc = dp_http_error(resp, 400,
+                           "give exactly one of \"text\" and "
+                           "\"id\"");
+        goto done;
+    }
+    memset(&err, 0, sizeof err);
+    if (text) {
+        if (!json_is_string(text)) {
+            rc = dp_http_error(resp, 400, "field \"text\" must be a string");
+            goto done;
+        }
+        rc = dp_index_query_text(ctx->index, json_string_value(text),
+                                 json_string_length(text), &qo, &hits, &nhits,
+                                 &err);
+        if (rc == DP_EEMPTY) {
+            rc = dp_http_error(resp, 400, "the query text holds no words");
+            goto done;
+        }
+        if (rc) {
+            rc = lib_error(resp, rc, &err, "query");
+            goto done;
+        }
+    } else {
+        if (!json_is_string(id) || json_string_length(id) == 0) {
+            rc = dp_http_error(resp, 400,
+                               "field \"id\" must be a non-empty "
+                               "string");
+            goto done;
+        }
+        rc =
+            dp_index_query_id(ctx->index, json_string_value(id),
+                              json_string_length(id), &qo, &hits, &nhits, &err);
+        if (rc == DP_ENOTFOUND) {
+            size_t n = json_string_length(id);
+            rc = dp_http_error(resp, 404, "no document with id \"%.*s%s\"",
+                               id_shown(n), json_string_value(id), id_more(n));
+            goto done;
+        }
+        if (rc) {
+            rc = lib_error(resp, rc, &err, "query");
+            goto done;
+        }
+    }
+    if (qo.threshold == 0.0) {
+        dp_index_params_get(ctx->index, &params);
+        qo.threshold = params.threshold;
+    }
+    root = json_object();
+    arr = json_array();
+    bad = !root || !arr;
+    for (i = 0; !bad && i < nhits; i++) {
+        json_t *h = json_object();
+        bad = !h;
+        bad = bad || put(h, "id", str_n(hits[i].id, hits[i].id_len));
+        bad = bad || put(h, "score", real4(hits[i].score));
+        bad = bad || put(h, "estimate", real4(hits[i].estimate));
+        bad = bad || put(h, "words", json_integer(hits[i].words));
+        if (push(arr, h))
+            bad = 1;
+    }
+    if (!bad) {
+        bad = put(root, "threshold", real4(qo.threshold));
+        bad |= put(root, "count", json_integer((json_int_t)nhits));
+        bad |= put(root, "hits", arr);
+        arr = NULL;
+    }
+    if (bad) {
+        json_decref(root);
+        json_decref(arr);
+        rc = DP_ENOMEM;
+        goto done;
+    }
+    rc = respond(resp, 200, root);
+done:
+    dp_free(hits);
+    json_decref(body);
+    return rc;
+}
+
+/* ------------------------------------------------------------- compare */
+
+/* The document for field @key of @body, or NULL with a 400 in @resp. */
+static dp_doc *compare_doc(json_t *body, const char *key,
+                           dp_http_response *resp, dp_status *rc)
+{
+    json_t *v = json_object_get(body, key);
+    dp_text_opts to;
+    dp_doc *doc = NULL;
+    dp_error err;
+    dp_status st;
+
+    if (!v) {
+        *rc = dp_http_error(resp, 400, "missing field \"%s\" (a text)", key);
+        return NULL;
+    }
+    if (!json_is_string(v)) {
+        *rc = dp_http_error(resp, 400, "field \"%s\" must be a string", key);
+        return NULL;
+    }
+    dp_text_opts_init(&to);
+    memset(&err, 0, sizeof err);
+    st = dp_doc_create(json_string_value(v), json_string_length(v), &to, &doc,
+                       &err);
+    if (st) {
+        char what[32];
+        snprintf(what, sizeof what, "field \"%s\"", key);
+        *rc = lib_error(resp, st, &err, what);
+        return NULL;
+    }
+    if (dp_doc_words(doc) == 0) {
+        dp_doc_free(doc);
+        *rc = dp_http_error(resp, 400, "field \"%s\" holds no words", key);
+        return NULL;
+    }
+    return doc;
+}
+
+static dp_status do_compare(const dp_http_request *req, dp_http_response *resp)
+{
+    dp_compare_opts co;
+    dp_doc *a = NULL, *b = NULL;
+    dp_comparison *cmp = NULL;
+    json_t *body;
+    json_int_t v;
+    char *text = NULL;
+    size_t len = 0;
+    dp_status rc;
+    int r;
+
+    body = parse_body(req, resp, &rc);
+    if (!body)
+        return rc;
+    /* The options of `doppel compare`, with the same limits. */
+    dp_compare_opts_init(&co);
+    if ((r = uint_field(body, "min_words", 1000000, &v, resp, &rc)) < 0)
+        goto done;
+    if (r) {
+        if (v < 1) {
+            rc = dp_http_error(resp, 400,
+                               "field \"min_words\" must be at "
+                               "least 1");
+            goto done;
+        }
+        co.min_words = (unsigned)v;
+    }
+    if ((r = uint_field(body, "max_gap", 1000, &v, resp, &rc)) < 0)
+        goto done;
+    if (r)
+        co.max_gap = (unsigned)v;
+    if ((r = uint_field(body, "shingle", 64, &v, resp, &rc)) < 0)
+        goto done;
+    if (r) {
+        if (v < 1) {
+            rc = dp_http_error(resp, 400,
+                               "field \"shingle\" must be at "
+                               "least 1");
+            goto done;
+        }
+        co.shingle_k = (unsigned)v;
+    }
+    a = compare_doc(body, "a", resp, &rc);
+    if (!a)
+        goto done;
+    b = compare_doc(body, "b", resp, &rc);
+    if (!b)
+        goto done;
+    rc = dp_compare(a, b, &co, &cmp);
+    if (rc) {
+        rc = lib_error(resp, rc, NULL, "compare");
+        goto done;
+    }
+    /* The very JSON `doppel compare --json` prints (with its newline);
+     * "path" is null for both sides: the texts came in the request. */
+    rc = dp_comparison_json(cmp, NULL, NULL, &text, &len);
+    if (rc) {
+        rc = lib_error(resp, rc, NULL, "compare");
+        goto done;
+    }
+    {
+        char *t = malloc(len + 2);
+        if (!t) {
+            rc = DP_ENOMEM;
+            goto done;
+        }
+        memcpy(t, text, len);
+        t[len] = '\n';
+        t[len + 1] = '\0';
+        free(resp->body);
+        resp->body = t;
+        resp->body_len = len + 1;
+        resp->status = 200;
+    }
+done:
+    dp_free(text);
+    dp_comparison_free(cmp);
+    dp_doc_free(a);
+    dp_doc_free(b);
+    json_decref(body);
+    return rc;
+}
+
+/* ----------------------------------------------------- POST /documents */
+
+/* One document of a batch being added. */
+typedef struct batch_doc {
+    json_t *obj; /* the parsed object (its strings back id and text) */
+    char *idbuf; /* an integer id written in decimal; else NULL */
+    char *meta;  /* the other fields as compact JSON; NULL when none */
+    size_t line; /* 1-based line (JSONL) or position (array) */
+} batch_doc;
+
+typedef struct batch {
+    batch_doc *docs;
+    size_t n, cap;
+    dp_index_doc *idocs; /* what dp_index_add() gets, parallel to docs */
+} batch;
+
+static void batch_free(batch *b)
+{
+    size_t i;
+    for (i = 0; i < b->n; i++) {
+        json_decref(b->docs[i].obj);
+        free(b->docs[i].idbuf);
+        free(b->docs[i].meta);
+    }
+    free(b->docs);
+    free(b->idocs);
+    memset(b, 0, sizeof *b);
+}
+
+/*
+ * Take one parsed value as a document: an object with an "id" (a
+ * non-empty string or an integer) and a "text" (a string); every other
+ * field becomes the metadata. @obj is consumed. On a bad document, fills
+ * @resp with a 400 naming @where and returns nonzero.
+ */
+static int batch_push(batch *b, json_t *obj, size_t line, const char *where,
+                      dp_http_response *resp, dp_status *rc)
+{
+    batch_doc *d;
+    json_t *id, *text, *meta = NULL;
+    const char *key;
+    json_t *val;
+
+    if (b->n >= DP_HTTP_MAX_BATCH) {
+        json_decref(obj);
+        *rc = dp_http_error(resp, 413,
+                            "more than %d documents in one "
+                            "request",
+                            DP_HTTP_MAX_BATCH);
+        return 1;
+    }
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        *rc = dp_http_error(resp, 400, "%s %zu: expected a JSON object", where,
+                            line);
+        return 1;
+    }
+    id = json_object_get(obj, "id");
+    text = json_object_get(obj, "text");
+    if (!id || !(json_is_string(id) || json_is_integer(id)) ||
+        (json_is_string(id) && json_string_length(id) == 0)) {
+        json_decref(obj);
+        *rc = dp_http_error(resp, 400,
+                            "%s %zu: %s field \"id\" (a non-empty string or "
+                            "an integer)",
+                            where, line, id ? "bad" : "missing");
+        return 1;
+    }
+    if (!text || !json_is_string(text)) {
+        json_decref(obj);
+        *rc = dp_http_error(resp, 400, "%s %zu: %s field \"text\" (a string)",
+                            where, line, text ? "bad" : "missing");
+        return 1;
+    }
+    if (DP_RESERVE(b->docs, b->cap, b->n + 1)) {
+        json_decref(obj);
+        *rc = DP_ENOMEM;
+        return 1;
+    }
+    d = &b->docs[b->n++];
+    memset(d, 0, sizeof *d);
+    d->obj = obj;
+    d->line = line;
+    if (json_is_integer(id)) {
+        d->idbuf = malloc(24);
+        if (!d->idbuf) {
+            *rc = DP_ENOMEM;
+            return 1;
+        }
+        snprintf(d->idbuf, 24, "%lld", (long long)json_integer_value(id));
+    }
+    json_object_foreach(obj, key, val)
+    {
+        if (strcmp(key, "id") == 0 || strcmp(key, "text") == 0)
+            continue;
+        if (!meta && !(meta = json_object())) {
+            *rc = DP_ENOMEM;
+            return 1;
+        }
+        if (json_object_set(meta, key, val)) {
+            json_decref(meta);
+            *rc = DP_ENOMEM;
+            return 1;
+        }
+    }
+    if (meta) {
+        d->meta = json_dumps(meta, DUMP_FLAGS);
+        json_decref(meta);
+        if (!d->meta) {
+            *rc = DP_ENOMEM;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Parse a JSONL body (blank lines skipped, CRLF and a BOM accepted). */
+static int parse_jsonl(batch *b, const char *p, size_t len,
+                       dp_http_response *resp, dp_status *rc)
+{
+    size_t pos = 0, line = 0;
+
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3;
+    while (pos < len) {
+        const char *s = p + pos, *nl = memchr(s, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - s) : len - pos, k;
+        json_error_t jerr;
+        json_t *obj;
+
+        line++;
+        pos += n + (nl ? 1 : 0);
+        if (n > 0 && s[n - 1] == '\r')
+            n--;
+        for (k = 0; k < n && (s[k] == ' ' || s[k] == '\t'); k++)
+            ;
+        if (k == n)
+            continue;
+        obj = json_loadb(s, n, JSON_REJECT_DUPLICATES, &jerr);
+        if (!obj) {
+            *rc = dp_http_error(resp, 400,
+                                "line %zu: malformed JSON at column %d: %s",
+                                line, jerr.column, jerr.text);
+            return 1;
+        }
+        if (batch_push(b, obj, line, "line", resp, rc))
+            return 1;
+    }
+    return 0;
+}
+
+static const char *dedup_name(dp_index_dedup_mode m)
+{
+    return m == DP_INDEX_DEDUP_OFF    ? "off"
+           : m == DP_INDEX_DEDUP_SKIP ? "skip"
+                                      : "report";
+}
+
+static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
+                        dp_http_response *resp)
+{
+    batch b;
+    dp_index_add_opts ao;
+    dp_index_add_result *res = NULL;
+    dp_error err;
+    json_t *root = NULL, *arr = NULL;
+    unsigned kind = dp_http_content_type_parse(req->content_type);
+    size_t i, added = 0, replaced = 0, dups = 0, skipped = 0, refused = 0;
+    int single = 0, bad, r;
+    char arg[64];
+    dp_status rc = DP_OK;
+
+    memset(&b, 0, sizeof b);
+    if (!need_index(ctx, resp, &rc))
+        return rc;
+    if (ctx->read_only)
+        return dp_http_error(resp, 403, "the index is open read-only");
+    dp_index_add_opts_init(&ao);
+    ao.dedup = DP_INDEX_DEDUP_REPORT;
+    ao.threads = 1; /* the worker thread itself: requests are the unit */
+    r = query_arg(req->query, "dedup", arg, sizeof arg);
+    if (r < 0 || (r > 0 && strcmp(arg, "off") != 0 &&
+                  strcmp(arg, "report") != 0 && strcmp(arg, "skip") != 0))
+        return dp_http_error(resp, 400,
+                             "query argument dedup must be off, "
+                             "report or skip");
+    if (r > 0)
+        ao.dedup = strcmp(arg, "off") == 0    ? DP_INDEX_DEDUP_OFF
+                   : strcmp(arg, "skip") == 0 ? DP_INDEX_DEDUP_SKIP
+                                              : DP_INDEX_DEDUP_REPORT;
+    r = query_arg(req->query, "threshold", arg, sizeof arg);
+    if (r != 0) {
+        char *end = NULL;
+        double t = r > 0 ? strtod(arg, &end) : -1.0;
+        if (r < 0 || end == arg || *end || !(t > 0.0 && t <= 1.0))
+            return dp_http_error(resp, 400,
+                                 "query argument threshold must "
+                                 "be a number in (0, 1]");
+        ao.threshold = t;
+    }
+
+    if (req->body_len == 0)
+        return dp_http_error(resp, 400,
+                             "empty body: expected a JSON "
+                             "document or JSONL lines");
+    if (kind == DP_HTTP_CT_NDJSON) {
+        if (parse_jsonl(&b, req->body, req->body_len, resp, &rc))
+            goto done;
+    } else {
+        json_error_t jerr;
+        json_t *v =
+            json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!v) {
+            rc = dp_http_error(resp, 400,
+                               "malformed JSON at line %d, "
+                               "column %d: %s",
+                               jerr.line, jerr.column, jerr.text);
+            goto done;
+        }
+        if (json_is_array(v)) {
+            size_t k;
+            json_t *e;
+            json_array_foreach(v, k, e)
+            {
+                json_incref(e);
+                if (batch_push(&b, e, k + 1, "document", resp, &rc)) {
+                    json_decref(v);
+                    goto done;
+                }
+            }
+            json_decref(v);
+        } else {
+            single = 1;
+            if (batch_push(&b, v, 1, "document", resp, &rc))
+                goto done;
+        }
+    }
+    if (b.n == 0) {
+        rc = dp_http_error(resp, 400, "no documents in the body");
+        goto done;
+    }
+    b.idocs = calloc(b.n, sizeof *b.idocs);
+    if (!b.idocs) {
+        rc = DP_ENOMEM;
+        goto done;
+    }
+    for (i = 0; i < b.n; i++) {
+        json_t *id = json_object_get(b.docs[i].obj, "id");
+        json_t *text = json_object_get(b.docs[i].obj, "text");
+        dp_index_doc *d = &b.idocs[i];
+        if (b.docs[i].idbuf) {
+            d->id = b.docs[i].idbuf;
+            d->id_len = strlen(b.docs[i].idbuf);
+        } else {
+            d->id = json_string_value(id);
+            d->id_len = json_string_length(id);
+        }
+        d->text = json_string_value(text);
+        d->text_len = json_string_length(text);
+        d->meta = b.docs[i].meta;
+        d->meta_len = b.docs[i].meta ? strlen(b.docs[i].meta) : 0;
+    }
+    memset(&err, 0, sizeof err);
+    rc = dp_index_add(ctx->index, b.idocs, b.n, &ao, &res, &err);
+    if (rc) {
+        rc = lib_error(resp, rc, &err, "adding documents");
+        goto done;
+    }
+    if (single && res[0].status != DP_OK) {
+        rc = dp_http_error(
+            resp, status_of(res[0].status), "document \"%.*s%s\" not added: %s",
+            id_shown(b.idocs[0].id_len), b.idocs[0].id,
+            id_more(b.idocs[0].id_len), dp_strerror(res[0].status));
+        goto done;
+    }
+    root = json_object();
+    arr = json_array();
+    bad = !root || !arr;
+    for (i = 0; !bad && i < b.n; i++) {
+        const dp_index_add_result *x = &res[i];
+        json_t *o = json_object();
+        const char *st = x->status != DP_OK ? "refused"
+                         : x->skipped       ? "skipped"
+                                            : "added";
+        bad = !o;
+        bad = bad || put(o, "id", str_n(b.idocs[i].id, b.idocs[i].id_len));
+        bad = bad || put(o, "status", json_string(st));
+        if (x->status != DP_OK) {
+            refused++;
+            bad = bad || put(o, "error", json_string(dp_strerror(x->status)));
+            if (!single)
+                bad = bad ||
+                      put(o, "line", json_integer((json_int_t)b.docs[i].line));
+        } else {
+            if (x->skipped)
+                skipped++;
+            else
+                added++;
+            if (x->replaced)
+                replaced++;
+            if (x->duplicate)
+                dups++;
+            bad = bad || put(o, "replaced", json_boolean(x->replaced));
+            if (ao.dedup != DP_INDEX_DEDUP_OFF) {
+                bad = bad || put(o, "duplicate", json_boolean(x->duplicate));
+                bad = bad || put(o, "duplicate_of",
+                                 x->dup_id && x->duplicate
+                                     ? str_n(x->dup_id, x->dup_id_len)
+                                     : json_null());
+                bad = bad || put(o, "best_match",
+                                 x->dup_id ? str_n(x->dup_id, x->dup_id_len)
+                                           : json_null());
+                bad = bad || put(o, "score",
+                                 x->dup_id ? real4(x->dup_score) : json_null());
+            }
+        }
+        if (push(arr, o))
+            bad = 1;
+    }
+    if (!bad) {
+        bad = put(root, "added", json_integer((json_int_t)added));
+        bad |= put(root, "replaced", json_integer((json_int_t)replaced));
+        bad |= put(root, "duplicates", json_integer((json_int_t)dups));
+        bad |= put(root, "skipped", json_integer((json_int_t)skipped));
+        bad |= put(root, "refused", json_integer((json_int_t)refused));
+        bad |= put(root, "dedup", json_string(dedup_name(ao.dedup)));
+        bad |= put(root, "documents", arr);
+        arr = NULL;
+    }
+    if (bad) {
+        json_decref(root);
+        json_decref(arr);
+        rc = DP_ENOMEM;
+        goto done;
+    }
+    rc = respond(resp, 200, root);
+done:
+    dp_free(res);
+    batch_free(&b);
+    return rc;
+}
+
+/* ------------------------------------------------- /documents/{id} */
+
+static dp_status do_document(dp_http_ctx *ctx, const dp_http_request *req,
+                             size_t id_start, dp_http_response *resp)
+{
+    const char *enc = req->path + id_start;
+    size_t elen = strlen(enc), idlen;
+    char *id;
+    dp_error err;
+    dp_status rc;
+
+    if (!need_index(ctx, resp, &rc))
+        return rc;
+    id = malloc(elen + 1);
+    if (!id)
+        return DP_ENOMEM;
+    idlen = dp_http_url_decode(enc, elen, id);
+    if (idlen == (size_t)-1) {
+        free(id);
+        return dp_http_error(resp, 400,
+                             "malformed %%-escape (or %%00) in "
+                             "the document id");
+    }
+    id[idlen] = '\0';
+    if (idlen > DP_INDEX_MAX_ID) {
+        rc =
+            dp_http_error(resp, 404,
+                          "no document with id \"%.*s%s\" (ids "
+                          "are at most %d bytes)",
+                          id_shown(idlen), id, id_more(idlen), DP_INDEX_MAX_ID);
+        free(id);
+        return rc;
+    }
+    memset(&err, 0, sizeof err);
+    if (strcmp(req->method, "DELETE") == 0) {
+        json_t *root;
+        int bad;
+        if (ctx->read_only) {
+            free(id);
+            return dp_http_error(resp, 403, "the index is open read-only");
+        }
+        rc = dp_index_remove(ctx->index, id, idlen, &err);
+        if (rc == DP_ENOTFOUND) {
+            rc = dp_http_error(resp, 404, "no document with id \"%.*s%s\"",
+                               id_shown(idlen), id, id_more(idlen));
+        } else if (rc) {
+            rc = lib_error(resp, rc, &err, "removing the document");
+        } else {
+            root = json_object();
+            bad = !root || put(root, "id", str_n(id, idlen)) ||
+                  put(root, "removed", json_true());
+            if (bad) {
+                json_decref(root);
+                rc = DP_ENOMEM;
+            } else {
+                rc = respond(resp, 200, root);
+            }
+        }
+    } else {
+        dp_index_entry *e = NULL;
+        json_t *root, *meta = NULL;
+        char arg[8];
+        int with_text = 1, bad, r;
+        r = query_arg(req->query, "text", arg, sizeof arg);
+        if (r > 0 && (strcmp(arg, "0") == 0 || strcmp(arg, "false") == 0))
+            with_text = 0;
+        rc = dp_index_get(ctx->index, id, idlen, with_text, &e, &err);
+        if (rc == DP_ENOTFOUND) {
+            rc = dp_http_error(resp, 404, "no document with id \"%.*s%s\"",
+                               id_shown(idlen), id, id_more(idlen));
+        } else if (rc) {
+            rc = lib_error(resp, rc, &err, "reading the document");
+        } else {
+            if (e->meta) {
+                meta = json_loadb(e->meta, e->meta_len, 0, NULL);
+                if (!meta)
+                    meta = str_n(e->meta, e->meta_len);
+            }
+            root = json_object();
+            bad = !root || put(root, "id", str_n(e->id, e->id_len));
+            bad = bad || put(root, "words", json_integer(e->words));
+            bad = bad || put(root, "seq", json_integer((json_int_t)e->seq));
+            bad = bad || put(root, "meta", meta ? meta : json_null());
+            meta = NULL;
+            if (!bad && e->text)
+                bad = put(root, "text", str_n(e->text, e->text_len));
+            if (bad) {
+                json_decref(root);
+                rc = DP_ENOMEM;
+            } else {
+                rc = respond(resp, 200, root);
+            }
+            json_decref(meta);
+        }
+        dp_free(e);
+    }
+    free(id);
+    return rc;
+}
+
+/* ---------------------------------------------------------- the router */
+
+dp_status dp_http_handle(dp_http_ctx *ctx, const dp_http_request *req,
+                         dp_http_response *resp)
+{
+    dp_http_route route;
+    size_t id_start = 0;
+    const char *allow;
+    unsigned types;
+    int ok;
+    dp_status rc;
+
+    assert(ctx && req && resp && req->method && req->path);
+    memset(resp, 0, sizeof *resp);
+    route = dp_http_route_of(req->path, &id_start);
+    if (route == DP_HTTP_ROUTE_NONE)
+        return dp_http_error(resp, 404, "no such endpoint: %.200s", req->path);
+    allow = dp_http_allowed(route, req->method, &ok);
+    if (!ok) {
+        rc = dp_http_error(resp, 405,
+                           "method %.32s not allowed here; "
+                           "allowed: %s",
+                           req->method, allow);
+        resp->allow = allow;
+        return rc;
+    }
+    types = dp_http_content_types(route);
+    if (types && !(dp_http_content_type_parse(req->content_type) & types))
+        return dp_http_error(resp, 415, "Content-Type must be %s (got %.100s)",
+                             types & DP_HTTP_CT_NDJSON
+                                 ? "application/json or application/x-ndjson"
+                                 : "application/json",
+                             req->content_type ? req->content_type : "none");
+    if (req->body_len > ctx->max_body)
+        return dp_http_error(resp, 413, "request body over %zu bytes",
+                             ctx->max_body);
+    switch (route) {
+    case DP_HTTP_ROUTE_HEALTH: rc = do_health(ctx, resp); break;
+    case DP_HTTP_ROUTE_STATS: rc = do_stats(ctx, resp); break;
+    case DP_HTTP_ROUTE_QUERY: rc = do_query(ctx, req, resp); break;
+    case DP_HTTP_ROUTE_COMPARE: rc = do_compare(req, resp); break;
+    case DP_HTTP_ROUTE_DOCUMENTS: rc = do_add(ctx, req, resp); break;
+    case DP_HTTP_ROUTE_DOCUMENT:
+        rc = do_document(ctx, req, id_start, resp);
+        break;
+    default: rc = dp_http_error(resp, 500, "unrouted path"); break;
+    }
+    if (rc == DP_OK && !resp->body)
+        rc = dp_http_error(resp, 500, "no response was built");
+    if (rc) {
+        /* Out of memory (or worse) while answering: say so if we can. */
+        free(resp->body);
+        resp->body = NULL;
+        return dp_http_error(resp, 500, "%s", dp_strerror(rc));
+    }
+    return DP_OK;
+}

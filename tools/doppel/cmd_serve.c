@@ -1,0 +1,265 @@
+/*
+ * cmd_serve.c - `doppel serve DB`: the index over HTTP/JSON.
+ *
+ * Opens the index once, starts dp_server (the library's HTTP layer, see
+ * docs/api.md) and waits for SIGTERM or SIGINT; then stops gracefully:
+ * no new connections, the requests in flight answered, the index closed,
+ * exit status 0. The signals are blocked before any thread starts, so the
+ * server's workers inherit the mask and only sigwait() here sees them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: doppel serve [options] DB\n"
+    "\n"
+    "Serve the index DB over HTTP/JSON until SIGTERM or SIGINT (then stop\n"
+    "gracefully: requests in flight are answered, the index is closed and\n"
+    "the exit status is 0). Endpoints (docs/api.md):\n"
+    "  POST /documents          add one JSON document or a JSONL batch\n"
+    "  GET|DELETE /documents/ID fetch or remove a document\n"
+    "  POST /query              documents similar to {\"text\"} or {\"id\"}\n"
+    "  POST /compare            {\"a\", \"b\"}: as doppel compare --json\n"
+    "  GET /stats, GET /health\n"
+    "\n"
+    "options:\n"
+    "  --bind ADDR          address to listen on (default 127.0.0.1:\n"
+    "                       loopback only; 0.0.0.0 or :: for every\n"
+    "                       interface)\n"
+    "  --port N             TCP port (default 8080; 0 picks a free one)\n"
+    "  --threads N          worker threads (default: online cores)\n"
+    "  --max-body BYTES     largest request body, with an optional K, M or\n"
+    "                       G suffix (default 16M); bigger ones get 413\n"
+    "  --log FILE           append the access log to FILE instead of\n"
+    "                       stderr; --log - keeps stderr, --no-log drops it\n"
+    "  --no-log             no access log\n"
+    "  --timeout SECONDS    close idle connections after this long\n"
+    "                       (default 30)\n"
+    "  --read-only          open the index read-only: adds and deletes\n"
+    "                       answer 403\n"
+    "  --create             create DB (default parameters) if it does not\n"
+    "                       exist\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "The listening address is printed on stderr as\n"
+    "\"doppel serve: listening on http://ADDR:PORT\".\n"
+    "\n"
+    "exit codes: 0 stopped by a signal; 2 usage; 3 the index could not be\n"
+    "opened or the address could not be listened on; 5 internal error.\n";
+
+enum {
+    OPT_BIND = 256,
+    OPT_PORT,
+    OPT_THREADS,
+    OPT_MAX_BODY,
+    OPT_LOG,
+    OPT_NO_LOG,
+    OPT_TIMEOUT,
+    OPT_READ_ONLY,
+    OPT_CREATE
+};
+
+static const struct option options[] = {
+    {"bind", required_argument, NULL, OPT_BIND},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"max-body", required_argument, NULL, OPT_MAX_BODY},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"no-log", no_argument, NULL, OPT_NO_LOG},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"read-only", no_argument, NULL, OPT_READ_ONLY},
+    {"create", no_argument, NULL, OPT_CREATE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int bad_value(const char *opt, const char *val)
+{
+    fprintf(stderr, "doppel serve: invalid value '%s' for --%s\n", val, opt);
+    return EXIT_USAGE;
+}
+
+/* BYTES with an optional K/M/G (binary) suffix. Returns 0 on success. */
+static int parse_size(const char *s, size_t max, size_t *out)
+{
+    char num[32];
+    size_t n = strlen(s), mult = 1;
+    unsigned long v;
+
+    if (n == 0 || n >= sizeof num)
+        return -1;
+    memcpy(num, s, n + 1);
+    switch (num[n - 1]) {
+    case 'k':
+    case 'K': mult = (size_t)1 << 10; break;
+    case 'm':
+    case 'M': mult = (size_t)1 << 20; break;
+    case 'g':
+    case 'G': mult = (size_t)1 << 30; break;
+    default: break;
+    }
+    if (mult > 1)
+        num[--n] = '\0';
+    if (cli_parse_uint(num, max, &v) || v == 0 || v > max / mult)
+        return -1;
+    *out = (size_t)v * mult;
+    return 0;
+}
+
+static int exit_for_index(dp_status rc)
+{
+    switch (rc) {
+    case DP_ENOMEM:
+    case DP_EINTERNAL: return EXIT_INTERNAL;
+    case DP_EINVAL: return EXIT_USAGE;
+    default: return EXIT_FILE;
+    }
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    dp_server_opts so;
+    dp_index_opts io;
+    dp_index *ix = NULL;
+    dp_server *srv = NULL;
+    dp_index_stats st;
+    dp_error err;
+    sigset_t set;
+    const char *log_path = NULL, *db;
+    FILE *logf = NULL;
+    unsigned long v;
+    int c, sig = 0, no_log = 0, create = 0, rc = EXIT_OK;
+    dp_status st_rc;
+
+    dp_server_opts_init(&so);
+    dp_index_opts_init(&io);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (c) {
+        case OPT_BIND:
+            if (!*optarg)
+                return bad_value("bind", optarg);
+            so.bind = optarg;
+            break;
+        case OPT_PORT:
+            if (cli_parse_uint(optarg, 65535, &v))
+                return bad_value("port", optarg);
+            so.port = (unsigned)v;
+            break;
+        case OPT_THREADS:
+            if (cli_parse_uint(optarg, 1024, &v) || v < 1)
+                return bad_value("threads", optarg);
+            so.threads = (unsigned)v;
+            break;
+        case OPT_MAX_BODY:
+            if (parse_size(optarg, DP_MAX_DOC_BYTES, &so.max_body))
+                return bad_value("max-body", optarg);
+            break;
+        case OPT_LOG:
+            log_path = optarg;
+            no_log = 0;
+            break;
+        case OPT_NO_LOG:
+            no_log = 1;
+            log_path = NULL;
+            break;
+        case OPT_TIMEOUT:
+            if (cli_parse_uint(optarg, 86400, &v))
+                return bad_value("timeout", optarg);
+            so.timeout = (unsigned)v;
+            break;
+        case OPT_READ_ONLY: so.read_only = 1; break;
+        case OPT_CREATE: create = 1; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs("try: doppel serve --help\n", stderr); return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr,
+                "doppel serve: expected one index directory, got "
+                "%d\n%s",
+                argc - optind, usage);
+        return EXIT_USAGE;
+    }
+    if (so.read_only && create) {
+        fputs("doppel serve: --create and --read-only do not go together\n",
+              stderr);
+        return EXIT_USAGE;
+    }
+    db = argv[optind];
+
+    /* Before any thread exists: the workers inherit this mask. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (no_log) {
+        so.log = NULL;
+    } else if (log_path && strcmp(log_path, "-") != 0) {
+        logf = fopen(log_path, "a");
+        if (!logf) {
+            fprintf(stderr, "doppel serve: %s: %s\n", log_path,
+                    strerror(errno));
+            return EXIT_FILE;
+        }
+        so.log = logf;
+    } else {
+        so.log = stderr;
+    }
+
+    io.flags = so.read_only ? DP_INDEX_RDONLY : create ? DP_INDEX_CREATE : 0;
+    memset(&err, 0, sizeof err);
+    st_rc = dp_index_open(db, &io, NULL, &ix, &err);
+    if (st_rc) {
+        fprintf(stderr, "doppel serve: %s: %s%s\n", db,
+                err.message[0] ? err.message : dp_strerror(st_rc),
+                st_rc == DP_ENOENT ? " (create it with doppel index create "
+                                     "or --create)"
+                                   : "");
+        rc = exit_for_index(st_rc);
+        goto done;
+    }
+    memset(&err, 0, sizeof err);
+    st_rc = dp_server_start(ix, &so, &srv, &err);
+    if (st_rc) {
+        fprintf(stderr, "doppel serve: %s\n",
+                err.message[0] ? err.message : dp_strerror(st_rc));
+        rc = st_rc == DP_ENOMEM   ? EXIT_INTERNAL
+             : st_rc == DP_EINVAL ? EXIT_USAGE
+                                  : EXIT_FILE;
+        goto done;
+    }
+    memset(&st, 0, sizeof st);
+    dp_index_stats_get(ix, &st, NULL);
+    fprintf(stderr,
+            "doppel serve: listening on http://%s%s%s:%u (%s, %llu "
+            "documents%s)\n",
+            strchr(so.bind, ':') ? "[" : "", so.bind,
+            strchr(so.bind, ':') ? "]" : "", dp_server_port(srv), db,
+            (unsigned long long)st.docs, so.read_only ? ", read-only" : "");
+
+    while (sigwait(&set, &sig) != 0)
+        ;
+    fprintf(stderr,
+            "doppel serve: %s: stopping (answering requests in "
+            "flight)\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    dp_server_stop(srv);
+    srv = NULL;
+    fprintf(stderr, "doppel serve: stopped\n");
+done:
+    dp_server_stop(srv);
+    dp_index_close(ix);
+    if (logf && fclose(logf) != 0 && rc == EXIT_OK) {
+        fprintf(stderr, "doppel serve: %s: %s\n", log_path, strerror(errno));
+        rc = EXIT_INTERNAL;
+    }
+    return rc;
+}
