@@ -970,8 +970,8 @@ static dp_status source_error(dp_reader *r, dp_error *err, size_t partial)
     close_input(r);
     if (partial)
         return report(r, err, rc, line, off,
-                      "%s (the rest of the input, "
-                      "from this line on, is skipped)",
+                      "%s (the input is not read "
+                      "past this line)",
                       r->src_msg);
     return report(r, err, rc, 0, off, "%s", r->src_msg);
 }
@@ -1136,8 +1136,7 @@ static dp_status next_jsonl(dp_reader *r, dp_record *rec, dp_error *err)
             r->scan = r->end;
             if (r->end - r->start > r->max_record + 1) {
                 rc = report(r, err, DP_ETOOBIG, r->lineno, r->lineoff,
-                            "line is longer than the %zu-byte limit "
-                            "(skipped)",
+                            "line is longer than the %zu-byte limit",
                             r->max_record);
                 r->skip_line = 1;
                 return rc;
@@ -1148,7 +1147,7 @@ static dp_status next_jsonl(dp_reader *r, dp_record *rec, dp_error *err)
                     /* The line cannot be held: skip it. */
                     r->skip_line = 1;
                     return report(r, err, rc, r->lineno, r->lineoff,
-                                  "no memory for a %zu-byte line (skipped)",
+                                  "no memory for a %zu-byte line",
                                   r->end - r->start);
                 }
                 continue;
@@ -1182,8 +1181,7 @@ static dp_status next_jsonl(dp_reader *r, dp_record *rec, dp_error *err)
             continue; /* blank line */
         if (len > r->max_record)
             return report(r, err, DP_ETOOBIG, lnum, off,
-                          "line is longer than the %zu-byte limit "
-                          "(skipped)",
+                          "line is longer than the %zu-byte limit",
                           r->max_record);
         if (r->defer) {
             /* Parse-ahead: a parse thread will parse the line. */
@@ -1211,15 +1209,14 @@ static dp_status next_text(dp_reader *r, dp_record *rec, dp_error *err)
         if (r->end - r->start > r->max_record) {
             close_input(r);
             return report(r, err, DP_ETOOBIG, 0, (size_t)-1,
-                          "document is longer than the %zu-byte limit "
-                          "(skipped)",
+                          "document is longer than the %zu-byte limit",
                           r->max_record);
         }
         rc = fill(r);
         if (rc) {
             close_input(r);
             return report(r, err, rc, 0, (size_t)-1,
-                          "no memory to hold the document (skipped)");
+                          "no memory to hold the document");
         }
     }
     if (r->src_rc)
@@ -1228,8 +1225,7 @@ static dp_status next_text(dp_reader *r, dp_record *rec, dp_error *err)
     if (len > r->max_record) {
         close_input(r);
         return report(r, err, DP_ETOOBIG, 0, (size_t)-1,
-                      "document is longer than the %zu-byte limit "
-                      "(skipped)",
+                      "document is longer than the %zu-byte limit",
                       r->max_record);
     }
     r->buf[r->end] = '\0';
@@ -1248,8 +1244,7 @@ static dp_status next_text(dp_reader *r, dp_record *rec, dp_error *err)
             close_input(r);
             return report(r, err, DP_EUTF8, line, r->lineoff + bad,
                           "invalid UTF-8 at byte %" PRIu64
-                          " of the input (byte %zu of the line); "
-                          "document skipped",
+                          " of the input (byte %zu of the line)",
                           (uint64_t)(r->lineoff + bad), col + 1);
         }
     }
@@ -1518,8 +1513,7 @@ static void batch_build(dp_reader *r, batch *b)
                 continue;
             rc = DP_ENOMEM;
             snprintf(e.message, sizeof e.message,
-                     "%s:%" PRIu64 ": no memory to queue this record "
-                     "(skipped)",
+                     "%s:%" PRIu64 ": no memory to queue this record",
                      r->path ? r->path : "(no input)", it->line);
         }
         /* An error, kept with its message for its turn. */
@@ -1581,8 +1575,8 @@ static void item_parse(const dp_reader *r, batch *b, item *it)
             it->rc = DP_ENOMEM;
             it->err_offset = it->offset;
             snprintf(msg, sizeof msg,
-                     "%s:%" PRIu64 ": no memory for this record (skipped)",
-                     path, it->line);
+                     "%s:%" PRIu64 ": no memory for this record", path,
+                     it->line);
             it->msg = dup_str(msg);
         }
     } else {
