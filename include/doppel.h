@@ -1055,7 +1055,8 @@ DP_API dp_status dp_index_query_id(dp_index *ix, const char *id,
 /*
  * dp_index_each - call @fn for every document in seq order (oldest
  * first), inside one read transaction (a consistent snapshot). @id and
- * @meta (NULL when absent) are valid only during the call. A nonzero
+ * @meta (NULL when absent) are NOT NUL-terminated (use the lengths) and
+ * are valid only during the call. A nonzero
  * return from @fn stops the walk and is returned as the status.
  * @return DP_OK, @fn's nonzero value, DP_ECORRUPT, DP_EIO, DP_EINVAL.
  */
