@@ -707,8 +707,12 @@ static dp_status open_source(dp_reader *r, int fd, int own_fd, int named,
     /* Compression by magic bytes; a name that promises it must keep it. */
     if (r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b)
         r->codec = CODEC_GZIP;
-    else if (r->in_len >= 4 && r->in[0] == 0x28 && r->in[1] == 0xb5 &&
-             r->in[2] == 0x2f && r->in[3] == 0xfd)
+    else if (r->in_len >= 4 &&
+             ((r->in[0] == 0x28 && r->in[1] == 0xb5 && r->in[2] == 0x2f &&
+               r->in[3] == 0xfd) ||
+              /* a skippable frame (magic 0x184D2A5?) may come first */
+              ((r->in[0] & 0xf0) == 0x50 && r->in[1] == 0x2a &&
+               r->in[2] == 0x4d && r->in[3] == 0x18)))
         r->codec = CODEC_ZSTD;
     else
         r->codec = CODEC_NONE;

@@ -848,6 +848,24 @@ TEST(reader_gzip_zstd_same_as_plain)
     dp_reader_free(r);
     CHECK(same_records(plain, np, cat, nc));
 
+    /* A zstd stream may start with a skippable frame (metadata). */
+    {
+        size_t zn = ZSTD_compressBound(strlen(sample)), k;
+        char *z = malloc(8 + 4 + zn);
+        REQUIRE(z);
+        memcpy(z, "\x50\x2a\x4d\x18\x04\x00\x00\x00meta", 12);
+        k = ZSTD_compress(z + 12, zn, sample, strlen(sample), 3);
+        REQUIRE(!ZSTD_isError(k));
+        put("skip.jsonl.zst", z, 12 + k);
+        put("skip-noext", z, 12 + k);
+        free(z);
+        r = open1(tp("skip.jsonl.zst"), NULL);
+        REQUIRE(r);
+        nz = read_all(r, zst, 8);
+        dp_reader_free(r);
+        CHECK(same_records(plain, np, zst, nz));
+    }
+
     /* Compressed plain text; and magic bytes win over a missing suffix. */
     put_gz("t.txt.gz", "A plain text document.\n", "wb");
     put_zst("t.txt.zst", "A plain text document.\n");
