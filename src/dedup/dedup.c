@@ -31,6 +31,7 @@
 #include "sketch/minhash.h"
 #include "sketch/shingle.h"
 #include "text/doc.h"
+#include "text/text.h"
 
 #define NO_DOC UINT32_MAX
 #define MAX_DOCS ((size_t)1 << 31)
@@ -386,7 +387,7 @@ dp_status dp_dedup_sketch(const dp_minhash *mh, unsigned k,
         *set = NULL;
         *nset = 0;
     }
-    rc = dp_doc_create(text, len, topts, &doc, NULL);
+    rc = dp_doc_create_tokens(text, len, topts, &doc, NULL);
     if (rc)
         return rc;
     nt = doc->ntoks;

@@ -13,7 +13,7 @@
 
 /*
  * dp_dedup_sketch - a document's MinHash signature: the text pipeline of
- * dp_doc_create(), k-word shingles of the token hashes (a document with
+ * dp_doc_create() up to the tokens (dp_doc_create_tokens()), k-word shingles of the token hashes (a document with
  * 1..k-1 words gets the single dp_minhash_short_shingle()), the signature.
  * @sig:    OUT: dp_minhash_perms(@mh) values, caller-allocated.
  * @words:  OUT: the document's word count.

@@ -59,8 +59,10 @@ void dp_doc_free(dp_doc *doc)
     free(doc);
 }
 
-dp_status dp_doc_create(const char *text, size_t len, const dp_text_opts *opts,
-                        dp_doc **out, dp_error *err)
+/* The pipeline; @full = 0 stops after the tokens (no stems, stopword
+ * flags or sentences). */
+static dp_status create(const char *text, size_t len, const dp_text_opts *opts,
+                        int full, dp_doc **out, dp_error *err)
 {
     dp_text_opts defaults;
     dp_stemmer *st = NULL;
@@ -86,8 +88,7 @@ dp_status dp_doc_create(const char *text, size_t len, const dp_text_opts *opts,
                             "document of %zu bytes is larger than the limit "
                             "of %zu bytes",
                             len, DP_MAX_DOC_BYTES);
-    rc = dp_stem_open(opts->language, &st, err);
-    if (rc)
+    if (full && (rc = dp_stem_open(opts->language, &st, err)) != DP_OK)
         return rc;
 
     if (!opts->allow_binary && len > 0 &&
@@ -127,12 +128,14 @@ dp_status dp_doc_create(const char *text, size_t len, const dp_text_opts *opts,
     rc = dp_tok_run(doc);
     if (rc)
         goto stage_fail;
-    rc = dp_stem_terms(st, doc);
-    if (rc)
-        goto stage_fail;
-    rc = dp_sent_run(doc);
-    if (rc)
-        goto stage_fail;
+    if (full) {
+        rc = dp_stem_terms(st, doc);
+        if (rc)
+            goto stage_fail;
+        rc = dp_sent_run(doc);
+        if (rc)
+            goto stage_fail;
+    }
 
     dp_stem_close(st);
     *out = doc;
@@ -150,6 +153,19 @@ fail:
     dp_stem_close(st);
     dp_doc_free(doc);
     return rc;
+}
+
+dp_status dp_doc_create(const char *text, size_t len, const dp_text_opts *opts,
+                        dp_doc **out, dp_error *err)
+{
+    return create(text, len, opts, 1, out, err);
+}
+
+dp_status dp_doc_create_tokens(const char *text, size_t len,
+                               const dp_text_opts *opts, dp_doc **out,
+                               dp_error *err)
+{
+    return create(text, len, opts, 0, out, err);
 }
 
 const char *dp_doc_text(const dp_doc *doc, size_t *len)

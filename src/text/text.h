@@ -26,6 +26,17 @@
 /* ---- doc.c ----------------------------------------------------------- */
 
 /*
+ * dp_doc_create_tokens - dp_doc_create() up to the tokens only: spans and
+ * hashes are exactly those of a full document, but terms are 0, no token
+ * is flagged DP_TOK_STOP and there are no sentences. For callers that need
+ * only the words (dedup signatures), at a fraction of the cost. Errors as
+ * dp_doc_create(), except that the language is not looked at.
+ */
+dp_status dp_doc_create_tokens(const char *text, size_t len,
+                               const dp_text_opts *opts, dp_doc **out,
+                               dp_error *err);
+
+/*
  * dp_text_advise_huge - hint the kernel to back the large array @p
  * (@bytes long) with transparent huge pages. Per-document arrays of many
  * megabytes are written once, front to back, and 4 KiB page faults then
