@@ -2,8 +2,8 @@
 # test.sh: set up everything and run doppel's whole test suite.
 #
 #   1. install missing Debian packages (scripts/install-deps.sh)
-#   2. build with -Werror and run the unit tests and every CLI test script
-#      (tests/cli/*.sh)
+#   2. build with -Werror and run the unit tests, every CLI test script
+#      (tests/cli/*.sh) and the install + pkg-config check
 #   3. build again with clang + AddressSanitizer + UBSan and rerun both
 #   4. replay the fuzz corpora and fuzz each target briefly (libFuzzer)
 #
@@ -61,6 +61,7 @@ run_stage unit build/tests/unit
 for t in tests/cli/*.sh; do
     run_stage "cli-$(basename "$t" .sh)" "$t" build/tools/doppel/doppel
 done
+run_stage install tests/install.sh build
 
 CC=clang build_or_fail build-asan -Dwerror_all=true -Dbuildtype=debug \
     -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true
