@@ -219,6 +219,7 @@ struct dp_reader {
     uint64_t tail;         /* next batch slot to build */
     int prod_eof;          /* the inputs are used up */
     const char *view_path; /* path of the last item handed out */
+    int started;           /* dp_reader_next() was called */
     uint64_t loc_line;     /* its line, 0 for a whole input */
 };
 
@@ -1814,6 +1815,7 @@ dp_status dp_reader_next(dp_reader *r, dp_record *rec, dp_error *err)
     }
     r->fields = NULL;
     r->view_item = NULL;
+    r->started = 1;
     if (r->defer)
         rc = next_threaded(r, rec, err);
     else
@@ -1834,7 +1836,7 @@ dp_status dp_reader_next(dp_reader *r, dp_record *rec, dp_error *err)
 
 const char *dp_reader_path(const dp_reader *r)
 {
-    if (!r)
+    if (!r || !r->started)
         return NULL;
     return r->defer ? r->view_path : r->path;
 }

@@ -1075,6 +1075,7 @@ TEST(reader_memory_input)
 
     REQUIRE(dp_reader_open_memory(jl, strlen(jl), "body", NULL, &r, NULL) ==
             DP_OK);
+    CHECK(dp_reader_path(r) == NULL); /* nothing read yet */
     n = read_all(r, v, 4);
     dp_reader_free(r);
     REQUIRE(n == 2);
