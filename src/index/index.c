@@ -661,6 +661,15 @@ lmdb:
     return mdb_fail(err, rc, "opening the tables");
 }
 
+/* The map to start with: asked, else 64 MiB, never over map_max. */
+static size_t initial_map(const dp_index_opts *o)
+{
+    size_t m = o->map_size ? o->map_size : DEFAULT_MAP_SIZE;
+    if (o->map_max && m > o->map_max)
+        m = o->map_max;
+    return m;
+}
+
 dp_status dp_index_open(const char *path, const dp_index_opts *opts,
                         const dp_index_params *params, dp_index **out,
                         dp_error *err)
@@ -743,8 +752,7 @@ dp_status dp_index_open(const char *path, const dp_index_opts *opts,
         (rc = mdb_env_set_maxdbs(ix->env, 8)) ||
         (rc = mdb_env_set_maxreaders(ix->env,
                                      o.max_readers ? o.max_readers : 126)) ||
-        (rc = mdb_env_set_mapsize(ix->env, o.map_size ? o.map_size
-                                                      : DEFAULT_MAP_SIZE))) {
+        (rc = mdb_env_set_mapsize(ix->env, initial_map(&o)))) {
         st = mdb_fail(err, rc, path);
         goto fail;
     }

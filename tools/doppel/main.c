@@ -20,6 +20,8 @@ static const char usage[] =
     "                a sentence-by-sentence story diff of two documents\n"
     "  dedup INPUT.. near-duplicate groups of a corpus (MinHash + LSH,\n"
     "                verified, clustered) and what to keep\n"
+    "  index CMD DB  a persistent, crash-safe index: create, add, remove,\n"
+    "                get, query, list, stats, check, compact\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help (or `doppel <command> --help`)\n"
@@ -154,6 +156,8 @@ int main(int argc, char **argv)
         return cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "dedup") == 0)
         return cmd_dedup(argc - 1, argv + 1);
+    if (strcmp(cmd, "index") == 0)
+        return cmd_index(argc - 1, argv + 1);
     fprintf(stderr, "doppel: unknown command '%s' (try doppel --help)\n", cmd);
     return EXIT_USAGE;
 }

@@ -1,0 +1,1254 @@
+/*
+ * cmd_index.c - `doppel index`: create, fill and query a persistent index
+ * (create, add, remove, get, query, list, stats, check, compact).
+ *
+ * `add` streams its inputs through a dp_reader exactly as `doppel dedup`
+ * does (bad records reported with file and line, counted, skipped), keeps
+ * the JSONL fields other than id and text as the document's metadata, and
+ * hands batches (--batch, 1000 by default) to dp_index_add(): one
+ * transaction each, so a crash keeps whole batches. Layout, crash safety
+ * and the JSON shapes: docs/index.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: doppel index COMMAND DB [options] [args]\n"
+    "\n"
+    "A persistent, incremental, crash-safe index of documents (LMDB, in\n"
+    "the directory DB) that answers \"what is already indexed that is\n"
+    "similar to this?\". Details: docs/index.md.\n"
+    "\n"
+    "commands:\n"
+    "  create DB             create an empty index with the parameters below\n"
+    "  add DB INPUT...       add documents (files, directories, JSONL, .gz,\n"
+    "                        .zst, - for stdin); an id already indexed is\n"
+    "                        replaced. Creates DB when missing\n"
+    "  remove DB ID...       remove documents by id\n"
+    "  get DB ID             one document's metadata (and --text)\n"
+    "  query DB [FILE|-]     indexed documents similar to FILE (stdin when\n"
+    "                        omitted or -), or to an indexed one with --id\n"
+    "  list DB               ids in the order they were added\n"
+    "  stats DB              counts, sizes and parameters\n"
+    "  check DB              verify every table; exit 1 on damage\n"
+    "  compact DB            rewrite without free pages (needs DB alone)\n"
+    "\n"
+    "index parameters (create, add; on an existing index they must match):\n"
+    "  --threshold T         Jaccard threshold the LSH banding is tuned to,\n"
+    "                        and the default for queries and --dedup (0.8)\n"
+    "  --shingle K           words per shingle (5)\n"
+    "  --perms N             MinHash permutations (128)\n"
+    "  --bands B --rows R    LSH banding by hand (default: as dedup)\n"
+    "  --store-text          keep the texts (needed for --passages)\n"
+    "  --no-sets             keep no shingle sets: scores are MinHash\n"
+    "                        estimates (smaller index)\n"
+    "  --map-size SIZE       initial map size (64M; K, M, G suffixes)\n"
+    "  --map-max SIZE        never grow the map past SIZE (default: no limit)\n"
+    "\n"
+    "add:\n"
+    "  --batch N             documents per transaction (1000)\n"
+    "  --dedup               report, for each document, a near-duplicate\n"
+    "                        already indexed (its best match)\n"
+    "  --skip-duplicates     as --dedup, and do not add those documents\n"
+    "  --dedup-threshold T   duplicate at or above T (the index's threshold)\n"
+    "  --threads N           signature threads (default: all cores)\n"
+    "  --id-field F, --text-field F   JSONL field names (id, text)\n"
+    "  --no-meta             do not keep the other JSONL fields as metadata\n"
+    "  --invalid-utf8 MODE   reject (default) or replace\n"
+    "  --strict              stop at the first bad record (exit 3 or 4)\n"
+    "  --progress WHEN       auto (default: on a terminal), always, never\n"
+    "\n"
+    "query:\n"
+    "  --id ID               query with an indexed document\n"
+    "  --threshold T         report hits scoring at least T (the index's)\n"
+    "  --limit N             at most N hits, the best (default: all)\n"
+    "  --passages            the shared passages too (needs --store-text)\n"
+    "\n"
+    "all:\n"
+    "  --json                JSON output (docs/index.md)\n"
+    "  -q, --quiet           no summary on stderr\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit codes: 0 ok; 1 no such id (get, remove, query --id) or check found\n"
+    "damage; 2 usage or parameters that do not match the index; 3 an input\n"
+    "or the index cannot be read or written (missing, full, busy); 4 a bad\n"
+    "record with --strict, or a damaged index; 5 internal error.\n";
+
+enum {
+    OPT_THRESHOLD = 256, OPT_SHINGLE, OPT_PERMS, OPT_BANDS, OPT_ROWS,
+    OPT_STORE_TEXT, OPT_NO_SETS, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_BATCH,
+    OPT_DEDUP, OPT_SKIP_DUPS, OPT_DEDUP_THRESHOLD, OPT_THREADS, OPT_ID_FIELD,
+    OPT_TEXT_FIELD, OPT_NO_META, OPT_UTF8, OPT_STRICT, OPT_PROGRESS, OPT_ID,
+    OPT_LIMIT, OPT_PASSAGES, OPT_JSON, OPT_TEXT
+};
+
+static const struct option options[] = {
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"shingle", required_argument, NULL, OPT_SHINGLE},
+    {"perms", required_argument, NULL, OPT_PERMS},
+    {"bands", required_argument, NULL, OPT_BANDS},
+    {"rows", required_argument, NULL, OPT_ROWS},
+    {"store-text", no_argument, NULL, OPT_STORE_TEXT},
+    {"no-sets", no_argument, NULL, OPT_NO_SETS},
+    {"map-size", required_argument, NULL, OPT_MAP_SIZE},
+    {"map-max", required_argument, NULL, OPT_MAP_MAX},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"dedup", no_argument, NULL, OPT_DEDUP},
+    {"skip-duplicates", no_argument, NULL, OPT_SKIP_DUPS},
+    {"dedup-threshold", required_argument, NULL, OPT_DEDUP_THRESHOLD},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"id-field", required_argument, NULL, OPT_ID_FIELD},
+    {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
+    {"no-meta", no_argument, NULL, OPT_NO_META},
+    {"invalid-utf8", required_argument, NULL, OPT_UTF8},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"id", required_argument, NULL, OPT_ID},
+    {"limit", required_argument, NULL, OPT_LIMIT},
+    {"passages", no_argument, NULL, OPT_PASSAGES},
+    {"text", no_argument, NULL, OPT_TEXT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+#define BATCH_BYTES ((size_t)32 << 20)
+#define JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6))
+
+/* Everything the command line can say. */
+typedef struct cmdline {
+    const char *cmd, *db;
+    char **args;
+    size_t nargs;
+    dp_index_params params;
+    int params_given;      /* any index parameter was on the line */
+    dp_index_opts iopts;
+    size_t batch;
+    dp_index_dedup_mode dedup;
+    double dedup_threshold;
+    unsigned threads;
+    dp_reader_opts ropts;
+    dp_utf8_mode utf8;
+    int no_meta, strict, progress, json, quiet, passages, with_text;
+    const char *query_id;
+    double query_threshold;
+    size_t limit;
+} cmdline;
+
+/* Why records were skipped, for the summary. */
+typedef struct skips {
+    size_t json, field, utf8, binary, empty, toobig, io, compress, other;
+} skips;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int bad_value(const char *opt, const char *val)
+{
+    fprintf(stderr, "doppel index: invalid value '%s' for --%s\n", val, opt);
+    return EXIT_USAGE;
+}
+
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* "64M", "1G", "4096" -> bytes. */
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    unsigned long long v;
+    unsigned shift = 0;
+    if (!*s || *s == '-')
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return -1;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        case 't': case 'T': shift = 40; break;
+        default: return -1;
+        }
+        end++;
+        if (*end == 'i' || *end == 'B')
+            end++;
+        if (*end == 'B')
+            end++;
+        if (*end)
+            return -1;
+    }
+    if (v > (SIZE_MAX >> shift))
+        return -1;
+    *out = (size_t)v << shift;
+    return 0;
+}
+
+/* Exit code for a library failure. */
+static int exit_of(dp_status st)
+{
+    switch (st) {
+    case DP_ENOTFOUND: return 1;
+    case DP_EMISMATCH: case DP_EEXIST: case DP_EINVAL: case DP_ESTEM:
+        return EXIT_USAGE;
+    case DP_ENOENT: case DP_EACCES: case DP_EIO: case DP_EFULL:
+    case DP_EBUSY: case DP_EISDIR: case DP_ETOOBIG:
+        return EXIT_FILE;
+    case DP_ECORRUPT: case DP_EUTF8: case DP_EBINARY: case DP_EEMPTY:
+        return EXIT_INPUT;
+    default: return EXIT_INTERNAL;
+    }
+}
+
+static int fail(const char *what, dp_status st, const dp_error *err)
+{
+    fprintf(stderr, "doppel index: %s: %s\n", what,
+            err && err->message[0] ? err->message : dp_strerror(st));
+    return exit_of(st);
+}
+
+static int open_index(const cmdline *c, unsigned flags, dp_index **ix)
+{
+    dp_index_opts o = c->iopts;
+    dp_index_params have;
+    dp_error err;
+    dp_status st;
+    memset(&err, 0, sizeof err);
+    o.flags |= flags;
+    st = dp_index_open(c->db, &o, &c->params, ix, &err);
+    if (st)
+        return fail(c->db, st, &err);
+    if (!(flags & DP_INDEX_CREATE))
+        return EXIT_OK;
+    /* Flags cannot be matched by the library: check them here. */
+    dp_index_params_get(*ix, &have);
+    if ((c->params.flags & DP_INDEX_STORE_TEXT) &&
+        !(have.flags & DP_INDEX_STORE_TEXT)) {
+        fprintf(stderr, "doppel index: %s: the index does not store texts "
+                        "(it was created without --store-text)\n", c->db);
+        dp_index_close(*ix);
+        *ix = NULL;
+        return EXIT_USAGE;
+    }
+    if ((c->params.flags & DP_INDEX_NO_SETS) &&
+        !(have.flags & DP_INDEX_NO_SETS)) {
+        fprintf(stderr, "doppel index: %s: the index keeps shingle sets "
+                        "(it was created without --no-sets)\n", c->db);
+        dp_index_close(*ix);
+        *ix = NULL;
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static void dump_json(json_t *o)
+{
+    json_dumpf(o, stdout, JSON_FLAGS);
+    fputc('\n', stdout);
+    json_decref(o);
+}
+
+static json_t *params_json(const dp_index_params *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "shingle_k", json_integer(p->shingle_k));
+    json_object_set_new(o, "perms", json_integer(p->perms));
+    json_object_set_new(o, "threshold", json_real(p->threshold));
+    json_object_set_new(o, "bands", json_integer(p->bands));
+    json_object_set_new(o, "rows", json_integer(p->rows));
+    json_object_set_new(o, "store_text",
+                        json_boolean(p->flags & DP_INDEX_STORE_TEXT));
+    json_object_set_new(o, "shingle_sets",
+                        json_boolean(!(p->flags & DP_INDEX_NO_SETS)));
+    json_object_set_new(o, "norm_version", json_integer(p->norm_version));
+    return o;
+}
+
+static void print_params(FILE *f, const dp_index_params *p)
+{
+    fprintf(f, "parameters     %u-word shingles, %u permutations, "
+               "threshold %g, %u bands x %u rows\n",
+            p->shingle_k, p->perms, p->threshold, p->bands, p->rows);
+    fprintf(f, "stores         signatures, band keys%s%s\n",
+            p->flags & DP_INDEX_NO_SETS ? "" : ", shingle sets (exact scores)",
+            p->flags & DP_INDEX_STORE_TEXT ? ", texts" : "");
+    fprintf(f, "norm version   %u\n", p->norm_version);
+}
+
+/* ------------------------------------------------------------------ */
+/* create                                                             */
+/* ------------------------------------------------------------------ */
+
+static int cmd_create(cmdline *c)
+{
+    dp_index *ix = NULL;
+    dp_index_params p;
+    int rc;
+    if (c->nargs) {
+        fprintf(stderr, "doppel index create: unexpected argument '%s'\n",
+                c->args[0]);
+        return EXIT_USAGE;
+    }
+    rc = open_index(c, DP_INDEX_CREATE | DP_INDEX_EXCL, &ix);
+    if (rc)
+        return rc;
+    dp_index_params_get(ix, &p);
+    if (c->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "index", json_string(c->db));
+        json_object_set_new(o, "params", params_json(&p));
+        dump_json(o);
+    } else if (!c->quiet) {
+        fprintf(stderr, "doppel index: created %s\n", c->db);
+        print_params(stderr, &p);
+    }
+    dp_index_close(ix);
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* add                                                                */
+/* ------------------------------------------------------------------ */
+
+typedef struct adder {
+    cmdline *c;
+    dp_index *ix;
+    dp_index_add_opts aopts;
+    dp_index_doc *docs;    /* arena offsets until flush */
+    char **where;          /* "FILE:LINE" of each batch entry (arena off) */
+    size_t n, cap, where_cap;
+    int failed;            /* dp_index_add() failed: stop adding */
+    char *arena;
+    size_t arena_len, arena_cap;
+    size_t records, added, replaced, refused, dups, skipped_dups, batches;
+    size_t bytes;
+    skips sk;
+    double t0;
+} adder;
+
+static int count_skip(skips *s, dp_status rc)
+{
+    switch (rc) {
+    case DP_EJSON: s->json++; return EXIT_INPUT;
+    case DP_EFIELD: s->field++; return EXIT_INPUT;
+    case DP_EUTF8: s->utf8++; return EXIT_INPUT;
+    case DP_EBINARY: s->binary++; return EXIT_INPUT;
+    case DP_EEMPTY: s->empty++; return EXIT_INPUT;
+    case DP_ETOOBIG: s->toobig++; return EXIT_FILE;
+    case DP_ECOMPRESS: s->compress++; return EXIT_FILE;
+    case DP_EIO: case DP_ENOENT: case DP_EACCES: case DP_EISDIR:
+        s->io++;
+        return EXIT_FILE;
+    default: s->other++; return EXIT_INPUT;
+    }
+}
+
+static size_t skipped_total(const skips *s)
+{
+    return s->json + s->field + s->utf8 + s->binary + s->empty + s->toobig +
+           s->io + s->compress + s->other;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    size_t n = *cap ? *cap : 1024;
+    void *q;
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    q = realloc(*p, n * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+static size_t arena_put(adder *a, const char *s, size_t n)
+{
+    size_t off = a->arena_len;
+    memcpy(a->arena + off, s, n);
+    a->arena[off + n] = '\0';
+    a->arena_len += n + 1;
+    return off;
+}
+
+static void show_progress(adder *a, int final)
+{
+    static double last;
+    double t = now();
+    if (!a->c->progress || (!final && t - last < 0.25))
+        return;
+    last = t;
+    fprintf(stderr, "\r\033[Kindexing: %zu records, %zu added, %.0f docs/s%s",
+            a->records, a->added,
+            a->records / (t - a->t0 > 0 ? t - a->t0 : 1), final ? "\n" : "");
+}
+
+static const char *refusal(dp_status st)
+{
+    switch (st) {
+    case DP_EEMPTY: return "no words";
+    case DP_EINVAL: return "empty id or NUL in the id";
+    case DP_ETOOBIG: return "id, text or metadata too large";
+    case DP_EJSON: return "metadata is not a JSON object";
+    default: return dp_strerror(st);
+    }
+}
+
+/* One JSON line per document (--json). */
+static void doc_json(const dp_index_add_result *r, const char *id,
+                     const char *where)
+{
+    json_t *o = json_object();
+    const char *status = r->status ? "refused"
+                         : r->skipped ? "skipped"
+                         : r->replaced ? "replaced"
+                                       : "added";
+    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "status", json_string(status));
+    json_object_set_new(o, "source", json_string(where));
+    if (r->status)
+        json_object_set_new(o, "error", json_string(refusal(r->status)));
+    else {
+        json_object_set_new(o, "duplicate", json_boolean(r->duplicate));
+        json_object_set_new(o, "best_match",
+                            r->dup_id ? json_string(r->dup_id) : json_null());
+        json_object_set_new(o, "score", r->dup_id ? json_real(r->dup_score)
+                                                  : json_null());
+    }
+    dump_json(o);
+}
+
+static int flush(adder *a)
+{
+    dp_index_add_result *res = NULL;
+    dp_error err;
+    dp_status st;
+    size_t i;
+    int ex = EXIT_OK;
+
+    if (a->n == 0)
+        return EXIT_OK;
+    for (i = 0; i < a->n; i++) {
+        dp_index_doc *d = &a->docs[i];
+        d->id = a->arena + (uintptr_t)d->id;
+        d->text = a->arena + (uintptr_t)d->text;
+        if (d->meta)
+            d->meta = a->arena + (uintptr_t)d->meta - 1;
+        a->where[i] = a->arena + (uintptr_t)a->where[i];
+    }
+    memset(&err, 0, sizeof err);
+    st = dp_index_add(a->ix, a->docs, a->n, &a->aopts, &res, &err);
+    if (st) {
+        a->failed = 1;
+        return fail(a->c->db, st, &err);
+    }
+    a->batches++;
+    for (i = 0; i < a->n; i++) {
+        const dp_index_add_result *r = &res[i];
+        if (a->c->json)
+            doc_json(r, a->docs[i].id, a->where[i]);
+        if (r->status) {
+            a->refused++;
+            fprintf(stderr, "doppel index: %s: id '%s': %s, skipped\n",
+                    a->where[i], a->docs[i].id, refusal(r->status));
+            if (count_skip(&a->sk, r->status) && a->c->strict && !ex)
+                ex = EXIT_INPUT;
+            continue;
+        }
+        if (r->duplicate)
+            a->dups++;
+        if (r->skipped) {
+            a->skipped_dups++;
+        } else {
+            a->added++;
+            a->replaced += r->replaced != 0;
+        }
+        if (!a->c->json && r->duplicate)
+            printf("%s\tduplicate of\t%s\t%.4f%s\n", a->docs[i].id, r->dup_id,
+                   r->dup_score, r->skipped ? "\tskipped" : "");
+    }
+    if (a->c->json || a->c->dedup)
+        fflush(stdout);
+    dp_free(res);
+    a->n = 0;
+    a->arena_len = 0;
+    return ex;
+}
+
+/* The record's metadata: its JSONL fields but id and text, as JSON text
+ * (malloc'd), or NULL. */
+static char *record_meta(const cmdline *c, const dp_record *rec)
+{
+    json_t *o;
+    char *s = NULL;
+    if (c->no_meta || !rec->raw)
+        return NULL;
+    o = json_loadb(rec->raw, rec->raw_len, 0, NULL);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return NULL;
+    }
+    json_object_del(o, c->ropts.id_field ? c->ropts.id_field : "id");
+    json_object_del(o, c->ropts.text_field ? c->ropts.text_field : "text");
+    if (json_object_size(o))
+        s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return s;
+}
+
+static int add_record(adder *a, const dp_record *rec, const char *where)
+{
+    char *meta = record_meta(a->c, rec);
+    size_t mlen = meta ? strlen(meta) : 0;
+    size_t need = rec->id_len + rec->text_len + mlen + strlen(where) + 4;
+    int rc;
+    if (a->n == a->c->batch ||
+        (a->n && a->arena_len + need > BATCH_BYTES)) {
+        if ((rc = flush(a))) {
+            free(meta);
+            return rc;
+        }
+    }
+    if (grow((void **)&a->arena, &a->arena_cap, a->arena_len + need, 1) ||
+        grow((void **)&a->docs, &a->cap, a->n + 1, sizeof *a->docs) ||
+        grow((void **)&a->where, &a->where_cap, a->n + 1, sizeof *a->where)) {
+        free(meta);
+        fputs("doppel index: out of memory\n", stderr);
+        return EXIT_INTERNAL;
+    }
+    /* Offsets until flush (the arena may move); meta is offset + 1 so
+     * that NULL stays NULL. */
+    a->docs[a->n].id = (const char *)(uintptr_t)arena_put(a, rec->id,
+                                                          rec->id_len);
+    a->docs[a->n].id_len = rec->id_len;
+    a->docs[a->n].text = (const char *)(uintptr_t)arena_put(a, rec->text,
+                                                            rec->text_len);
+    a->docs[a->n].text_len = rec->text_len;
+    a->docs[a->n].meta = meta ? (const char *)(uintptr_t)(arena_put(a, meta,
+                                                                   mlen) + 1)
+                              : NULL;
+    a->docs[a->n].meta_len = mlen;
+    a->where[a->n] = (char *)(uintptr_t)arena_put(a, where, strlen(where));
+    a->n++;
+    free(meta);
+    return EXIT_OK;
+}
+
+static int cmd_add(cmdline *c)
+{
+    adder a;
+    dp_reader *rd = NULL;
+    dp_record rec;
+    dp_error err;
+    dp_status st;
+    int ex = EXIT_OK;
+    char where[1200];
+    double secs;
+
+    if (c->nargs == 0) {
+        fputs("doppel index add: no INPUT (use - for stdin)\n", stderr);
+        return EXIT_USAGE;
+    }
+    memset(&a, 0, sizeof a);
+    a.c = c;
+    dp_index_add_opts_init(&a.aopts);
+    a.aopts.dedup = c->dedup;
+    a.aopts.threshold = c->dedup_threshold;
+    a.aopts.threads = c->threads;
+    a.aopts.text.utf8 = c->utf8;
+    if ((ex = open_index(c, DP_INDEX_CREATE, &a.ix)))
+        return ex;
+    memset(&err, 0, sizeof err);
+    if (dp_reader_open((const char *const *)c->args, c->nargs, &c->ropts, &rd,
+                       &err)) {
+        fprintf(stderr, "doppel index: %s\n", err.message);
+        dp_index_close(a.ix);
+        return EXIT_USAGE;
+    }
+    a.t0 = now();
+    while ((st = dp_reader_next(rd, &rec, &err)) != DP_EOF) {
+        if (st) {
+            int code;
+            fprintf(stderr, "doppel index: %s, skipped\n", err.message);
+            code = count_skip(&a.sk, st);
+            a.records++;
+            if (c->strict) {
+                ex = code;
+                break;
+            }
+            continue;
+        }
+        a.records++;
+        a.bytes += rec.text_len;
+        snprintf(where, sizeof where, "%s:%llu", rec.source,
+                 (unsigned long long)rec.line);
+        if ((ex = add_record(&a, &rec, where)))
+            break;
+        show_progress(&a, 0);
+    }
+    dp_reader_free(rd);
+    if (ex != EXIT_INTERNAL && !a.failed) { /* commit what was read */
+        int fx = flush(&a);
+        if (!ex)
+            ex = fx;
+    }
+    show_progress(&a, 1);
+    secs = now() - a.t0;
+    if (!c->quiet) {
+        size_t skipped = skipped_total(&a.sk);
+        fprintf(stderr,
+                "doppel index: %s: %zu records, %zu added (%zu replaced), "
+                "%zu skipped as bad",
+                c->db, a.records, a.added, a.replaced, skipped);
+        if (c->dedup)
+            fprintf(stderr, ", %zu near-duplicates%s", a.dups,
+                    c->dedup == DP_INDEX_DEDUP_SKIP ? " not added" : "");
+        fprintf(stderr, ", %zu transactions, %.2f s (%.0f docs/s)\n",
+                a.batches, secs, secs > 0 ? a.added / secs : 0.0);
+    }
+    dp_index_close(a.ix);
+    free(a.docs);
+    free(a.where);
+    free(a.arena);
+    return ex;
+}
+
+/* ------------------------------------------------------------------ */
+/* remove, get, list                                                  */
+/* ------------------------------------------------------------------ */
+
+static int cmd_remove(cmdline *c)
+{
+    dp_index *ix = NULL;
+    size_t i, removed = 0, missing = 0;
+    int ex;
+    if (c->nargs == 0) {
+        fputs("doppel index remove: no ID\n", stderr);
+        return EXIT_USAGE;
+    }
+    if ((ex = open_index(c, 0, &ix)))
+        return ex;
+    for (i = 0; i < c->nargs; i++) {
+        dp_error err;
+        dp_status st;
+        memset(&err, 0, sizeof err);
+        st = dp_index_remove(ix, c->args[i], strlen(c->args[i]), &err);
+        if (st == DP_ENOTFOUND) {
+            fprintf(stderr, "doppel index: %s: no document with id '%s'\n",
+                    c->db, c->args[i]);
+            missing++;
+            ex = ex ? ex : 1;
+        } else if (st) {
+            ex = fail(c->db, st, &err);
+            break;
+        } else {
+            removed++;
+        }
+    }
+    if (c->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "removed", json_integer((json_int_t)removed));
+        json_object_set_new(o, "not_found", json_integer((json_int_t)missing));
+        dump_json(o);
+    } else if (!c->quiet) {
+        fprintf(stderr, "doppel index: %s: removed %zu document%s\n", c->db,
+                removed, removed == 1 ? "" : "s");
+    }
+    dp_index_close(ix);
+    return ex;
+}
+
+static int cmd_get(cmdline *c)
+{
+    dp_index *ix = NULL;
+    dp_index_entry *e = NULL;
+    dp_error err;
+    dp_status st;
+    int ex;
+    if (c->nargs != 1) {
+        fputs("doppel index get: give exactly one ID\n", stderr);
+        return EXIT_USAGE;
+    }
+    if ((ex = open_index(c, DP_INDEX_RDONLY, &ix)))
+        return ex;
+    memset(&err, 0, sizeof err);
+    st = dp_index_get(ix, c->args[0], strlen(c->args[0]), c->with_text, &e,
+                      &err);
+    if (st) {
+        ex = fail(c->db, st, &err);
+        dp_index_close(ix);
+        return ex;
+    }
+    if (c->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_stringn(e->id, e->id_len));
+        json_object_set_new(o, "seq", json_integer((json_int_t)e->seq));
+        json_object_set_new(o, "words", json_integer(e->words));
+        json_object_set_new(o, "meta",
+                            e->meta ? json_loadb(e->meta, e->meta_len, 0, NULL)
+                                    : json_null());
+        if (c->with_text)
+            json_object_set_new(o, "text",
+                                e->text ? json_stringn(e->text, e->text_len)
+                                        : json_null());
+        dump_json(o);
+    } else {
+        printf("id     %s\nseq    %llu\nwords  %u\nmeta   %s\n", e->id,
+               (unsigned long long)e->seq, e->words, e->meta ? e->meta : "-");
+        if (c->with_text)
+            printf("text\n%s\n", e->text ? e->text : "(not stored)");
+    }
+    dp_free(e);
+    dp_index_close(ix);
+    return EXIT_OK;
+}
+
+static int list_one(void *ctx, const char *id, size_t id_len,
+                    const char *meta, size_t meta_len, uint32_t words,
+                    uint64_t seq)
+{
+    const cmdline *c = ctx;
+    if (c->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_stringn(id, id_len));
+        json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+        json_object_set_new(o, "words", json_integer(words));
+        json_object_set_new(o, "meta", meta ? json_loadb(meta, meta_len, 0,
+                                                         NULL)
+                                            : json_null());
+        dump_json(o);
+    } else {
+        fwrite(id, 1, id_len, stdout);
+        fputc('\n', stdout);
+    }
+    return ferror(stdout) ? (int)DP_EIO : 0;
+}
+
+static int cmd_list(cmdline *c)
+{
+    dp_index *ix = NULL;
+    dp_error err;
+    dp_status st;
+    int ex;
+    if ((ex = open_index(c, DP_INDEX_RDONLY, &ix)))
+        return ex;
+    memset(&err, 0, sizeof err);
+    st = dp_index_each(ix, list_one, c, &err);
+    dp_index_close(ix);
+    if (st)
+        return fail(c->db, st, &err);
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* query                                                              */
+/* ------------------------------------------------------------------ */
+
+/* The passages the query shares with hit @h, as JSON or printed. */
+static int passages(dp_index *ix, const dp_doc *q, const dp_index_hit *h,
+                    json_t *arr, int print)
+{
+    dp_index_entry *e = NULL;
+    dp_doc *d = NULL;
+    dp_comparison *cmp = NULL;
+    dp_text_opts to;
+    size_t i;
+    dp_status st = dp_index_get(ix, h->id, h->id_len, 1, &e, NULL);
+    if (st || !e->text) {
+        dp_free(e);
+        return st ? (int)st : (int)DP_EINVAL;
+    }
+    dp_text_opts_init(&to);
+    to.utf8 = DP_UTF8_REPLACE;
+    st = dp_doc_create(e->text, e->text_len, &to, &d, NULL);
+    if (!st)
+        st = dp_compare(q, d, NULL, &cmp);
+    if (st) {
+        dp_doc_free(d);
+        dp_free(e);
+        return (int)st;
+    }
+    for (i = 0; i < dp_comparison_passages(cmp); i++) {
+        const dp_passage *p = dp_comparison_passage(cmp, i);
+        const char *qt = dp_doc_text(q, NULL);
+        if (arr) {
+            json_t *o = json_object(), *s;
+            s = json_object();
+            json_object_set_new(s, "start", json_integer((json_int_t)p->a.start));
+            json_object_set_new(s, "end", json_integer((json_int_t)p->a.end));
+            json_object_set_new(o, "query", s);
+            s = json_object();
+            json_object_set_new(s, "start", json_integer((json_int_t)p->b.start));
+            json_object_set_new(s, "end", json_integer((json_int_t)p->b.end));
+            json_object_set_new(o, "doc", s);
+            json_object_set_new(o, "words", json_integer((json_int_t)p->words));
+            json_object_set_new(o, "text", json_stringn(qt + p->a.start,
+                                                        p->a.end - p->a.start));
+            json_array_append_new(arr, o);
+        }
+        if (print) {
+            size_t span = p->a.end - p->a.start;
+            int len = (int)(span < 300 ? span : 300);
+            printf("    %zu words  query %zu-%zu  doc %zu-%zu\n      %.*s%s\n",
+                   p->words, p->a.start, p->a.end, p->b.start, p->b.end, len,
+                   qt + p->a.start, (size_t)len < span ? " ..." : "");
+        }
+    }
+    dp_comparison_free(cmp);
+    dp_doc_free(d);
+    dp_free(e);
+    return 0;
+}
+
+static int cmd_query(cmdline *c)
+{
+    dp_index *ix = NULL;
+    dp_index_query_opts qo;
+    dp_index_params p;
+    dp_index_hit *hits = NULL;
+    dp_index_entry *self = NULL;
+    dp_doc *qdoc = NULL;
+    char *buf = NULL;
+    size_t len = 0, n = 0, i;
+    const char *name = NULL;
+    dp_error err;
+    dp_status st;
+    int ex;
+    double t0;
+
+    if ((c->query_id && c->nargs) || c->nargs > 1) {
+        fputs("doppel index query: give one FILE (or -), or --id ID\n",
+              stderr);
+        return EXIT_USAGE;
+    }
+    if ((ex = open_index(c, DP_INDEX_RDONLY, &ix)))
+        return ex;
+    dp_index_params_get(ix, &p);
+    if (c->passages && !(p.flags & DP_INDEX_STORE_TEXT)) {
+        fprintf(stderr, "doppel index: %s: --passages needs stored texts "
+                        "(create the index with --store-text)\n", c->db);
+        dp_index_close(ix);
+        return EXIT_USAGE;
+    }
+    dp_index_query_opts_init(&qo);
+    qo.threshold = c->query_threshold;
+    qo.limit = c->limit;
+    qo.text.utf8 = c->utf8;
+    memset(&err, 0, sizeof err);
+    t0 = now();
+    if (c->query_id) {
+        name = c->query_id;
+        st = dp_index_query_id(ix, c->query_id, strlen(c->query_id), &qo,
+                               &hits, &n, &err);
+        if (!st && c->passages)
+            st = dp_index_get(ix, c->query_id, strlen(c->query_id), 1, &self,
+                              &err);
+        if (!st && self && self->text) {
+            dp_text_opts to;
+            dp_text_opts_init(&to);
+            to.utf8 = DP_UTF8_REPLACE;
+            st = dp_doc_create(self->text, self->text_len, &to, &qdoc, &err);
+        }
+    } else {
+        name = c->nargs ? c->args[0] : "-";
+        st = dp_file_read(name, &buf, &len, DP_READER_MAX_RECORD, &err);
+        if (!st)
+            st = dp_index_query_text(ix, buf, len, &qo, &hits, &n, &err);
+        if (!st && c->passages)
+            st = dp_doc_create(buf, len, &qo.text, &qdoc, &err);
+    }
+    if (st) {
+        ex = fail(strcmp(name, "-") ? name : "(stdin)", st, &err);
+        goto done;
+    }
+    if (c->json) {
+        json_t *o = json_object(), *arr = json_array();
+        json_object_set_new(o, c->query_id ? "id" : "file", json_string(name));
+        json_object_set_new(o, "threshold",
+                            json_real(c->query_threshold > 0
+                                          ? c->query_threshold
+                                          : p.threshold));
+        json_object_set_new(o, "exact", json_boolean(!(p.flags &
+                                                       DP_INDEX_NO_SETS)));
+        for (i = 0; i < n; i++) {
+            json_t *h = json_object();
+            json_object_set_new(h, "id", json_stringn(hits[i].id,
+                                                      hits[i].id_len));
+            json_object_set_new(h, "score", json_real(hits[i].score));
+            json_object_set_new(h, "estimate", json_real(hits[i].estimate));
+            json_object_set_new(h, "words", json_integer(hits[i].words));
+            if (c->passages) {
+                json_t *ps = json_array();
+                if (qdoc)
+                    passages(ix, qdoc, &hits[i], ps, 0);
+                json_object_set_new(h, "passages", ps);
+            }
+            json_array_append_new(arr, h);
+        }
+        json_object_set_new(o, "hits", arr);
+        json_object_set_new(o, "seconds", json_real(now() - t0));
+        dump_json(o);
+    } else {
+        if (!c->quiet)
+            fprintf(stderr, "doppel index: %s: %zu similar document%s "
+                            "(score >= %g)\n",
+                    strcmp(name, "-") ? name : "(stdin)", n,
+                    n == 1 ? "" : "s",
+                    c->query_threshold > 0 ? c->query_threshold
+                                           : p.threshold);
+        for (i = 0; i < n; i++) {
+            printf("%.4f  %s  (estimate %.4f, %u words)\n", hits[i].score,
+                   hits[i].id, hits[i].estimate, hits[i].words);
+            if (c->passages && qdoc)
+                passages(ix, qdoc, &hits[i], NULL, 1);
+        }
+    }
+    ex = EXIT_OK;
+done:
+    dp_doc_free(qdoc);
+    dp_free(self);
+    dp_free(hits);
+    dp_free(buf);
+    dp_index_close(ix);
+    return ex;
+}
+
+/* ------------------------------------------------------------------ */
+/* stats, check, compact                                              */
+/* ------------------------------------------------------------------ */
+
+static int cmd_stats(cmdline *c)
+{
+    dp_index *ix = NULL;
+    dp_index_stats s;
+    dp_error err;
+    dp_status st;
+    int ex;
+    if ((ex = open_index(c, DP_INDEX_RDONLY, &ix)))
+        return ex;
+    memset(&err, 0, sizeof err);
+    st = dp_index_stats_get(ix, &s, &err);
+    dp_index_close(ix);
+    if (st)
+        return fail(c->db, st, &err);
+    if (c->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "docs", json_integer((json_int_t)s.docs));
+        json_object_set_new(o, "band_entries",
+                            json_integer((json_int_t)s.band_entries));
+        json_object_set_new(o, "texts", json_integer((json_int_t)s.texts));
+        json_object_set_new(o, "next_seq", json_integer((json_int_t)s.next_seq));
+        json_object_set_new(o, "txn_id", json_integer((json_int_t)s.txn_id));
+        json_object_set_new(o, "file_bytes",
+                            json_integer((json_int_t)s.file_bytes));
+        json_object_set_new(o, "used_bytes",
+                            json_integer((json_int_t)s.used_bytes));
+        json_object_set_new(o, "map_size", json_integer((json_int_t)s.map_size));
+        json_object_set_new(o, "bytes_per_doc",
+                            json_real(s.docs ? (double)s.used_bytes / s.docs
+                                             : 0.0));
+        json_object_set_new(o, "readers", json_integer(s.readers));
+        json_object_set_new(o, "max_readers", json_integer(s.max_readers));
+        json_object_set_new(o, "params", params_json(&s.params));
+        dump_json(o);
+        return EXIT_OK;
+    }
+    printf("index          %s\n", c->db);
+    printf("documents      %llu\n", (unsigned long long)s.docs);
+    printf("band entries   %llu\n", (unsigned long long)s.band_entries);
+    printf("stored texts   %llu\n", (unsigned long long)s.texts);
+    printf("file           %.1f MB on disk, %.1f MB used (%.0f bytes per "
+           "document), map %.1f MB\n",
+           s.file_bytes / 1e6, s.used_bytes / 1e6,
+           s.docs ? (double)s.used_bytes / s.docs : 0.0, s.map_size / 1e6);
+    printf("transactions   %llu (next seq %llu)\n",
+           (unsigned long long)s.txn_id, (unsigned long long)s.next_seq);
+    print_params(stdout, &s.params);
+    return EXIT_OK;
+}
+
+static int cmd_check(cmdline *c)
+{
+    dp_index *ix = NULL;
+    dp_index_stats s;
+    dp_error err;
+    dp_status st;
+    int ex;
+    if ((ex = open_index(c, DP_INDEX_RDONLY, &ix)))
+        return ex;
+    memset(&err, 0, sizeof err);
+    st = dp_index_check(ix, &err);
+    if (!st)
+        st = dp_index_stats_get(ix, &s, &err);
+    dp_index_close(ix);
+    if (c->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "ok", json_boolean(st == DP_OK));
+        if (st)
+            json_object_set_new(o, "error", json_string(err.message[0]
+                                                            ? err.message
+                                                            : dp_strerror(st)));
+        else {
+            json_object_set_new(o, "docs", json_integer((json_int_t)s.docs));
+            json_object_set_new(o, "band_entries",
+                                json_integer((json_int_t)s.band_entries));
+        }
+        dump_json(o);
+    }
+    if (st == DP_ECORRUPT) {
+        fprintf(stderr, "doppel index: %s: DAMAGED: %s\n", c->db,
+                err.message);
+        return 1;
+    }
+    if (st)
+        return fail(c->db, st, &err);
+    if (!c->json && !c->quiet)
+        printf("%s: ok, %llu documents, %llu band entries\n", c->db,
+               (unsigned long long)s.docs,
+               (unsigned long long)s.band_entries);
+    return EXIT_OK;
+}
+
+static int cmd_compact(cmdline *c)
+{
+    dp_index *ix = NULL;
+    dp_index_stats a, b;
+    dp_error err;
+    dp_status st;
+    int ex;
+    if ((ex = open_index(c, 0, &ix)))
+        return ex;
+    memset(&err, 0, sizeof err);
+    st = dp_index_stats_get(ix, &a, &err);
+    if (!st)
+        st = dp_index_compact(ix, &err);
+    if (!st)
+        st = dp_index_stats_get(ix, &b, &err);
+    dp_index_close(ix);
+    if (st)
+        return fail(c->db, st, &err);
+    if (c->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "before_bytes",
+                            json_integer((json_int_t)a.file_bytes));
+        json_object_set_new(o, "after_bytes",
+                            json_integer((json_int_t)b.file_bytes));
+        dump_json(o);
+    } else if (!c->quiet) {
+        fprintf(stderr, "doppel index: %s: compacted %.1f MB -> %.1f MB\n",
+                c->db, a.file_bytes / 1e6, b.file_bytes / 1e6);
+    }
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Command line                                                       */
+/* ------------------------------------------------------------------ */
+
+int cmd_index(int argc, char **argv)
+{
+    static const char *const cmds[] = {"create", "add", "remove", "get",
+                                       "query", "list", "stats", "check",
+                                       "compact"};
+    cmdline c;
+    unsigned long v;
+    int opt, progress = -1;
+    size_t i;
+    int known = 0;
+
+    memset(&c, 0, sizeof c);
+    dp_index_params_init(&c.params);
+    dp_index_opts_init(&c.iopts);
+    dp_reader_opts_init(&c.ropts);
+    c.batch = 1000;
+    c.utf8 = DP_UTF8_REJECT;
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
+                      strcmp(argv[1], "--help") == 0)) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    c.cmd = argv[1];
+    for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        known |= strcmp(c.cmd, cmds[i]) == 0;
+    if (!known) {
+        fprintf(stderr, "doppel index: unknown command '%s' (try doppel "
+                        "index --help)\n", c.cmd);
+        return EXIT_USAGE;
+    }
+    argc--;
+    argv++;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_THRESHOLD:
+            if (parse_double(optarg, 1e-9, 1.0, &c.params.threshold))
+                return bad_value("threshold", optarg);
+            c.query_threshold = c.params.threshold;
+            c.params_given = 1;
+            break;
+        case OPT_SHINGLE:
+            if (cli_parse_uint(optarg, 64, &v) || v == 0)
+                return bad_value("shingle", optarg);
+            c.params.shingle_k = (unsigned)v;
+            c.params_given = 1;
+            break;
+        case OPT_PERMS:
+            if (cli_parse_uint(optarg, 1024, &v) || v == 0)
+                return bad_value("perms", optarg);
+            c.params.perms = (unsigned)v;
+            c.params_given = 1;
+            break;
+        case OPT_BANDS:
+            if (cli_parse_uint(optarg, 1024, &v) || v == 0)
+                return bad_value("bands", optarg);
+            c.params.bands = (unsigned)v;
+            break;
+        case OPT_ROWS:
+            if (cli_parse_uint(optarg, 1024, &v) || v == 0)
+                return bad_value("rows", optarg);
+            c.params.rows = (unsigned)v;
+            break;
+        case OPT_STORE_TEXT: c.params.flags |= DP_INDEX_STORE_TEXT; break;
+        case OPT_NO_SETS: c.params.flags |= DP_INDEX_NO_SETS; break;
+        case OPT_MAP_SIZE:
+            if (parse_size(optarg, &c.iopts.map_size) ||
+                c.iopts.map_size < 65536)
+                return bad_value("map-size", optarg);
+            break;
+        case OPT_MAP_MAX:
+            if (parse_size(optarg, &c.iopts.map_max) ||
+                c.iopts.map_max < 65536)
+                return bad_value("map-max", optarg);
+            break;
+        case OPT_BATCH:
+            if (cli_parse_uint(optarg, 1000000, &v) || v == 0)
+                return bad_value("batch", optarg);
+            c.batch = v;
+            break;
+        case OPT_DEDUP:
+            if (c.dedup == DP_INDEX_DEDUP_OFF)
+                c.dedup = DP_INDEX_DEDUP_REPORT;
+            break;
+        case OPT_SKIP_DUPS: c.dedup = DP_INDEX_DEDUP_SKIP; break;
+        case OPT_DEDUP_THRESHOLD:
+            if (parse_double(optarg, 1e-9, 1.0, &c.dedup_threshold))
+                return bad_value("dedup-threshold", optarg);
+            break;
+        case OPT_THREADS:
+            if (cli_parse_uint(optarg, 256, &v))
+                return bad_value("threads", optarg);
+            c.threads = (unsigned)v;
+            break;
+        case OPT_ID_FIELD:
+            if (!*optarg)
+                return bad_value("id-field", optarg);
+            c.ropts.id_field = optarg;
+            break;
+        case OPT_TEXT_FIELD:
+            if (!*optarg)
+                return bad_value("text-field", optarg);
+            c.ropts.text_field = optarg;
+            break;
+        case OPT_NO_META: c.no_meta = 1; break;
+        case OPT_UTF8:
+            if (strcmp(optarg, "reject") == 0)
+                c.utf8 = DP_UTF8_REJECT;
+            else if (strcmp(optarg, "replace") == 0)
+                c.utf8 = DP_UTF8_REPLACE;
+            else
+                return bad_value("invalid-utf8", optarg);
+            break;
+        case OPT_STRICT: c.strict = 1; break;
+        case OPT_PROGRESS:
+            if (strcmp(optarg, "auto") == 0)
+                progress = -1;
+            else if (strcmp(optarg, "always") == 0)
+                progress = 1;
+            else if (strcmp(optarg, "never") == 0)
+                progress = 0;
+            else
+                return bad_value("progress", optarg);
+            break;
+        case OPT_ID: c.query_id = optarg; break;
+        case OPT_LIMIT:
+            if (cli_parse_uint(optarg, 1000000000, &v))
+                return bad_value("limit", optarg);
+            c.limit = v;
+            break;
+        case OPT_PASSAGES: c.passages = 1; break;
+        case OPT_TEXT: c.with_text = 1; break;
+        case OPT_JSON: c.json = 1; break;
+        case 'q': c.quiet = 1; break;
+        case 'h':
+            fputs(usage, stdout);
+            return EXIT_OK;
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    if ((c.params.bands == 0) != (c.params.rows == 0)) {
+        fputs("doppel index: --bands and --rows go together\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "doppel index %s: no index directory DB\n", c.cmd);
+        return EXIT_USAGE;
+    }
+    c.db = argv[optind];
+    c.args = argv + optind + 1;
+    c.nargs = (size_t)(argc - optind - 1);
+    c.ropts.utf8 = c.utf8;
+    c.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
+    if (c.quiet)
+        c.progress = 0;
+    /* a query threshold is not an index parameter */
+    if (strcmp(c.cmd, "query") == 0)
+        c.params.threshold = 0;
+    if (strcmp(c.cmd, "create") == 0)
+        return cmd_create(&c);
+    if (strcmp(c.cmd, "add") == 0)
+        return cmd_add(&c);
+    if (strcmp(c.cmd, "remove") == 0)
+        return cmd_remove(&c);
+    if (strcmp(c.cmd, "get") == 0)
+        return cmd_get(&c);
+    if (strcmp(c.cmd, "query") == 0)
+        return cmd_query(&c);
+    if (strcmp(c.cmd, "list") == 0)
+        return cmd_list(&c);
+    if (strcmp(c.cmd, "stats") == 0)
+        return cmd_stats(&c);
+    if (strcmp(c.cmd, "check") == 0)
+        return cmd_check(&c);
+    return cmd_compact(&c);
+}
