@@ -220,6 +220,7 @@ struct dp_reader {
     int prod_eof;          /* the inputs are used up */
     const char *view_path; /* path of the last item handed out */
     int started;           /* dp_reader_next() was called */
+    int workers_tried;     /* workers_start() ran */
     uint64_t loc_line;     /* its line, 0 for a whole input */
 };
 
@@ -1284,6 +1285,7 @@ void dp_reader_opts_init(dp_reader_opts *opts)
 }
 
 static dp_status threads_start(dp_reader *r, unsigned threads);
+static void workers_start(dp_reader *r);
 
 /* A reader with options set and no inputs yet. */
 static dp_status reader_new(const dp_reader_opts *opts, dp_reader **out,
@@ -1644,6 +1646,8 @@ static void ring_fill(dp_reader *r)
         r->tail++;
         pthread_cond_signal(&r->work_cv);
         pthread_mutex_unlock(&r->mu);
+        if (!r->workers_tried && r->tail - r->head > 1)
+            workers_start(r);
     }
 }
 
@@ -1793,12 +1797,21 @@ static dp_status threads_start(dp_reader *r, unsigned threads)
     r->workers = calloc(threads - 1, sizeof *r->workers);
     if (!r->workers)
         return DP_ENOMEM;
-    for (i = 0; i + 1 < threads; i++) {
+    return DP_OK; /* the threads start with the second batch */
+}
+
+/* Start the parse threads, once the input proves longer than one batch
+ * (a small input, such as a request body, never pays for threads). */
+static void workers_start(dp_reader *r)
+{
+    unsigned i;
+
+    r->workers_tried = 1;
+    for (i = 0; i + 1 < r->threads; i++) {
         if (pthread_create(&r->workers[i], NULL, worker_main, r))
             break;
         r->nworkers++;
     }
-    return DP_OK;
 }
 
 dp_status dp_reader_next(dp_reader *r, dp_record *rec, dp_error *err)
