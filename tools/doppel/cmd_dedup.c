@@ -789,6 +789,9 @@ int cmd_dedup(int argc, char **argv)
     }
     r.dopts.threads = r.dopts.threads ? r.dopts.threads
                                       : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    /* JSON parsing (jansson) runs ahead on the reader's own threads while
+     * the previous batch is being signed. */
+    r.ropts.threads = r.dopts.threads;
     r.batch = malloc(BATCH_DOCS * sizeof *r.batch);
     r.batch_rec = malloc(BATCH_DOCS * sizeof *r.batch_rec);
     r.status = malloc(BATCH_DOCS * sizeof *r.status);
