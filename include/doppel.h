@@ -1074,11 +1074,15 @@ typedef struct dp_index_stats {
     uint64_t next_seq;      /* the seq the next added document gets */
     uint64_t txn_id;        /* LMDB's last committed transaction id */
     size_t file_bytes;      /* size of data.mdb on disk */
-    size_t used_bytes;      /* pages in use (last page * page size) */
-    size_t map_size;        /* current map size */
+    size_t used_bytes;      /* the file's extent in pages (last page *
+                               page size): data plus free pages that
+                               later writes reuse */
+    size_t map_size;        /* this handle's current map size */
     unsigned readers;       /* reader slots in use (all processes) */
     unsigned max_readers;
     dp_index_params params; /* as dp_index_params_get() */
+    size_t data_bytes;      /* pages holding the tables' live data (B-tree
+                               and overflow pages), without free pages */
 } dp_index_stats;
 
 /* dp_index_stats_get - the figures above (one read transaction).

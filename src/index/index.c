@@ -1687,6 +1687,19 @@ dp_status dp_index_stats_get(dp_index *ix, dp_index_stats *out, dp_error *err)
     memset(out, 0, sizeof *out);
     if ((st = txn_begin(ix, 0, &txn, err)))
         return st;
+    {
+        MDB_dbi all[6] = {ix->meta, ix->ids, ix->docs, ix->bands, ix->sets,
+                          ix->texts};
+        size_t i;
+        for (i = 0; i < 6; i++) {
+            if ((rc = mdb_stat(txn, all[i], &ms)))
+                goto fail;
+            out->data_bytes += (size_t)(ms.ms_branch_pages +
+                                        ms.ms_leaf_pages +
+                                        ms.ms_overflow_pages) *
+                               ms.ms_psize;
+        }
+    }
     if ((rc = mdb_stat(txn, ix->ids, &ms)))
         goto fail;
     out->docs = ms.ms_entries;

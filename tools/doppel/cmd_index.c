@@ -969,9 +969,11 @@ static int cmd_stats(cmdline *c)
                             json_integer((json_int_t)s.file_bytes));
         json_object_set_new(o, "used_bytes",
                             json_integer((json_int_t)s.used_bytes));
+        json_object_set_new(o, "data_bytes",
+                            json_integer((json_int_t)s.data_bytes));
         json_object_set_new(o, "map_size", json_integer((json_int_t)s.map_size));
         json_object_set_new(o, "bytes_per_doc",
-                            json_real(s.docs ? (double)s.used_bytes / s.docs
+                            json_real(s.docs ? (double)s.data_bytes / s.docs
                                              : 0.0));
         json_object_set_new(o, "readers", json_integer(s.readers));
         json_object_set_new(o, "max_readers", json_integer(s.max_readers));
@@ -983,10 +985,10 @@ static int cmd_stats(cmdline *c)
     printf("documents      %llu\n", (unsigned long long)s.docs);
     printf("band entries   %llu\n", (unsigned long long)s.band_entries);
     printf("stored texts   %llu\n", (unsigned long long)s.texts);
-    printf("file           %.1f MB on disk, %.1f MB used (%.0f bytes per "
-           "document), map %.1f MB\n",
-           s.file_bytes / 1e6, s.used_bytes / 1e6,
-           s.docs ? (double)s.used_bytes / s.docs : 0.0, s.map_size / 1e6);
+    printf("size           %.1f MB of data (%.0f bytes per document), "
+           "%.1f MB file\n",
+           s.data_bytes / 1e6, s.docs ? (double)s.data_bytes / s.docs : 0.0,
+           s.file_bytes / 1e6);
     printf("transactions   %llu (next seq %llu)\n",
            (unsigned long long)s.txn_id, (unsigned long long)s.next_seq);
     print_params(stdout, &s.params);
