@@ -127,8 +127,18 @@ int main(int argc, char **argv)
     jobs = calloc(threads, sizeof *jobs);
     tid = calloc(threads, sizeof *tid);
     for (t = 0; t < threads; t++) {
-        jobs[t] = (job){ix, texts, ids, n, t * (n / threads),
-                        strcmp(argv[3], "id") == 0, seconds, NULL, 0, 0, 0, 0};
+        jobs[t] = (job){ix,
+                        texts,
+                        ids,
+                        n,
+                        t * (n / threads),
+                        strcmp(argv[3], "id") == 0,
+                        seconds,
+                        NULL,
+                        0,
+                        0,
+                        0,
+                        0};
         pthread_create(&tid[t], NULL, worker, &jobs[t]);
     }
     for (t = 0; t < threads; t++) {
@@ -149,10 +159,9 @@ int main(int argc, char **argv)
     printf("{\"mode\":\"%s\",\"threads\":%u,\"queries\":%zu,"
            "\"qps\":%.0f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,"
            "\"mean_us\":%.1f,\"mean_hits\":%.2f,\"errors\":%zu}\n",
-           argv[3], threads, total, total / seconds,
-           all[total / 2] / 1e3, all[total * 9 / 10] / 1e3,
-           all[total * 99 / 100] / 1e3, sum / total / 1e3,
-           (double)hits / total, errors);
+           argv[3], threads, total, total / seconds, all[total / 2] / 1e3,
+           all[total * 9 / 10] / 1e3, all[total * 99 / 100] / 1e3,
+           sum / total / 1e3, (double)hits / total, errors);
     free(all);
     free(jobs);
     free(tid);

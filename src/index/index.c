@@ -63,11 +63,11 @@
 #include "index/record.h"
 #include "sketch/minhash.h"
 
-#define DEFAULT_MAP_SIZE ((size_t)64 << 20)
-#define MAX_MAP_STEP ((size_t)1 << 30)
+#define DEFAULT_MAP_SIZE   ((size_t)64 << 20)
+#define MAX_MAP_STEP       ((size_t)1 << 30)
 #define DEFAULT_MAX_BUCKET 10000u
-#define INDEX_FORMAT 1
-#define NO_SEQ UINT64_MAX
+#define INDEX_FORMAT       1
+#define NO_SEQ             UINT64_MAX
 
 struct dp_index {
     MDB_env *env;
@@ -75,10 +75,10 @@ struct dp_index {
     pthread_rwlock_t map_lock; /* read: a transaction is open; write: remap */
     int lock_fd;               /* doppel.lock, flock'ed shared; -1 if none */
     int rdonly;
-    int broken;                /* a failed compact closed the environment */
+    int broken; /* a failed compact closed the environment */
     char *path;
     dp_index_opts o;
-    dp_index_params p;         /* complete: every field filled */
+    dp_index_params p; /* complete: every field filled */
     dp_minhash *mh;
     dp_lsh_params lsh;
 };
@@ -92,14 +92,19 @@ static dp_status status_of_mdb(int rc)
     switch (rc) {
     case 0: return DP_OK;
     case ENOMEM: return DP_ENOMEM;
-    case EACCES: case EROFS: case EPERM: return DP_EACCES;
+    case EACCES:
+    case EROFS:
+    case EPERM: return DP_EACCES;
     case ENOENT: return DP_ENOENT;
     case MDB_MAP_FULL: return DP_EFULL;
     case MDB_TXN_FULL: return DP_ETOOBIG;
     case MDB_READERS_FULL: return DP_EBUSY;
-    case MDB_INVALID: case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND:
-    case MDB_INCOMPATIBLE: case MDB_BAD_VALSIZE: case MDB_BAD_DBI:
-        return DP_ECORRUPT;
+    case MDB_INVALID:
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INCOMPATIBLE:
+    case MDB_BAD_VALSIZE:
+    case MDB_BAD_DBI: return DP_ECORRUPT;
     case MDB_VERSION_MISMATCH: return DP_EMISMATCH;
     default: return DP_EIO;
     }
@@ -115,10 +120,8 @@ static dp_status mdb_fail(dp_error *err, int rc, const char *what)
                             what);
     if (rc == MDB_READERS_FULL)
         return dp_error_set(err, st, (size_t)-1,
-                            "%s: all reader slots in use (max_readers)",
-                            what);
-    return dp_error_set(err, st, (size_t)-1, "%s: %s", what,
-                        mdb_strerror(rc));
+                            "%s: all reader slots in use (max_readers)", what);
+    return dp_error_set(err, st, (size_t)-1, "%s: %s", what, mdb_strerror(rc));
 }
 
 static dp_status corrupt(dp_error *err, const char *fmt, uint64_t a)
@@ -218,7 +221,8 @@ static dp_status params_complete(dp_index_params *p, dp_error *err)
     if (rc)
         return dp_error_set(err, rc, (size_t)-1,
                             "no LSH banding for threshold %g and %u "
-                            "permutations", p->threshold, p->perms);
+                            "permutations",
+                            p->threshold, p->perms);
     p->bands = l.bands;
     p->rows = l.rows;
     p->norm_version = DP_NORM_VERSION;
@@ -294,8 +298,8 @@ static dp_status params_parse(const char *s, size_t len, dp_index_params *p,
     }
     if (fmt != INDEX_FORMAT) {
         rc = dp_error_set(err, DP_EMISMATCH, (size_t)-1,
-                          "index format %u, this library reads format %d",
-                          fmt, INDEX_FORMAT);
+                          "index format %u, this library reads format %d", fmt,
+                          INDEX_FORMAT);
         goto done;
     }
     if (nv != DP_NORM_VERSION) {
@@ -356,12 +360,11 @@ static dp_status params_match(const dp_index_params *have,
         return dp_error_set(err, DP_EMISMATCH, (size_t)-1,
                             "index built with threshold %g, not %g",
                             have->threshold, want->threshold);
-    if (want->bands && (want->bands != have->bands ||
-                        want->rows != have->rows))
+    if (want->bands && (want->bands != have->bands || want->rows != have->rows))
         return dp_error_set(err, DP_EMISMATCH, (size_t)-1,
                             "index built with %u bands x %u rows, not "
-                            "%u x %u", have->bands, have->rows, want->bands,
-                            want->rows);
+                            "%u x %u",
+                            have->bands, have->rows, want->bands, want->rows);
     return DP_OK;
 }
 
@@ -537,8 +540,8 @@ static dp_status open_lock(dp_index *ix, dp_error *err)
     char *p = join(ix->path, "doppel.lock");
     if (!p)
         return DP_ENOMEM;
-    ix->lock_fd = open(p, (ix->rdonly ? O_RDONLY : O_RDWR | O_CREAT) |
-                              O_CLOEXEC, 0666);
+    ix->lock_fd =
+        open(p, (ix->rdonly ? O_RDONLY : O_RDWR | O_CREAT) | O_CLOEXEC, 0666);
     if (ix->lock_fd < 0 && ix->rdonly) {
         free(p); /* a read-only directory without the file: no flock */
         return DP_OK;
@@ -590,7 +593,8 @@ static dp_status open_tables(dp_index *ix, int may_create,
                 txn_end(ix, txn, 0);
                 return dp_error_set(err, DP_ECORRUPT, (size_t)-1,
                                     "%s holds an LMDB database that is not "
-                                    "a doppel index", ix->path);
+                                    "a doppel index",
+                                    ix->path);
             }
             fresh = 1;
             cf = MDB_CREATE;
@@ -693,8 +697,8 @@ dp_status dp_index_open(const char *path, const dp_index_opts *opts,
         dp_index_opts_init(&o);
     if (params && (st = params_check(params, err)))
         return st;
-    if (o.flags & ~(unsigned)(DP_INDEX_CREATE | DP_INDEX_EXCL |
-                              DP_INDEX_RDONLY) ||
+    if (o.flags &
+            ~(unsigned)(DP_INDEX_CREATE | DP_INDEX_EXCL | DP_INDEX_RDONLY) ||
         ((o.flags & DP_INDEX_RDONLY) && (o.flags & DP_INDEX_CREATE)) ||
         (o.map_max && o.map_size > o.map_max))
         return dp_error_set(err, DP_EINVAL, (size_t)-1,
@@ -705,8 +709,8 @@ dp_status dp_index_open(const char *path, const dp_index_opts *opts,
             return dp_error_set(err, errno == EACCES ? DP_EACCES : DP_EIO,
                                 (size_t)-1, "%s: %s", path, strerror(errno));
         if (!(o.flags & DP_INDEX_CREATE))
-            return dp_error_set(err, DP_ENOENT, (size_t)-1,
-                                "%s: no such index", path);
+            return dp_error_set(err, DP_ENOENT, (size_t)-1, "%s: no such index",
+                                path);
         if (mkdir(path, 0777) != 0 && errno != EEXIST)
             return dp_error_set(err, errno == EACCES ? DP_EACCES : DP_EIO,
                                 (size_t)-1, "%s: cannot create: %s", path,
@@ -714,7 +718,8 @@ dp_status dp_index_open(const char *path, const dp_index_opts *opts,
     } else if (!S_ISDIR(sb.st_mode)) {
         return dp_error_set(err, DP_ECORRUPT, (size_t)-1,
                             "%s is not a doppel index (an index is a "
-                            "directory)", path);
+                            "directory)",
+                            path);
     }
     exists = file_exists(path, "data.mdb");
     if (exists && (o.flags & DP_INDEX_CREATE) && (o.flags & DP_INDEX_EXCL))
@@ -756,14 +761,13 @@ dp_status dp_index_open(const char *path, const dp_index_opts *opts,
         st = mdb_fail(err, rc, path);
         goto fail;
     }
-    rc = mdb_env_open(ix->env, path,
-                      MDB_NOTLS | (ix->rdonly ? MDB_RDONLY : 0), 0666);
+    rc = mdb_env_open(ix->env, path, MDB_NOTLS | (ix->rdonly ? MDB_RDONLY : 0),
+                      0666);
     if (rc) {
         st = mdb_fail(err, rc, path);
         if (rc == MDB_INVALID)
             dp_error_set(err, st, (size_t)-1,
-                         "%s is not a doppel index (not an LMDB file)",
-                         path);
+                         "%s is not a doppel index (not an LMDB file)", path);
         goto fail;
     }
     mdb_reader_check(ix->env, &dead); /* slots of killed readers */
@@ -773,8 +777,8 @@ dp_status dp_index_open(const char *path, const dp_index_opts *opts,
     mo.perms = ix->p.perms;
     if ((st = dp_minhash_create(&mo, &ix->mh)))
         goto fail;
-    if ((st = dp_lsh_params_set(ix->p.bands, ix->p.rows, ix->p.perms,
-                                &ix->lsh)))
+    if ((st =
+             dp_lsh_params_set(ix->p.bands, ix->p.rows, ix->p.perms, &ix->lsh)))
         goto fail;
     *out = ix;
     return DP_OK;
@@ -816,8 +820,8 @@ typedef struct scratch {
     size_t nseqs, cap_seqs;
     cand *hits;
     size_t nhits, cap_hits;
-    uint32_t *sig;   /* perms: a candidate's signature, aligned */
-    uint64_t *keys;  /* bands */
+    uint32_t *sig;  /* perms: a candidate's signature, aligned */
+    uint64_t *keys; /* bands */
 } scratch;
 
 static dp_status scratch_init(scratch *s, const dp_index *ix)
@@ -856,11 +860,10 @@ static int cmp_hit(const void *a, const void *b)
  * when the index keeps sets. Keeps those scoring >= @threshold (all when
  * @threshold <= 0) in s->hits, best first. Skips @exclude.
  */
-static dp_status find_similar(dp_index *ix, MDB_txn *txn,
-                              const uint32_t *sig, const void *set,
-                              size_t nset, double threshold,
-                              size_t max_bucket, uint64_t exclude,
-                              scratch *s, dp_error *err)
+static dp_status find_similar(dp_index *ix, MDB_txn *txn, const uint32_t *sig,
+                              const void *set, size_t nset, double threshold,
+                              size_t max_bucket, uint64_t exclude, scratch *s,
+                              dp_error *err)
 {
     MDB_cursor *cur = NULL;
     unsigned b;
@@ -908,8 +911,10 @@ static dp_status find_similar(dp_index *ix, MDB_txn *txn,
         cand *c = &s->hits[s->nhits];
         rc = get_rec(ix, txn, s->seqs[i], &r);
         if (rc == MDB_NOTFOUND)
-            return corrupt(err, "band entry points to missing document "
-                                "seq %llu", s->seqs[i]);
+            return corrupt(err,
+                           "band entry points to missing document "
+                           "seq %llu",
+                           s->seqs[i]);
         if (rc)
             return mdb_fail(err, rc, "reading a document record");
         dp_index_rec_sig(&r, s->sig);
@@ -922,10 +927,12 @@ static dp_status find_similar(dp_index *ix, MDB_txn *txn,
             dp_index_seq_key(c->seq, kb);
             rc = mdb_get(txn, ix->sets, &key, &val);
             if (rc || val.mv_size % 8 || val.mv_size == 0)
-                return corrupt(err, "shingle set of seq %llu missing or "
-                                    "malformed", c->seq);
-            c->score = dp_index_set_jaccard(set, nset, val.mv_data,
-                                            val.mv_size / 8);
+                return corrupt(err,
+                               "shingle set of seq %llu missing or "
+                               "malformed",
+                               c->seq);
+            c->score =
+                dp_index_set_jaccard(set, nset, val.mv_data, val.mv_size / 8);
         }
         /* The tolerance of dedup's verification: 4/5 stays >= 0.8. */
         if (threshold > 0 && c->score + 1e-9 < threshold)
@@ -948,7 +955,7 @@ static dp_status find_similar(dp_index *ix, MDB_txn *txn,
 typedef struct pending {
     dp_status status;
     uint32_t words;
-    uint64_t *set;  /* sorted unique shingle hashes (malloc'd) */
+    uint64_t *set; /* sorted unique shingle hashes (malloc'd) */
     size_t nset;
 } pending;
 
@@ -1066,8 +1073,8 @@ static int put_doc(dp_index *ix, MDB_txn *txn, const dp_index_doc *d,
     unsigned char kb[8];
     MDB_val k = {8, kb}, v;
     MDB_val ik = {d->id_len, (void *)d->id};
-    size_t size = dp_index_rec_size(d->id_len, d->meta ? d->meta_len : 0,
-                                    ix->p.perms);
+    size_t size =
+        dp_index_rec_size(d->id_len, d->meta ? d->meta_len : 0, ix->p.perms);
     unsigned b;
     int rc;
 
@@ -1082,8 +1089,7 @@ static int put_doc(dp_index *ix, MDB_txn *txn, const dp_index_doc *d,
     if ((rc = mdb_put(txn, ix->docs, &k, &v, MDB_APPEND | MDB_RESERVE)))
         return rc;
     dp_index_rec_encode(v.mv_data, d->id, d->id_len, d->meta,
-                        d->meta ? d->meta_len : 0, sig, ix->p.perms,
-                        p->words);
+                        d->meta ? d->meta_len : 0, sig, ix->p.perms, p->words);
     if (!(ix->p.flags & DP_INDEX_NO_SETS)) {
         v.mv_size = p->nset * 8;
         v.mv_data = p->set;
@@ -1114,7 +1120,7 @@ typedef struct add_ctx {
     pending *pd;
     uint32_t *sigs;
     outcome *oc;
-    char *ids;       /* dup-id arena */
+    char *ids; /* dup-id arena */
     size_t ids_len, ids_cap;
     scratch s;
 } add_ctx;
@@ -1153,8 +1159,8 @@ static int add_txn(add_ctx *a, MDB_txn *txn, dp_status *st, dp_error *err)
                 return -1;
             if (a->s.nhits) {
                 const cand *c = &a->s.hits[0];
-                *st = DP_RESERVE(a->ids, a->ids_cap,
-                                 a->ids_len + c->id_len + 1);
+                *st =
+                    DP_RESERVE(a->ids, a->ids_cap, a->ids_len + c->id_len + 1);
                 if (*st)
                     return -1;
                 memcpy(a->ids + a->ids_len, c->id, c->id_len);
@@ -1189,8 +1195,7 @@ static dp_status add_results(add_ctx *a, dp_index_add_result **out)
     dp_index_add_result *r;
     char *ids;
     size_t i, head;
-    if (dp_mul_overflow(a->n, sizeof *r, &head) ||
-        head + a->ids_len + 1 < head)
+    if (dp_mul_overflow(a->n, sizeof *r, &head) || head + a->ids_len + 1 < head)
         return DP_ENOMEM;
     r = malloc(head + a->ids_len + 1);
     if (!r)
@@ -1235,8 +1240,8 @@ dp_status dp_index_add(dp_index *ix, const dp_index_doc *docs, size_t n,
         o = *opts;
     else
         dp_index_add_opts_init(&o);
-    if (o.dedup > DP_INDEX_DEDUP_SKIP || !(o.threshold >= 0 &&
-                                           o.threshold <= 1))
+    if (o.dedup > DP_INDEX_DEDUP_SKIP ||
+        !(o.threshold >= 0 && o.threshold <= 1))
         return dp_error_set(err, DP_EINVAL, (size_t)-1, "bad add options");
     if (ix->rdonly)
         return dp_error_set(err, DP_EACCES, (size_t)-1,
@@ -1407,8 +1412,7 @@ dp_status dp_index_get(dp_index *ix, const char *id, size_t id_len,
     if (rc) {
         txn_end(ix, txn, 0);
         if (rc == MDB_NOTFOUND || rc == MDB_CORRUPTED)
-            return corrupt(err, "record of seq %llu missing or malformed",
-                           seq);
+            return corrupt(err, "record of seq %llu missing or malformed", seq);
         return mdb_fail(err, rc, "reading a document");
     }
     size = sizeof *e + r.id_len + 1 + r.meta_len + 1 + tv.mv_size + 1;
@@ -1501,8 +1505,7 @@ static dp_status query_opts(const dp_index *ix, const dp_index_query_opts *in,
 
 dp_status dp_index_query_text(dp_index *ix, const char *text, size_t len,
                               const dp_index_query_opts *opts,
-                              dp_index_hit **hits, size_t *nhits,
-                              dp_error *err)
+                              dp_index_hit **hits, size_t *nhits, dp_error *err)
 {
     dp_index_query_opts o;
     scratch s;
@@ -1530,8 +1533,7 @@ dp_status dp_index_query_text(dp_index *ix, const char *text, size_t len,
     }
     st = dp_dedup_sketch(ix->mh, ix->p.shingle_k, &o.text, text ? text : "",
                          len, sig, &words,
-                         (ix->p.flags & DP_INDEX_NO_SETS) ? NULL : &set,
-                         &nset);
+                         (ix->p.flags & DP_INDEX_NO_SETS) ? NULL : &set, &nset);
     if (st) {
         dp_error_set(err, st, (size_t)-1, "query text: %s",
                      st == DP_EEMPTY ? "no words" : dp_strerror(st));
@@ -1553,8 +1555,7 @@ done:
 
 dp_status dp_index_query_id(dp_index *ix, const char *id, size_t id_len,
                             const dp_index_query_opts *opts,
-                            dp_index_hit **hits, size_t *nhits,
-                            dp_error *err)
+                            dp_index_hit **hits, size_t *nhits, dp_error *err)
 {
     dp_index_query_opts o;
     scratch s;
@@ -1604,8 +1605,7 @@ dp_status dp_index_query_id(dp_index *ix, const char *id, size_t id_len,
     }
     if (rc) {
         st = rc == MDB_NOTFOUND || rc == MDB_CORRUPTED
-                 ? corrupt(err, "record of seq %llu missing or malformed",
-                           seq)
+                 ? corrupt(err, "record of seq %llu missing or malformed", seq)
                  : mdb_fail(err, rc, "reading a document");
         goto end;
     }
@@ -1688,14 +1688,13 @@ dp_status dp_index_stats_get(dp_index *ix, dp_index_stats *out, dp_error *err)
     if ((st = txn_begin(ix, 0, &txn, err)))
         return st;
     {
-        MDB_dbi all[6] = {ix->meta, ix->ids, ix->docs, ix->bands, ix->sets,
-                          ix->texts};
+        MDB_dbi all[6] = {ix->meta,  ix->ids,  ix->docs,
+                          ix->bands, ix->sets, ix->texts};
         size_t i;
         for (i = 0; i < 6; i++) {
             if ((rc = mdb_stat(txn, all[i], &ms)))
                 goto fail;
-            out->data_bytes += (size_t)(ms.ms_branch_pages +
-                                        ms.ms_leaf_pages +
+            out->data_bytes += (size_t)(ms.ms_branch_pages + ms.ms_leaf_pages +
                                         ms.ms_overflow_pages) *
                                ms.ms_psize;
         }
@@ -1769,8 +1768,10 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
         seq = dp_index_seq_of(v.mv_data);
         rc = get_rec(ix, txn, seq, &r);
         if (rc) {
-            st = corrupt(err, "ids: an id points to seq %llu, which has no "
-                              "valid record", seq);
+            st = corrupt(err,
+                         "ids: an id points to seq %llu, which has no "
+                         "valid record",
+                         seq);
             goto done;
         }
         if (r.id_len != k.mv_size || memcmp(r.id, k.mv_data, k.mv_size)) {
@@ -1825,8 +1826,10 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
             dp_index_seq_key(seq, kb);
             rc = mdb_cursor_get(bc, &bk, &bv, MDB_GET_BOTH);
             if (rc) {
-                st = corrupt(err, "bands: document seq %llu lacks a band "
-                                  "key", seq);
+                st = corrupt(err,
+                             "bands: document seq %llu lacks a band "
+                             "key",
+                             seq);
                 goto done;
             }
             found++;
@@ -1836,8 +1839,10 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
             x.mv_data = k.mv_data;
             rc = mdb_get(txn, ix->sets, &x, &x);
             if (rc || dp_index_set_check(x.mv_data, x.mv_size)) {
-                st = corrupt(err, "sets: seq %llu's shingle set is missing "
-                                  "or malformed", seq);
+                st = corrupt(err,
+                             "sets: seq %llu's shingle set is missing "
+                             "or malformed",
+                             seq);
                 goto done;
             }
         }
@@ -1869,8 +1874,9 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
     if (rc != MDB_NOTFOUND)
         goto lmdb;
     if (nbands != found) {
-        st = corrupt(err, "bands: %llu entries belong to no document (or to "
-                          "a document that lacks that key)",
+        st = corrupt(err,
+                     "bands: %llu entries belong to no document (or to "
+                     "a document that lacks that key)",
                      nbands - found);
         goto done;
     }
@@ -1885,8 +1891,9 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
              rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
             MDB_val x;
             if (k.mv_size != 8 || mdb_get(txn, ix->docs, &k, &x)) {
-                st = corrupt(err, b ? "texts: entry for missing seq %llu"
-                                    : "sets: entry for missing seq %llu",
+                st = corrupt(err,
+                             b ? "texts: entry for missing seq %llu"
+                               : "sets: entry for missing seq %llu",
                              k.mv_size == 8 ? dp_index_seq_of(k.mv_data) : 0);
                 goto done;
             }
@@ -1959,9 +1966,9 @@ dp_status dp_index_compact(dp_index *ix, dp_error *err)
         if (e == EWOULDBLOCK)
             return dp_error_set(err, DP_EBUSY, (size_t)-1,
                                 "%s is open in another process or handle; "
-                                "compact needs it alone", ix->path);
-        return dp_error_set(err, DP_EIO, (size_t)-1, "flock: %s",
-                            strerror(e));
+                                "compact needs it alone",
+                                ix->path);
+        return dp_error_set(err, DP_EIO, (size_t)-1, "flock: %s", strerror(e));
     }
     tmp = join(ix->path, "data.mdb.compact");
     data = join(ix->path, "data.mdb");
@@ -1971,8 +1978,8 @@ dp_status dp_index_compact(dp_index *ix, dp_error *err)
     }
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
-        st = dp_error_set(err, errno == EACCES ? DP_EACCES : DP_EIO,
-                          (size_t)-1, "%s: %s", tmp, strerror(errno));
+        st = dp_error_set(err, errno == EACCES ? DP_EACCES : DP_EIO, (size_t)-1,
+                          "%s: %s", tmp, strerror(errno));
         goto relock;
     }
     pthread_rwlock_wrlock(&ix->map_lock);
@@ -2005,9 +2012,8 @@ dp_status dp_index_compact(dp_index *ix, dp_error *err)
     if (!rc)
         rc = mdb_env_set_maxdbs(ix->env, 8);
     if (!rc)
-        rc = mdb_env_set_maxreaders(ix->env, ix->o.max_readers
-                                                 ? ix->o.max_readers
-                                                 : 126);
+        rc = mdb_env_set_maxreaders(
+            ix->env, ix->o.max_readers ? ix->o.max_readers : 126);
     if (!rc)
         rc = mdb_env_set_mapsize(ix->env, mapsize);
     if (!rc)

@@ -40,8 +40,8 @@ size_t dp_index_rec_size(size_t id_len, size_t meta_len, unsigned perms)
 }
 
 void dp_index_rec_encode(void *buf, const char *id, size_t id_len,
-                         const char *meta, size_t meta_len,
-                         const uint32_t *sig, unsigned perms, uint32_t words)
+                         const char *meta, size_t meta_len, const uint32_t *sig,
+                         unsigned perms, uint32_t words)
 {
     unsigned char *p = buf;
     uint16_t il = (uint16_t)id_len;
@@ -129,8 +129,7 @@ dp_status dp_index_set_check(const void *p, size_t len)
     return DP_OK;
 }
 
-double dp_index_set_jaccard(const void *a, size_t na, const void *b,
-                            size_t nb)
+double dp_index_set_jaccard(const void *a, size_t na, const void *b, size_t nb)
 {
     const unsigned char *x = a, *y = b;
     size_t i = 0, j = 0, inter = 0;

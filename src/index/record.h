@@ -34,12 +34,12 @@
 
 /* A decoded record: pointers into the encoded bytes (borrowed). */
 typedef struct dp_index_rec {
-    const char *id;            /* id_len bytes, not NUL-terminated */
+    const char *id; /* id_len bytes, not NUL-terminated */
     size_t id_len;
-    const char *meta;          /* meta_len bytes, or NULL */
+    const char *meta; /* meta_len bytes, or NULL */
     size_t meta_len;
-    const unsigned char *sig;  /* perms * 4 bytes, maybe unaligned: read
-                                  with dp_index_rec_sig() */
+    const unsigned char *sig; /* perms * 4 bytes, maybe unaligned: read
+                                 with dp_index_rec_sig() */
     unsigned perms;
     uint32_t words;
 } dp_index_rec;
@@ -52,8 +52,8 @@ size_t dp_index_rec_size(size_t id_len, size_t meta_len, unsigned perms);
 /* dp_index_rec_encode - write a record into @buf, which holds exactly
  * dp_index_rec_size() bytes (nonzero). Cannot fail. */
 void dp_index_rec_encode(void *buf, const char *id, size_t id_len,
-                         const char *meta, size_t meta_len,
-                         const uint32_t *sig, unsigned perms, uint32_t words);
+                         const char *meta, size_t meta_len, const uint32_t *sig,
+                         unsigned perms, uint32_t words);
 
 /*
  * dp_index_rec_decode - check and split a record.
@@ -85,7 +85,6 @@ dp_status dp_index_set_check(const void *p, size_t len);
  * given as raw bytes (either may be unaligned): @na and @nb values.
  * Two empty sets give 1.
  */
-double dp_index_set_jaccard(const void *a, size_t na, const void *b,
-                            size_t nb);
+double dp_index_set_jaccard(const void *a, size_t na, const void *b, size_t nb);
 
 #endif /* DP_INDEX_RECORD_H */

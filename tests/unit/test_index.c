@@ -72,8 +72,8 @@ static dp_index *create(const char *path, unsigned flags, size_t map)
 
 static dp_index_doc idoc(const char *id, const char *text, const char *meta)
 {
-    dp_index_doc d = {id, strlen(id), text, strlen(text), meta,
-                      meta ? strlen(meta) : 0};
+    dp_index_doc d = {id,           strlen(id), text,
+                      strlen(text), meta,       meta ? strlen(meta) : 0};
     return d;
 }
 
@@ -305,13 +305,13 @@ TEST(index_bad_documents_are_refused_one_by_one)
     memset(longid, 'x', sizeof longid - 1);
     longid[sizeof longid - 1] = '\0';
     d[0] = idoc("ok1", base, NULL);
-    d[1] = idoc("", base, NULL);                 /* empty id */
-    d[2] = idoc(longid, base, NULL);             /* id too long */
-    d[3] = idoc("badmeta", base, "[1, 2]");      /* meta not an object */
+    d[1] = idoc("", base, NULL);            /* empty id */
+    d[2] = idoc(longid, base, NULL);        /* id too long */
+    d[3] = idoc("badmeta", base, "[1, 2]"); /* meta not an object */
     d[4] = idoc("nowords", "  ... -- !! ", NULL);
     d[5] = idoc("badutf8", "caf\xc3 au lait is served here", NULL);
     d[6] = idoc("nul", base, NULL);
-    d[6].id_len = 4;                             /* "nul\0" */
+    d[6].id_len = 4; /* "nul\0" */
     d[7] = idoc("ok2", other, "{}");
     REQUIRE(dp_index_add(ix, d, 8, NULL, &r, NULL) == DP_OK);
     CHECK_EQ(r[0].status, DP_OK);
@@ -356,11 +356,11 @@ TEST(index_readd_replaces_and_removes_old_band_keys)
     CHECK_EQ(st.band_entries, 2 * 18);
     CHECK_EQ(st.next_seq, 3);
     /* the harbour text finds nothing: a's old band keys are gone */
-    REQUIRE(dp_index_query_text(ix, base, strlen(base), NULL, &h, &n,
-                                NULL) == DP_OK);
+    REQUIRE(dp_index_query_text(ix, base, strlen(base), NULL, &h, &n, NULL) ==
+            DP_OK);
     CHECK_EQ(n, 0);
-    REQUIRE(dp_index_query_text(ix, other, strlen(other), NULL, &h, &n,
-                                NULL) == DP_OK);
+    REQUIRE(dp_index_query_text(ix, other, strlen(other), NULL, &h, &n, NULL) ==
+            DP_OK);
     REQUIRE(n == 2);
     CHECK_STR(h[0].id, "b"); /* equal scores: the earlier seq first */
     CHECK_STR(h[1].id, "a");
@@ -403,8 +403,8 @@ TEST(index_query_by_text_and_id_sorted_with_threshold)
     CHECK_EQ(add1(ix, "orig", base), DP_OK);
     CHECK_EQ(add1(ix, "v1", v1), DP_OK);
     CHECK_EQ(add1(ix, "grain", other), DP_OK);
-    REQUIRE(dp_index_query_text(ix, base, strlen(base), NULL, &h, &n,
-                                NULL) == DP_OK);
+    REQUIRE(dp_index_query_text(ix, base, strlen(base), NULL, &h, &n, NULL) ==
+            DP_OK);
     REQUIRE(n == 2);
     CHECK_STR(h[0].id, "orig");
     CHECK_NEAR(h[0].score, 1.0, 1e-12);
@@ -437,8 +437,7 @@ TEST(index_query_by_text_and_id_sorted_with_threshold)
     /* limit */
     dp_index_query_opts_init(&q);
     q.limit = 1;
-    REQUIRE(dp_index_query_text(ix, v2, strlen(v2), &q, &h, &n, NULL) ==
-            DP_OK);
+    REQUIRE(dp_index_query_text(ix, v2, strlen(v2), &q, &h, &n, NULL) == DP_OK);
     CHECK_EQ(n, 1);
     dp_free(h);
     /* errors */
@@ -494,10 +493,10 @@ TEST(index_dedup_reports_and_skips)
     CHECK_EQ(add1(ix, "orig", base), DP_OK);
     dp_index_add_opts_init(&ao);
     ao.dedup = DP_INDEX_DEDUP_REPORT;
-    d[0] = idoc("v1", v1, NULL);     /* dup of orig */
-    d[1] = idoc("grain", other, NULL); /* new */
+    d[0] = idoc("v1", v1, NULL);        /* dup of orig */
+    d[1] = idoc("grain", other, NULL);  /* new */
     d[2] = idoc("grain2", other, NULL); /* dup of grain, same batch */
-    d[3] = idoc("orig", base, NULL); /* re-add: its own id is excluded */
+    d[3] = idoc("orig", base, NULL);    /* re-add: its own id is excluded */
     REQUIRE(dp_index_add(ix, d, 4, &ao, &r, NULL) == DP_OK);
     CHECK_EQ(r[0].duplicate, 1);
     CHECK_STR(r[0].dup_id, "orig");
@@ -517,8 +516,9 @@ TEST(index_dedup_reports_and_skips)
     /* skip mode: duplicates are reported and not stored */
     ao.dedup = DP_INDEX_DEDUP_SKIP;
     d[0] = idoc("v2", v2, NULL);
-    d[1] = idoc("new", "Nothing like the others: a recipe for bread with "
-                       "flour, water, salt and a little yeast, baked hot.",
+    d[1] = idoc("new",
+                "Nothing like the others: a recipe for bread with "
+                "flour, water, salt and a little yeast, baked hot.",
                 NULL);
     REQUIRE(dp_index_add(ix, d, 2, &ao, &r, NULL) == DP_OK);
     CHECK_EQ(r[0].duplicate, 1);
@@ -563,8 +563,8 @@ TEST(index_persists_across_close_and_open)
     CHECK_STR(e->text, base);
     CHECK_EQ(e->text_len, strlen(base));
     dp_free(e);
-    REQUIRE(dp_index_query_text(ix, other, strlen(other), NULL, &h, &n,
-                                NULL) == DP_OK);
+    REQUIRE(dp_index_query_text(ix, other, strlen(other), NULL, &h, &n, NULL) ==
+            DP_OK);
     REQUIRE(n == 1);
     CHECK_STR(h[0].id, "b");
     dp_free(h);
@@ -590,8 +590,8 @@ TEST(index_map_grows_automatically)
     char *path = tmpdir();
     dp_index *ix = create(path, 0, (size_t)1 << 20); /* 1 MiB to start */
     dp_index_doc *d = calloc(500, sizeof *d);
-    char (*texts)[1024] = malloc(500 * sizeof *texts);
-    char (*ids)[16] = malloc(500 * sizeof *ids);
+    char(*texts)[1024] = malloc(500 * sizeof *texts);
+    char(*ids)[16] = malloc(500 * sizeof *ids);
     dp_index_stats st;
     dp_index_hit *h = NULL;
     size_t b, i, n = 0;
@@ -628,8 +628,8 @@ TEST(index_map_limit_gives_efull_and_keeps_data)
     dp_index_opts o;
     dp_index *ix = NULL;
     dp_index_doc *d = calloc(500, sizeof *d);
-    char (*texts)[1024] = malloc(500 * sizeof *texts);
-    char (*ids)[16] = malloc(500 * sizeof *ids);
+    char(*texts)[1024] = malloc(500 * sizeof *texts);
+    char(*ids)[16] = malloc(500 * sizeof *ids);
     dp_index_stats st;
     dp_error err;
     dp_status rc = DP_OK;
@@ -768,12 +768,13 @@ TEST(index_query_agrees_with_dedup_on_reuters)
     REQUIRE(docs && dd && dstat && docno);
     for (i = 0; i < c.n; i++) {
         docs[i] = idoc(c.ids[i], c.texts[i], NULL);
-        dd[i] = (dp_dedup_doc){c.ids[i], strlen(c.ids[i]), c.texts[i],
-                               strlen(c.texts[i]), NULL, 0};
+        dd[i] = (dp_dedup_doc){c.ids[i],   strlen(c.ids[i]),
+                               c.texts[i], strlen(c.texts[i]),
+                               NULL,       0};
     }
     for (i = 0; i < c.n; i += 1000)
-        REQUIRE(dp_index_add(ix, docs + i, (c.n - i < 1000 ? c.n - i : 1000), NULL, NULL,
-                             NULL) == DP_OK);
+        REQUIRE(dp_index_add(ix, docs + i, (c.n - i < 1000 ? c.n - i : 1000),
+                             NULL, NULL, NULL) == DP_OK);
     dp_dedup_opts_init(&dopt);
     dopt.verify = DP_VERIFY_EXACT;
     REQUIRE(dp_dedup_create(&dopt, &d) == DP_OK);
@@ -788,8 +789,8 @@ TEST(index_query_agrees_with_dedup_on_reuters)
         size_t n = 0;
         if (docno[i] < 0)
             continue;
-        REQUIRE(dp_index_query_id(ix, c.ids[i], strlen(c.ids[i]), NULL, &h,
-                                  &n, NULL) == DP_OK);
+        REQUIRE(dp_index_query_id(ix, c.ids[i], strlen(c.ids[i]), NULL, &h, &n,
+                                  NULL) == DP_OK);
         for (j = 0; j < n; j++) {
             long o = dp_dedup_find(d, h[j].id, h[j].id_len);
             dp_dedup_explain e;
@@ -858,8 +859,8 @@ static void *reader_main(void *p)
         dp_index_hit *h = NULL;
         size_t n = 0;
         const char *t = a->c->texts[i++ % 500];
-        dp_status rc = dp_index_query_text(a->ix, t, strlen(t), NULL, &h, &n,
-                                           NULL);
+        dp_status rc =
+            dp_index_query_text(a->ix, t, strlen(t), NULL, &h, &n, NULL);
         if (rc != DP_OK && rc != DP_EEMPTY)
             a->errors++;
         dp_free(h);
@@ -931,9 +932,8 @@ static int count_each(void *ctx, const char *id, size_t id_len,
     return 0;
 }
 
-static int stop_each(void *ctx, const char *id, size_t id_len,
-                     const char *meta, size_t meta_len, uint32_t words,
-                     uint64_t seq)
+static int stop_each(void *ctx, const char *id, size_t id_len, const char *meta,
+                     size_t meta_len, uint32_t words, uint64_t seq)
 {
     (void)ctx, (void)id, (void)id_len, (void)meta, (void)meta_len;
     (void)words, (void)seq;
@@ -957,8 +957,7 @@ TEST(index_compact_keeps_everything_and_each_walks_in_order)
         docs[i] = idoc(c.ids[i], c.texts[i], NULL);
     REQUIRE(dp_index_add(ix, docs, c.n, NULL, NULL, NULL) == DP_OK);
     for (i = 0; i < 600; i += 2) /* free some pages */
-        REQUIRE(dp_index_remove(ix, c.ids[i], strlen(c.ids[i]), NULL) ==
-                DP_OK);
+        REQUIRE(dp_index_remove(ix, c.ids[i], strlen(c.ids[i]), NULL) == DP_OK);
     REQUIRE(dp_index_stats_get(ix, &before, NULL) == DP_OK);
     REQUIRE(dp_index_compact(ix, NULL) == DP_OK);
     REQUIRE(dp_index_stats_get(ix, &after, NULL) == DP_OK);
@@ -1014,8 +1013,7 @@ static void damage(const char *path, const char *table, int what)
     if (mdb_env_create(&env))
         return;
     mdb_env_set_maxdbs(env, 8);
-    if (mdb_env_open(env, path, 0, 0666) ||
-        mdb_txn_begin(env, NULL, 0, &txn)) {
+    if (mdb_env_open(env, path, 0, 0666) || mdb_txn_begin(env, NULL, 0, &txn)) {
         mdb_env_close(env);
         return;
     }
@@ -1045,10 +1043,8 @@ TEST(index_check_finds_damage)
         int what;
         const char *msg;
     } cases[] = {
-        {"bands", 0, "lacks a band key"},
-        {"bands", 1, "belong to no document"},
-        {"ids", 0, "does not lead back"},
-        {"docs", 0, "no valid record"},
+        {"bands", 0, "lacks a band key"}, {"bands", 1, "belong to no document"},
+        {"ids", 0, "does not lead back"}, {"docs", 0, "no valid record"},
         {"sets", 0, "shingle set"},
     };
     size_t i;
@@ -1067,8 +1063,7 @@ TEST(index_check_finds_damage)
         memset(&err, 0, sizeof err);
         CHECK_EQ(dp_index_check(ix, &err), DP_ECORRUPT);
         if (!strstr(err.message, cases[i].msg))
-            dp_test_fail(__FILE__, __LINE__, "case %zu: '%s'", i,
-                         err.message);
+            dp_test_fail(__FILE__, __LINE__, "case %zu: '%s'", i, err.message);
         dp_index_close(ix);
         rmtree(path);
     }

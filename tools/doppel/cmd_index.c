@@ -84,11 +84,31 @@ static const char usage[] =
     "record with --strict, or a damaged index; 5 internal error.\n";
 
 enum {
-    OPT_THRESHOLD = 256, OPT_SHINGLE, OPT_PERMS, OPT_BANDS, OPT_ROWS,
-    OPT_STORE_TEXT, OPT_NO_SETS, OPT_MAP_SIZE, OPT_MAP_MAX, OPT_BATCH,
-    OPT_DEDUP, OPT_SKIP_DUPS, OPT_DEDUP_THRESHOLD, OPT_THREADS, OPT_ID_FIELD,
-    OPT_TEXT_FIELD, OPT_NO_META, OPT_UTF8, OPT_STRICT, OPT_PROGRESS, OPT_ID,
-    OPT_LIMIT, OPT_PASSAGES, OPT_JSON, OPT_TEXT
+    OPT_THRESHOLD = 256,
+    OPT_SHINGLE,
+    OPT_PERMS,
+    OPT_BANDS,
+    OPT_ROWS,
+    OPT_STORE_TEXT,
+    OPT_NO_SETS,
+    OPT_MAP_SIZE,
+    OPT_MAP_MAX,
+    OPT_BATCH,
+    OPT_DEDUP,
+    OPT_SKIP_DUPS,
+    OPT_DEDUP_THRESHOLD,
+    OPT_THREADS,
+    OPT_ID_FIELD,
+    OPT_TEXT_FIELD,
+    OPT_NO_META,
+    OPT_UTF8,
+    OPT_STRICT,
+    OPT_PROGRESS,
+    OPT_ID,
+    OPT_LIMIT,
+    OPT_PASSAGES,
+    OPT_JSON,
+    OPT_TEXT
 };
 
 static const struct option options[] = {
@@ -123,7 +143,7 @@ static const struct option options[] = {
 };
 
 #define BATCH_BYTES ((size_t)32 << 20)
-#define JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6))
+#define JSON_FLAGS  (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6))
 
 /* Everything the command line can say. */
 typedef struct cmdline {
@@ -131,7 +151,7 @@ typedef struct cmdline {
     char **args;
     size_t nargs;
     dp_index_params params;
-    int params_given;      /* any index parameter was on the line */
+    int params_given; /* any index parameter was on the line */
     dp_index_opts iopts;
     size_t batch;
     dp_index_dedup_mode dedup;
@@ -187,10 +207,14 @@ static int parse_size(const char *s, size_t *out)
         return -1;
     if (*end) {
         switch (*end) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
-        case 't': case 'T': shift = 40; break;
+        case 'k':
+        case 'K': shift = 10; break;
+        case 'm':
+        case 'M': shift = 20; break;
+        case 'g':
+        case 'G': shift = 30; break;
+        case 't':
+        case 'T': shift = 40; break;
         default: return -1;
         }
         end++;
@@ -212,13 +236,21 @@ static int exit_of(dp_status st)
 {
     switch (st) {
     case DP_ENOTFOUND: return 1;
-    case DP_EMISMATCH: case DP_EEXIST: case DP_EINVAL: case DP_ESTEM:
-        return EXIT_USAGE;
-    case DP_ENOENT: case DP_EACCES: case DP_EIO: case DP_EFULL:
-    case DP_EBUSY: case DP_EISDIR: case DP_ETOOBIG:
-        return EXIT_FILE;
-    case DP_ECORRUPT: case DP_EUTF8: case DP_EBINARY: case DP_EEMPTY:
-        return EXIT_INPUT;
+    case DP_EMISMATCH:
+    case DP_EEXIST:
+    case DP_EINVAL:
+    case DP_ESTEM: return EXIT_USAGE;
+    case DP_ENOENT:
+    case DP_EACCES:
+    case DP_EIO:
+    case DP_EFULL:
+    case DP_EBUSY:
+    case DP_EISDIR:
+    case DP_ETOOBIG: return EXIT_FILE;
+    case DP_ECORRUPT:
+    case DP_EUTF8:
+    case DP_EBINARY:
+    case DP_EEMPTY: return EXIT_INPUT;
     default: return EXIT_INTERNAL;
     }
 }
@@ -247,16 +279,20 @@ static int open_index(const cmdline *c, unsigned flags, dp_index **ix)
     dp_index_params_get(*ix, &have);
     if ((c->params.flags & DP_INDEX_STORE_TEXT) &&
         !(have.flags & DP_INDEX_STORE_TEXT)) {
-        fprintf(stderr, "doppel index: %s: the index does not store texts "
-                        "(it was created without --store-text)\n", c->db);
+        fprintf(stderr,
+                "doppel index: %s: the index does not store texts "
+                "(it was created without --store-text)\n",
+                c->db);
         dp_index_close(*ix);
         *ix = NULL;
         return EXIT_USAGE;
     }
     if ((c->params.flags & DP_INDEX_NO_SETS) &&
         !(have.flags & DP_INDEX_NO_SETS)) {
-        fprintf(stderr, "doppel index: %s: the index keeps shingle sets "
-                        "(it was created without --no-sets)\n", c->db);
+        fprintf(stderr,
+                "doppel index: %s: the index keeps shingle sets "
+                "(it was created without --no-sets)\n",
+                c->db);
         dp_index_close(*ix);
         *ix = NULL;
         return EXIT_USAGE;
@@ -289,8 +325,9 @@ static json_t *params_json(const dp_index_params *p)
 
 static void print_params(FILE *f, const dp_index_params *p)
 {
-    fprintf(f, "parameters     %u-word shingles, %u permutations, "
-               "threshold %g, %u bands x %u rows\n",
+    fprintf(f,
+            "parameters     %u-word shingles, %u permutations, "
+            "threshold %g, %u bands x %u rows\n",
             p->shingle_k, p->perms, p->threshold, p->bands, p->rows);
     fprintf(f, "stores         signatures, band keys%s%s\n",
             p->flags & DP_INDEX_NO_SETS ? "" : ", shingle sets (exact scores)",
@@ -337,10 +374,10 @@ typedef struct adder {
     cmdline *c;
     dp_index *ix;
     dp_index_add_opts aopts;
-    dp_index_doc *docs;    /* arena offsets until flush */
-    char **where;          /* "FILE:LINE" of each batch entry (arena off) */
+    dp_index_doc *docs; /* arena offsets until flush */
+    char **where;       /* "FILE:LINE" of each batch entry (arena off) */
     size_t n, cap, where_cap;
-    int failed;            /* dp_index_add() failed: stop adding */
+    int failed; /* dp_index_add() failed: stop adding */
     char *arena;
     size_t arena_len, arena_cap;
     size_t records, added, replaced, refused, dups, skipped_dups, batches;
@@ -359,9 +396,10 @@ static int count_skip(skips *s, dp_status rc)
     case DP_EEMPTY: s->empty++; return EXIT_INPUT;
     case DP_ETOOBIG: s->toobig++; return EXIT_FILE;
     case DP_ECOMPRESS: s->compress++; return EXIT_FILE;
-    case DP_EIO: case DP_ENOENT: case DP_EACCES: case DP_EISDIR:
-        s->io++;
-        return EXIT_FILE;
+    case DP_EIO:
+    case DP_ENOENT:
+    case DP_EACCES:
+    case DP_EISDIR: s->io++; return EXIT_FILE;
     default: s->other++; return EXIT_INPUT;
     }
 }
@@ -405,8 +443,8 @@ static void show_progress(adder *a, int final)
         return;
     last = t;
     fprintf(stderr, "\r\033[Kindexing: %zu records, %zu added, %.0f docs/s%s",
-            a->records, a->added,
-            a->records / (t - a->t0 > 0 ? t - a->t0 : 1), final ? "\n" : "");
+            a->records, a->added, a->records / (t - a->t0 > 0 ? t - a->t0 : 1),
+            final ? "\n" : "");
 }
 
 static const char *refusal(dp_status st)
@@ -425,8 +463,8 @@ static void doc_json(const dp_index_add_result *r, const char *id,
                      const char *where)
 {
     json_t *o = json_object();
-    const char *status = r->status ? "refused"
-                         : r->skipped ? "skipped"
+    const char *status = r->status     ? "refused"
+                         : r->skipped  ? "skipped"
                          : r->replaced ? "replaced"
                                        : "added";
     json_object_set_new(o, "id", json_string(id));
@@ -438,8 +476,8 @@ static void doc_json(const dp_index_add_result *r, const char *id,
         json_object_set_new(o, "duplicate", json_boolean(r->duplicate));
         json_object_set_new(o, "best_match",
                             r->dup_id ? json_string(r->dup_id) : json_null());
-        json_object_set_new(o, "score", r->dup_id ? json_real(r->dup_score)
-                                                  : json_null());
+        json_object_set_new(o, "score",
+                            r->dup_id ? json_real(r->dup_score) : json_null());
     }
     dump_json(o);
 }
@@ -528,8 +566,7 @@ static int add_record(adder *a, const dp_record *rec, const char *where)
     size_t mlen = meta ? strlen(meta) : 0;
     size_t need = rec->id_len + rec->text_len + mlen + strlen(where) + 4;
     int rc;
-    if (a->n == a->c->batch ||
-        (a->n && a->arena_len + need > BATCH_BYTES)) {
+    if (a->n == a->c->batch || (a->n && a->arena_len + need > BATCH_BYTES)) {
         if ((rc = flush(a))) {
             free(meta);
             return rc;
@@ -544,15 +581,14 @@ static int add_record(adder *a, const dp_record *rec, const char *where)
     }
     /* Offsets until flush (the arena may move); meta is offset + 1 so
      * that NULL stays NULL. */
-    a->docs[a->n].id = (const char *)(uintptr_t)arena_put(a, rec->id,
-                                                          rec->id_len);
+    a->docs[a->n].id =
+        (const char *)(uintptr_t)arena_put(a, rec->id, rec->id_len);
     a->docs[a->n].id_len = rec->id_len;
-    a->docs[a->n].text = (const char *)(uintptr_t)arena_put(a, rec->text,
-                                                            rec->text_len);
+    a->docs[a->n].text =
+        (const char *)(uintptr_t)arena_put(a, rec->text, rec->text_len);
     a->docs[a->n].text_len = rec->text_len;
-    a->docs[a->n].meta = meta ? (const char *)(uintptr_t)(arena_put(a, meta,
-                                                                   mlen) + 1)
-                              : NULL;
+    a->docs[a->n].meta =
+        meta ? (const char *)(uintptr_t)(arena_put(a, meta, mlen) + 1) : NULL;
     a->docs[a->n].meta_len = mlen;
     a->where[a->n] = (char *)(uintptr_t)arena_put(a, where, strlen(where));
     a->n++;
@@ -629,8 +665,8 @@ static int cmd_add(cmdline *c)
         if (c->dedup)
             fprintf(stderr, ", %zu near-duplicates%s", a.dups,
                     c->dedup == DP_INDEX_DEDUP_SKIP ? " not added" : "");
-        fprintf(stderr, ", %zu transactions, %.2f s (%.0f docs/s)\n",
-                a.batches, secs, secs > 0 ? a.added / secs : 0.0);
+        fprintf(stderr, ", %zu transactions, %.2f s (%.0f docs/s)\n", a.batches,
+                secs, secs > 0 ? a.added / secs : 0.0);
     }
     dp_index_close(a.ix);
     free(a.docs);
@@ -729,9 +765,8 @@ static int cmd_get(cmdline *c)
     return EXIT_OK;
 }
 
-static int list_one(void *ctx, const char *id, size_t id_len,
-                    const char *meta, size_t meta_len, uint32_t words,
-                    uint64_t seq)
+static int list_one(void *ctx, const char *id, size_t id_len, const char *meta,
+                    size_t meta_len, uint32_t words, uint64_t seq)
 {
     const cmdline *c = ctx;
     if (c->json) {
@@ -739,9 +774,9 @@ static int list_one(void *ctx, const char *id, size_t id_len,
         json_object_set_new(o, "id", json_stringn(id, id_len));
         json_object_set_new(o, "seq", json_integer((json_int_t)seq));
         json_object_set_new(o, "words", json_integer(words));
-        json_object_set_new(o, "meta", meta ? json_loadb(meta, meta_len, 0,
-                                                         NULL)
-                                            : json_null());
+        json_object_set_new(o, "meta",
+                            meta ? json_loadb(meta, meta_len, 0, NULL)
+                                 : json_null());
         dump_json(o);
     } else {
         fwrite(id, 1, id_len, stdout);
@@ -800,16 +835,19 @@ static int passages(dp_index *ix, const dp_doc *q, const dp_index_hit *h,
         if (arr) {
             json_t *o = json_object(), *s;
             s = json_object();
-            json_object_set_new(s, "start", json_integer((json_int_t)p->a.start));
+            json_object_set_new(s, "start",
+                                json_integer((json_int_t)p->a.start));
             json_object_set_new(s, "end", json_integer((json_int_t)p->a.end));
             json_object_set_new(o, "query", s);
             s = json_object();
-            json_object_set_new(s, "start", json_integer((json_int_t)p->b.start));
+            json_object_set_new(s, "start",
+                                json_integer((json_int_t)p->b.start));
             json_object_set_new(s, "end", json_integer((json_int_t)p->b.end));
             json_object_set_new(o, "doc", s);
             json_object_set_new(o, "words", json_integer((json_int_t)p->words));
-            json_object_set_new(o, "text", json_stringn(qt + p->a.start,
-                                                        p->a.end - p->a.start));
+            json_object_set_new(
+                o, "text",
+                json_stringn(qt + p->a.start, p->a.end - p->a.start));
             json_array_append_new(arr, o);
         }
         if (print) {
@@ -843,16 +881,17 @@ static int cmd_query(cmdline *c)
     double t0;
 
     if ((c->query_id && c->nargs) || c->nargs > 1) {
-        fputs("doppel index query: give one FILE (or -), or --id ID\n",
-              stderr);
+        fputs("doppel index query: give one FILE (or -), or --id ID\n", stderr);
         return EXIT_USAGE;
     }
     if ((ex = open_index(c, DP_INDEX_RDONLY, &ix)))
         return ex;
     dp_index_params_get(ix, &p);
     if (c->passages && !(p.flags & DP_INDEX_STORE_TEXT)) {
-        fprintf(stderr, "doppel index: %s: --passages needs stored texts "
-                        "(create the index with --store-text)\n", c->db);
+        fprintf(stderr,
+                "doppel index: %s: --passages needs stored texts "
+                "(create the index with --store-text)\n",
+                c->db);
         dp_index_close(ix);
         return EXIT_USAGE;
     }
@@ -864,8 +903,8 @@ static int cmd_query(cmdline *c)
     t0 = now();
     if (c->query_id) {
         name = c->query_id;
-        st = dp_index_query_id(ix, c->query_id, strlen(c->query_id), &qo,
-                               &hits, &n, &err);
+        st = dp_index_query_id(ix, c->query_id, strlen(c->query_id), &qo, &hits,
+                               &n, &err);
         if (!st && c->passages)
             st = dp_index_get(ix, c->query_id, strlen(c->query_id), 1, &self,
                               &err);
@@ -894,12 +933,12 @@ static int cmd_query(cmdline *c)
                             json_real(c->query_threshold > 0
                                           ? c->query_threshold
                                           : p.threshold));
-        json_object_set_new(o, "exact", json_boolean(!(p.flags &
-                                                       DP_INDEX_NO_SETS)));
+        json_object_set_new(o, "exact",
+                            json_boolean(!(p.flags & DP_INDEX_NO_SETS)));
         for (i = 0; i < n; i++) {
             json_t *h = json_object();
-            json_object_set_new(h, "id", json_stringn(hits[i].id,
-                                                      hits[i].id_len));
+            json_object_set_new(h, "id",
+                                json_stringn(hits[i].id, hits[i].id_len));
             json_object_set_new(h, "score", json_real(hits[i].score));
             json_object_set_new(h, "estimate", json_real(hits[i].estimate));
             json_object_set_new(h, "words", json_integer(hits[i].words));
@@ -916,12 +955,11 @@ static int cmd_query(cmdline *c)
         dump_json(o);
     } else {
         if (!c->quiet)
-            fprintf(stderr, "doppel index: %s: %zu similar document%s "
-                            "(score >= %g)\n",
-                    strcmp(name, "-") ? name : "(stdin)", n,
-                    n == 1 ? "" : "s",
-                    c->query_threshold > 0 ? c->query_threshold
-                                           : p.threshold);
+            fprintf(stderr,
+                    "doppel index: %s: %zu similar document%s "
+                    "(score >= %g)\n",
+                    strcmp(name, "-") ? name : "(stdin)", n, n == 1 ? "" : "s",
+                    c->query_threshold > 0 ? c->query_threshold : p.threshold);
         for (i = 0; i < n; i++) {
             printf("%.4f  %s  (estimate %.4f, %u words)\n", hits[i].score,
                    hits[i].id, hits[i].estimate, hits[i].words);
@@ -963,7 +1001,8 @@ static int cmd_stats(cmdline *c)
         json_object_set_new(o, "band_entries",
                             json_integer((json_int_t)s.band_entries));
         json_object_set_new(o, "texts", json_integer((json_int_t)s.texts));
-        json_object_set_new(o, "next_seq", json_integer((json_int_t)s.next_seq));
+        json_object_set_new(o, "next_seq",
+                            json_integer((json_int_t)s.next_seq));
         json_object_set_new(o, "txn_id", json_integer((json_int_t)s.txn_id));
         json_object_set_new(o, "file_bytes",
                             json_integer((json_int_t)s.file_bytes));
@@ -971,10 +1010,11 @@ static int cmd_stats(cmdline *c)
                             json_integer((json_int_t)s.used_bytes));
         json_object_set_new(o, "data_bytes",
                             json_integer((json_int_t)s.data_bytes));
-        json_object_set_new(o, "map_size", json_integer((json_int_t)s.map_size));
-        json_object_set_new(o, "bytes_per_doc",
-                            json_real(s.docs ? (double)s.data_bytes / s.docs
-                                             : 0.0));
+        json_object_set_new(o, "map_size",
+                            json_integer((json_int_t)s.map_size));
+        json_object_set_new(
+            o, "bytes_per_doc",
+            json_real(s.docs ? (double)s.data_bytes / s.docs : 0.0));
         json_object_set_new(o, "readers", json_integer(s.readers));
         json_object_set_new(o, "max_readers", json_integer(s.max_readers));
         json_object_set_new(o, "params", params_json(&s.params));
@@ -1013,9 +1053,9 @@ static int cmd_check(cmdline *c)
         json_t *o = json_object();
         json_object_set_new(o, "ok", json_boolean(st == DP_OK));
         if (st)
-            json_object_set_new(o, "error", json_string(err.message[0]
-                                                            ? err.message
-                                                            : dp_strerror(st)));
+            json_object_set_new(
+                o, "error",
+                json_string(err.message[0] ? err.message : dp_strerror(st)));
         else {
             json_object_set_new(o, "docs", json_integer((json_int_t)s.docs));
             json_object_set_new(o, "band_entries",
@@ -1024,16 +1064,14 @@ static int cmd_check(cmdline *c)
         dump_json(o);
     }
     if (st == DP_ECORRUPT) {
-        fprintf(stderr, "doppel index: %s: DAMAGED: %s\n", c->db,
-                err.message);
+        fprintf(stderr, "doppel index: %s: DAMAGED: %s\n", c->db, err.message);
         return 1;
     }
     if (st)
         return fail(c->db, st, &err);
     if (!c->json && !c->quiet)
         printf("%s: ok, %llu documents, %llu band entries\n", c->db,
-               (unsigned long long)s.docs,
-               (unsigned long long)s.band_entries);
+               (unsigned long long)s.docs, (unsigned long long)s.band_entries);
     return EXIT_OK;
 }
 
@@ -1075,9 +1113,9 @@ static int cmd_compact(cmdline *c)
 
 int cmd_index(int argc, char **argv)
 {
-    static const char *const cmds[] = {"create", "add", "remove", "get",
-                                       "query", "list", "stats", "check",
-                                       "compact"};
+    static const char *const cmds[] = {"create", "add",   "remove",
+                                       "get",    "query", "list",
+                                       "stats",  "check", "compact"};
     cmdline c;
     unsigned long v;
     int opt, progress = -1;
@@ -1090,8 +1128,8 @@ int cmd_index(int argc, char **argv)
     dp_reader_opts_init(&c.ropts);
     c.batch = 1000;
     c.utf8 = DP_UTF8_REJECT;
-    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
-                      strcmp(argv[1], "--help") == 0)) {
+    if (argc >= 2 &&
+        (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         fputs(usage, stdout);
         return EXIT_OK;
     }
@@ -1103,8 +1141,10 @@ int cmd_index(int argc, char **argv)
     for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         known |= strcmp(c.cmd, cmds[i]) == 0;
     if (!known) {
-        fprintf(stderr, "doppel index: unknown command '%s' (try doppel "
-                        "index --help)\n", c.cmd);
+        fprintf(stderr,
+                "doppel index: unknown command '%s' (try doppel "
+                "index --help)\n",
+                c.cmd);
         return EXIT_USAGE;
     }
     argc--;
@@ -1148,8 +1188,7 @@ int cmd_index(int argc, char **argv)
                 return bad_value("map-size", optarg);
             break;
         case OPT_MAP_MAX:
-            if (parse_size(optarg, &c.iopts.map_max) ||
-                c.iopts.map_max < 65536)
+            if (parse_size(optarg, &c.iopts.map_max) || c.iopts.map_max < 65536)
                 return bad_value("map-max", optarg);
             break;
         case OPT_BATCH:
@@ -1211,11 +1250,8 @@ int cmd_index(int argc, char **argv)
         case OPT_TEXT: c.with_text = 1; break;
         case OPT_JSON: c.json = 1; break;
         case 'q': c.quiet = 1; break;
-        case 'h':
-            fputs(usage, stdout);
-            return EXIT_OK;
-        default:
-            return EXIT_USAGE;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: return EXIT_USAGE;
         }
     }
     if ((c.params.bands == 0) != (c.params.rows == 0)) {
