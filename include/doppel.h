@@ -1096,7 +1096,9 @@ DP_API dp_status dp_index_stats_get(dp_index *ix, dp_index_stats *out,
  * document's band keys (recomputed from its signature) are present, no
  * band entry points to a missing document or holds a key the document
  * does not have, shingle sets and texts belong to existing documents, seq
- * numbers are below next_seq. Cost: a full scan.
+ * numbers are below next_seq; with stored texts, each text gives again the
+ * stored signature, word count and shingle set. Cost: a full scan (plus
+ * the text pipeline per document when texts are stored).
  * @return DP_OK (consistent); DP_ECORRUPT with the first fault in @err;
  *         DP_EIO; DP_ENOMEM; DP_EINVAL.
  */

@@ -1730,6 +1730,52 @@ fail:
     return mdb_fail(err, rc, "reading statistics");
 }
 
+/* A stored text must give the stored signature, word count and set:
+ * recompute them (UTF-8 repair and NUL bytes allowed: for any text that
+ * was accepted, the same result as the options it was added with). */
+static dp_status check_text(dp_index *ix, MDB_txn *txn, uint64_t seq,
+                            const dp_index_rec *r, const uint32_t *sig,
+                            const MDB_val *text, dp_error *err)
+{
+    dp_text_opts to;
+    uint32_t *sig2, words = 0;
+    uint64_t *set = NULL;
+    size_t nset = 0;
+    int sets = !(ix->p.flags & DP_INDEX_NO_SETS), bad;
+    dp_status st;
+
+    sig2 = malloc((size_t)ix->p.perms * sizeof *sig2);
+    if (!sig2)
+        return DP_ENOMEM;
+    dp_text_opts_init(&to);
+    to.utf8 = DP_UTF8_REPLACE;
+    to.allow_binary = 1;
+    st =
+        dp_dedup_sketch(ix->mh, ix->p.shingle_k, &to, text->mv_data,
+                        text->mv_size, sig2, &words, sets ? &set : NULL, &nset);
+    if (st == DP_ENOMEM) {
+        free(sig2);
+        return st;
+    }
+    bad = st || words != r->words ||
+          memcmp(sig, sig2, (size_t)ix->p.perms * sizeof *sig);
+    if (!bad && sets) {
+        unsigned char kb[8];
+        MDB_val k = {8, kb}, v;
+        dp_index_seq_key(seq, kb);
+        bad = mdb_get(txn, ix->sets, &k, &v) || v.mv_size != nset * 8 ||
+              memcmp(v.mv_data, set, v.mv_size);
+    }
+    free(sig2);
+    free(set);
+    if (bad)
+        return corrupt(err,
+                       "texts: seq %llu's signature, word count or "
+                       "shingle set does not match its stored text",
+                       seq);
+    return DP_OK;
+}
+
 /* Walk every table; see doppel.h for what is checked. */
 static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
 {
@@ -1853,6 +1899,8 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
                 st = corrupt(err, "texts: seq %llu has no text", seq);
                 goto done;
             }
+            if ((st = check_text(ix, txn, seq, &r, sig, &x, err)))
+                goto done;
         }
     }
     if (rc != MDB_NOTFOUND)

@@ -1022,6 +1022,10 @@ static void damage(const char *path, const char *table, int what)
     if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0) {
         if (what == 0) {
             mdb_cursor_del(cur, 0); /* drop the first entry */
+        } else if (what == 2) {
+            /* another text under the same seq */
+            MDB_val nv = {11, "other words"};
+            mdb_cursor_put(cur, &k, &nv, MDB_CURRENT);
         } else {
             /* a band entry for a seq that does not exist */
             unsigned char seq[8];
@@ -1043,14 +1047,18 @@ TEST(index_check_finds_damage)
         int what;
         const char *msg;
     } cases[] = {
-        {"bands", 0, "lacks a band key"}, {"bands", 1, "belong to no document"},
-        {"ids", 0, "does not lead back"}, {"docs", 0, "no valid record"},
+        {"bands", 0, "lacks a band key"},
+        {"bands", 1, "belong to no document"},
+        {"ids", 0, "does not lead back"},
+        {"docs", 0, "no valid record"},
         {"sets", 0, "shingle set"},
+        {"texts", 0, "has no text"},
+        {"texts", 2, "does not match its stored text"},
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *path = tmpdir();
-        dp_index *ix = create(path, 0, 0);
+        dp_index *ix = create(path, DP_INDEX_STORE_TEXT, 0);
         dp_error err;
         REQUIRE(ix);
         CHECK_EQ(add1(ix, "a", base), DP_OK);
