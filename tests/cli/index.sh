@@ -332,6 +332,30 @@ else
     fail "writer exit $wrc, $reads read rounds, $rfail failed: $(cat "$tmp/q.err" "$tmp/w.err" | head -c 400)"
 fi
 
+t index_map_grown_by_another_process_is_adopted
+# A slow writer (documents trickling in on stdin) opened the index with a
+# 1 MiB map; meanwhile another process fills the file far past that. The
+# slow writer's next transaction must adopt the new size (MDB_MAP_RESIZED)
+# and go on.
+run index create "$tmp/g" --store-text
+{
+    sed -n 1,2p "$tmp/r3k.jsonl"
+    sleep 4
+    sed -n 3,4p "$tmp/r3k.jsonl"
+} | "$DOPPEL" index add "$tmp/g" - --map-size 1M --batch 1 --dedup --json >"$tmp/slow.out" 2>"$tmp/slow.err" &
+spid=$!
+sleep 1
+"$DOPPEL" index add "$tmp/g" "$tmp/r12k.jsonl" --batch 2000 -q 2>"$tmp/g.err"
+grc=$?
+wait $spid
+src=$?
+if [ $grc = 0 ] && [ $src = 0 ] && [ "$(grep -c '"status"' "$tmp/slow.out")" = 4 ] &&
+    "$DOPPEL" index check "$tmp/g" >/dev/null 2>"$tmp/g.err"; then
+    ok
+else
+    fail "big add $grc, slow add $src: $(cat "$tmp/slow.err" "$tmp/g.err" | head -c 600)"
+fi
+
 t index_compact
 run index remove "$tmp/m" $(sed -n '1,1500p' "$tmp/r3k.ids")
 expect_exit 0 && {
