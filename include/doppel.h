@@ -763,7 +763,8 @@ DP_API dp_status dp_dedup_explain_pair(const dp_dedup *d, size_t i, size_t j,
  *   - Several processes may open the same index at once (readers and one
  *     writer at a time), except for dp_index_compact (see there).
  *   - Readers per index at one moment: 126 by default
- *     (dp_index_opts.max_readers).
+ *     (dp_index_opts.max_readers), over all processes; past that a read
+ *     fails with DP_EBUSY.
  *
  * Map size: LMDB maps the file into memory at a fixed size. The index
  * starts at dp_index_opts.map_size (64 MiB by default, or the file's own
@@ -943,8 +944,10 @@ typedef struct dp_index_add_result {
  * @err:      optional detail on failure.
  * @return DP_OK (the batch committed, even if some documents were refused:
  *         see the results); DP_EACCES (read-only handle); DP_EFULL (the map
- *         reached map_max; nothing of the batch was written); DP_EIO
- *         (LMDB or disk error; nothing written); DP_ENOMEM; DP_EINVAL.
+ *         reached map_max; nothing of the batch was written); DP_ETOOBIG
+ *         (the batch is too large for one LMDB transaction: split it);
+ *         DP_ESTEM (unknown language in @opts->text); DP_EIO (LMDB or
+ *         disk error; nothing written); DP_ENOMEM; DP_EINVAL.
  * Thread safety: serialised with other writers; readers go on meanwhile
  * and see the batch only after it commits. Cost: the text pipeline (on
  * @opts->threads threads) plus about bands + 3 B-tree writes per document
