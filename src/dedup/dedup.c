@@ -180,25 +180,6 @@ unsigned dp_dedup_threads(unsigned asked)
     return n > 0 ? (unsigned)DP_MIN(n, 256) : 1;
 }
 
-/* The recall-first banding: P(candidate) >= 0.999 at threshold + 0.05
- * with the least false-positive area; where no banding reaches that (a
- * threshold near 1, or few permutations), relax the margin, then fall
- * back to the weighted-area rule with recall weighted 9:1. */
-static dp_status recall_first(dp_dedup *d)
-{
-    static const double margin[] = {0.05, 0.1};
-    double t = d->o.threshold;
-    size_t i;
-    if (t >= 1.0)
-        t = 0.999;
-    for (i = 0; i < sizeof margin / sizeof margin[0]; i++)
-        if (t + margin[i] <= 1.0 &&
-            dp_lsh_params_for_recall(t, d->perms, t + margin[i], 0.999,
-                                     &d->lsh) == DP_OK)
-            return DP_OK;
-    return dp_lsh_params_choose(t, d->perms, 0.1, 0.9, &d->lsh);
-}
-
 dp_status dp_dedup_create(const dp_dedup_opts *opts, dp_dedup **out)
 {
     dp_dedup *d;
@@ -241,7 +222,7 @@ dp_status dp_dedup_create(const dp_dedup_opts *opts, dp_dedup **out)
         rc = dp_lsh_params_choose(d->o.threshold, d->perms, d->o.fp_weight,
                                   d->o.fn_weight, &d->lsh);
     else
-        rc = recall_first(d);
+        rc = dp_lsh_params_recall_first(d->o.threshold, d->perms, &d->lsh);
     if (rc)
         goto fail;
     d->keep_sets = d->o.verify != DP_VERIFY_ESTIMATE;

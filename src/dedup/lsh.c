@@ -686,3 +686,20 @@ size_t dp_lsh_table_memory(const dp_lsh_table *t)
     return sizeof *t + t->bands * sizeof *t->b +
            t->bands * t->cap * (sizeof(uint64_t) + sizeof(uint32_t));
 }
+
+dp_status dp_lsh_params_recall_first(double threshold, unsigned perms,
+                                     dp_lsh_params *out)
+{
+    static const double margin[] = {0.05, 0.1};
+    double t = threshold >= 1.0 ? 0.999 : threshold;
+    size_t i;
+
+    if (!out || !(threshold > 0.0) || threshold > 1.0 || perms == 0)
+        return DP_EINVAL;
+    for (i = 0; i < sizeof margin / sizeof margin[0]; i++)
+        if (t + margin[i] <= 1.0 &&
+            dp_lsh_params_for_recall(t, perms, t + margin[i], 0.999, out) ==
+                DP_OK)
+            return DP_OK;
+    return dp_lsh_params_choose(t, perms, 0.1, 0.9, out);
+}

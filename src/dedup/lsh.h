@@ -95,6 +95,19 @@ dp_status dp_lsh_params_for_recall(double threshold, unsigned perms,
                                    double s_min, double recall,
                                    dp_lsh_params *out);
 
+/*
+ * dp_lsh_params_recall_first - doppel's default banding for a threshold
+ * (dedup and the index both use it, so they agree): the least
+ * false-positive area among the bandings that make a pair at @threshold +
+ * 0.05 a candidate with probability >= 0.999 (dp_lsh_params_for_recall);
+ * where none reaches that (a threshold near 1, few permutations), margin
+ * 0.1; else the weighted-area rule with recall weighted 9:1. A threshold
+ * of 1 is treated as 0.999.
+ * @return DP_OK or DP_EINVAL (threshold outside (0, 1], perms 0).
+ */
+dp_status dp_lsh_params_recall_first(double threshold, unsigned perms,
+                                     dp_lsh_params *out);
+
 /* dp_lsh_candidate_prob - P(s) = 1 - (1 - s^rows)^bands, for s in [0, 1]. */
 double dp_lsh_candidate_prob(double s, unsigned bands, unsigned rows);
 

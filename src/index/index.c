@@ -164,25 +164,6 @@ void dp_index_params_get(const dp_index *ix, dp_index_params *out)
     *out = ix->p;
 }
 
-/* The recall-first banding of dp_dedup_create() (dedup.c: recall_first),
- * repeated here because dedup keeps it private: P(candidate) >= 0.999 at
- * threshold + 0.05 with the least false-positive area, else margin 0.1,
- * else the weighted-area rule with recall weighted 9:1. A unit test
- * checks both agree. */
-static dp_status recall_first(double threshold, unsigned perms,
-                              dp_lsh_params *out)
-{
-    static const double margin[] = {0.05, 0.1};
-    double t = threshold >= 1.0 ? 0.999 : threshold;
-    size_t i;
-    for (i = 0; i < sizeof margin / sizeof margin[0]; i++)
-        if (t + margin[i] <= 1.0 &&
-            dp_lsh_params_for_recall(t, perms, t + margin[i], 0.999, out) ==
-                DP_OK)
-            return DP_OK;
-    return dp_lsh_params_choose(t, perms, 0.1, 0.9, out);
-}
-
 /* Range checks shared by create and open (0 = default / any). */
 static dp_status params_check(const dp_index_params *p, dp_error *err)
 {
@@ -217,7 +198,7 @@ static dp_status params_complete(dp_index_params *p, dp_error *err)
     if (p->bands)
         rc = dp_lsh_params_set(p->bands, p->rows, p->perms, &l);
     else
-        rc = recall_first(p->threshold, p->perms, &l);
+        rc = dp_lsh_params_recall_first(p->threshold, p->perms, &l);
     if (rc)
         return dp_error_set(err, rc, (size_t)-1,
                             "no LSH banding for threshold %g and %u "

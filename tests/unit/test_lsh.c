@@ -523,3 +523,17 @@ TEST(lsh_table_repeats_and_edges)
     dp_lsh_table_free(t);
     dp_lsh_table_free(NULL);
 }
+
+TEST(lsh_recall_first_banding_finds_pairs_above_threshold)
+{
+    dp_lsh_params p;
+    REQUIRE(dp_lsh_params_recall_first(0.8, 128, &p) == DP_OK);
+    CHECK_EQ(p.bands, 18);
+    CHECK_EQ(p.rows, 7);
+    CHECK(dp_lsh_candidate_prob(0.85, p.bands, p.rows) >= 0.999);
+    /* Near 1 the margin cannot be 0.05; a banding is still chosen. */
+    REQUIRE(dp_lsh_params_recall_first(1.0, 128, &p) == DP_OK);
+    CHECK(p.bands * p.rows <= 128);
+    CHECK_EQ(dp_lsh_params_recall_first(0.0, 128, &p), DP_EINVAL);
+    CHECK_EQ(dp_lsh_params_recall_first(0.8, 0, &p), DP_EINVAL);
+}
