@@ -19,38 +19,7 @@ CHECK="python3 $here/check.py"
 tmp=$(mktemp -d /tmp/doppel-cli.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-passed=0
-failed=0
-current=""
-
-ok() { passed=$((passed + 1)); }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL $current: $*"
-}
-
-# run ARGS...: run doppel, keep stdout/stderr/exit status in $tmp.
-run() {
-    "$DOPPEL" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    echo $? >"$tmp/rc"
-}
-rc() { cat "$tmp/rc"; }
-
-# expect_exit CODE: the last run exited with CODE.
-expect_exit() {
-    local got
-    got=$(rc)
-    [ "$got" = "$1" ] || { fail "exit $got, expected $1; stderr: $(head -c 300 "$tmp/err")"; return 1; }
-}
-# expect_err TEXT: stderr of the last run contains TEXT.
-expect_err() {
-    grep -qF -- "$1" "$tmp/err" || { fail "stderr lacks '$1': $(head -c 300 "$tmp/err")"; return 1; }
-}
-expect_out() {
-    grep -qF -- "$1" "$tmp/out" || { fail "stdout lacks '$1'"; return 1; }
-}
-
-t() { current=$1; }
+. "$here/common.bash"
 
 # ---------------------------------------------------------------- help
 t cli_help_lists_commands
@@ -268,5 +237,4 @@ else
     fail "valgrind not installed"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -20,30 +20,8 @@ CHECK="python3 $here/dedup_check.py"
 tmp=$(mktemp -d /tmp/doppel-dedup.XXXXXX)
 trap 'chmod -R u+rw "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-passed=0
-failed=0
-current=""
+. "$here/common.bash"
 
-ok() { passed=$((passed + 1)); }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL $current: $*"
-}
-
-# run ARGS...: run doppel, keep stdout/stderr/exit status in $tmp.
-run() {
-    "$DOPPEL" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    echo $? >"$tmp/rc"
-}
-rc() { cat "$tmp/rc"; }
-expect_exit() {
-    local got
-    got=$(rc)
-    [ "$got" = "$1" ] || { fail "exit $got, expected $1; stderr: $(head -c 400 "$tmp/err")"; return 1; }
-}
-expect_err() {
-    grep -qF -- "$1" "$tmp/err" || { fail "stderr lacks '$1': $(head -c 400 "$tmp/err")"; return 1; }
-}
 # check ARGS...: run a dedup_check.py subcommand; its output is shown on
 # failure (and always for the subcommands that print figures).
 check() {
@@ -53,7 +31,6 @@ check() {
     fail "$(tr '\n' ' ' <"$tmp/check" | head -c 1500)"
     return 1
 }
-t() { current=$1; }
 
 if [ ! -r "$REUTERS" ]; then
     echo "dedup.sh: missing $REUTERS (set DOPPEL_SHARED)"
@@ -296,5 +273,4 @@ expect_exit 0 && check summary "$tmp/out" docs=10 clusters=1 duplicates=1 &&
     check apart "$tmp/s.jsonl" s1 s2 s3 s4 s5 s6 s7 s8 t1 &&
     check together "$tmp/s.jsonl" t1 t2 && ok
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

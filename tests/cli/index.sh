@@ -25,41 +25,8 @@ KILLS=${INDEX_KILLS:-20}
 tmp=$(mktemp -d /tmp/doppel-index.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; chmod -R u+rw "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-passed=0
-failed=0
-current=""
+. "$here/common.bash"
 
-ok() { passed=$((passed + 1)); }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL $current: $*"
-}
-t() { current=$1; }
-
-# run ARGS...: run doppel, keep stdout/stderr/exit status in $tmp.
-run() {
-    "$DOPPEL" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    echo $? >"$tmp/rc"
-}
-# run_in FILE ARGS...: the same with FILE on stdin.
-run_in() {
-    local in=$1
-    shift
-    "$DOPPEL" "$@" >"$tmp/out" 2>"$tmp/err" <"$in"
-    echo $? >"$tmp/rc"
-}
-rc() { cat "$tmp/rc"; }
-expect_exit() {
-    local got
-    got=$(rc)
-    [ "$got" = "$1" ] || { fail "exit $got, expected $1; stderr: $(head -c 600 "$tmp/err")"; return 1; }
-}
-expect_err() {
-    grep -qF -- "$1" "$tmp/err" || { fail "stderr lacks '$1': $(head -c 600 "$tmp/err")"; return 1; }
-}
-expect_out() {
-    grep -qF -- "$1" "$tmp/out" || { fail "stdout lacks '$1': $(head -c 600 "$tmp/out")"; return 1; }
-}
 # jget EXPR: evaluate a Python expression over the JSON on stdout (as j).
 jget() {
     python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$tmp/out" "$1"
@@ -469,5 +436,4 @@ done
 echo "kill -9 test: $kills kills in $rounds rounds (full run ${full}s, batch $B), $kfail bad"
 if [ $kills -ge "$KILLS" ] && [ $kfail -eq 0 ]; then ok; else fail "$kills kills, $kfail inconsistent"; fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
