@@ -1200,10 +1200,11 @@ DP_API unsigned dp_server_port(const dp_server *s);
 
 /*
  * dp_server_stop - stop gracefully and free: stop accepting connections,
- * answer every request already begun (responses from then on carry
- * "Connection: close"), wait up to opts.drain_seconds for them, then stop
- * the workers and close every connection. The index is not closed (it is
- * the caller's). Accepts NULL. Not to be called from a request.
+ * answer every request whose headers have arrived (responses from then on
+ * carry "Connection: close"; an upload that stalls for a second is not
+ * waited for), wait up to opts.drain_seconds for them, then stop the
+ * workers and close every connection. The index is not closed (it is the
+ * caller's). Accepts NULL. Not to be called from a request.
  */
 DP_API void dp_server_stop(dp_server *s);
 

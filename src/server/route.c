@@ -580,14 +580,19 @@ static dp_status do_stats(dp_http_ctx *ctx, dp_http_response *resp)
         json_decref(srv);
         return DP_ENOMEM;
     }
-    bad = put(ix, "documents", json_integer((json_int_t)st.docs));
+    /* The same object as `doppel index stats --json`. */
+    bad = put(ix, "docs", json_integer((json_int_t)st.docs));
     bad |= put(ix, "band_entries", json_integer((json_int_t)st.band_entries));
     bad |= put(ix, "texts", json_integer((json_int_t)st.texts));
     bad |= put(ix, "next_seq", json_integer((json_int_t)st.next_seq));
     bad |= put(ix, "txn_id", json_integer((json_int_t)st.txn_id));
     bad |= put(ix, "file_bytes", json_integer((json_int_t)st.file_bytes));
     bad |= put(ix, "used_bytes", json_integer((json_int_t)st.used_bytes));
+    bad |= put(ix, "data_bytes", json_integer((json_int_t)st.data_bytes));
     bad |= put(ix, "map_size", json_integer((json_int_t)st.map_size));
+    bad |=
+        put(ix, "bytes_per_doc",
+            json_real(st.docs ? (double)st.data_bytes / (double)st.docs : 0.0));
     bad |= put(ix, "readers", json_integer(st.readers));
     bad |= put(ix, "max_readers", json_integer(st.max_readers));
     bad |= put(ix, "params", params_json(&st.params));
@@ -695,10 +700,9 @@ static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
             goto done;
         }
     }
-    if (qo.threshold == 0.0) {
-        dp_index_params_get(ctx->index, &params);
+    dp_index_params_get(ctx->index, &params);
+    if (qo.threshold == 0.0)
         qo.threshold = params.threshold;
-    }
     root = json_object();
     arr = json_array();
     bad = !root || !arr;
@@ -706,14 +710,17 @@ static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
         json_t *h = json_object();
         bad = !h;
         bad = bad || put(h, "id", str_n(hits[i].id, hits[i].id_len));
-        bad = bad || put(h, "score", real4(hits[i].score));
-        bad = bad || put(h, "estimate", real4(hits[i].estimate));
+        bad = bad || put(h, "score", json_real(hits[i].score));
+        bad = bad || put(h, "estimate", json_real(hits[i].estimate));
         bad = bad || put(h, "words", json_integer(hits[i].words));
         if (push(arr, h))
             bad = 1;
     }
     if (!bad) {
-        bad = put(root, "threshold", real4(qo.threshold));
+        /* As `doppel index query --json`, plus the count. */
+        bad = put(root, "threshold", json_real(qo.threshold));
+        bad |= put(root, "exact",
+                   json_boolean(!(params.flags & DP_INDEX_NO_SETS)));
         bad |= put(root, "count", json_integer((json_int_t)nhits));
         bad |= put(root, "hits", arr);
         arr = NULL;
@@ -1134,8 +1141,10 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
     for (i = 0; !bad && i < b.n; i++) {
         const dp_index_add_result *x = &res[i];
         json_t *o = json_object();
+        /* The statuses of `doppel index add --json`. */
         const char *st = x->status != DP_OK ? "refused"
                          : x->skipped       ? "skipped"
+                         : x->replaced      ? "replaced"
                                             : "added";
         bad = !o;
         bad = bad || put(o, "id", str_n(b.idocs[i].id, b.idocs[i].id_len));
@@ -1155,18 +1164,14 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
                 replaced++;
             if (x->duplicate)
                 dups++;
-            bad = bad || put(o, "replaced", json_boolean(x->replaced));
             if (ao.dedup != DP_INDEX_DEDUP_OFF) {
                 bad = bad || put(o, "duplicate", json_boolean(x->duplicate));
-                bad = bad || put(o, "duplicate_of",
-                                 x->dup_id && x->duplicate
-                                     ? str_n(x->dup_id, x->dup_id_len)
-                                     : json_null());
                 bad = bad || put(o, "best_match",
                                  x->dup_id ? str_n(x->dup_id, x->dup_id_len)
                                            : json_null());
-                bad = bad || put(o, "score",
-                                 x->dup_id ? real4(x->dup_score) : json_null());
+                bad = bad ||
+                      put(o, "score",
+                          x->dup_id ? json_real(x->dup_score) : json_null());
             }
         }
         if (push(arr, o))
@@ -1275,8 +1280,9 @@ static dp_status do_document(dp_http_ctx *ctx, const dp_http_request *req,
             }
             root = json_object();
             bad = !root || put(root, "id", str_n(e->id, e->id_len));
-            bad = bad || put(root, "words", json_integer(e->words));
+            /* As `doppel index get --json`. */
             bad = bad || put(root, "seq", json_integer((json_int_t)e->seq));
+            bad = bad || put(root, "words", json_integer(e->words));
             bad = bad || put(root, "meta", meta ? meta : json_null());
             meta = NULL;
             if (!bad && e->text)

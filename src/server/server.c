@@ -24,7 +24,9 @@
  * Stop: stop accepting (quiesce the listening socket), mark the server
  * draining (every response from then on carries "Connection: close", so
  * kept-alive clients leave after their current request), wait for the
- * requests in flight to finish, then stop the daemon.
+ * requests in flight to finish - every request whose response is being
+ * made or sent, and uploads still moving (one silent for a second is not
+ * waited for: its client may be gone) - then stop the daemon.
  */
 #include <arpa/inet.h>
 #include <assert.h>
@@ -47,6 +49,9 @@
 /* Bytes of the raw path (and query) kept for the access log. */
 #define LOG_PATH_MAX 256
 
+/* A stop does not wait for uploads silent this long (ns). */
+#define UPLOAD_IDLE_NS ((int64_t)1000000000)
+
 /* The most bytes all request bodies may hold at once, server-wide. */
 #define BUFFER_BUDGET_MIN ((size_t)256 << 20)
 
@@ -62,9 +67,11 @@ struct dp_server {
     size_t budget;        /* all bodies together */
     double drain_seconds; /* how long stop waits for requests */
     /* Shared counters (atomic builtins). */
-    size_t buffered;   /* body bytes held by all requests */
-    uint64_t inflight; /* requests begun and not completed */
-    int draining;      /* 1 once stop has begun */
+    size_t buffered;     /* body bytes held by all requests */
+    uint64_t uploading;  /* requests past their headers, body coming */
+    uint64_t answering;  /* requests with a response being made or sent */
+    int64_t last_upload; /* CLOCK_MONOTONIC ns of the last body bytes */
+    int draining;        /* 1 once stop has begun */
 };
 
 /* One request's state (MHD's con_cls). */
@@ -73,6 +80,8 @@ typedef struct request {
     struct timespec wall; /* when it began (realtime, for the log) */
     struct timespec mono; /* when it began (monotonic, for the duration) */
     int started;          /* the access handler has seen it */
+    int phase;            /* 0 headers, 1 uploading, 2 answering (which
+                             counter of the server holds it) */
     int answered;         /* a response is queued */
     int too_big;          /* the body crossed max_body: dropping it */
     int over_budget;      /* the server-wide budget ran out: dropping */
@@ -137,6 +146,36 @@ static int body_reserve(request *r, size_t need)
     r->body = nb;
     r->cap = ncap;
     return 0;
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Move @r to @phase, keeping the server's counters (what the graceful
+ * stop waits for) in step. */
+static void set_phase(request *r, int phase)
+{
+    dp_server *s = r->srv;
+
+    if (r->phase == phase)
+        return;
+    /* Count the new phase before uncounting the old one, so the stop
+     * never sees a moving request in neither. */
+    if (phase == 1) {
+        __atomic_store_n(&s->last_upload, mono_ns(), __ATOMIC_RELAXED);
+        __atomic_add_fetch(&s->uploading, 1, __ATOMIC_SEQ_CST);
+    } else if (phase == 2) {
+        __atomic_add_fetch(&s->answering, 1, __ATOMIC_SEQ_CST);
+    }
+    if (r->phase == 1)
+        __atomic_sub_fetch(&s->uploading, 1, __ATOMIC_SEQ_CST);
+    else if (r->phase == 2)
+        __atomic_sub_fetch(&s->answering, 1, __ATOMIC_SEQ_CST);
+    r->phase = phase;
 }
 
 /* Copy @src into @dst (@cap bytes), escaping bytes outside printable
@@ -252,7 +291,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
     q = uri ? strchr(uri, '?') : NULL;
     if (q && q[1])
         r->query = strdup(q + 1); /* NULL on failure: no query arguments */
-    __atomic_add_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
     return r;
 }
 
@@ -293,8 +331,8 @@ static void on_done(void *cls, struct MHD_Connection *con, void **con_cls,
     }
     budget_release(r);
     free(r->query);
+    set_phase(r, 0);
     free(r);
-    __atomic_sub_fetch(&s->inflight, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Queue @resp (its body is taken over by MHD) on @con. */
@@ -322,6 +360,7 @@ static enum MHD_Result send_response(dp_server *s, request *r,
     ret = MHD_queue_response(con, resp->status, mr);
     MHD_destroy_response(mr);
     if (r) {
+        set_phase(r, 2);
         r->answered = 1;
         r->status = resp->status;
         r->bytes = resp->body_len;
@@ -446,7 +485,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
     if (!r) /* on_uri ran out of memory */
         return send_error(s, NULL, con, 503, NULL, "out of memory");
     if (!r->started) {
+        /* Its headers are in: from now on it is "in flight" (a request
+         * still sending its headers is not waited for by the stop). */
         r->started = 1;
+        set_phase(r, 1);
         snprintf(r->method, sizeof r->method, "%s", method);
         /* Without a body there is nothing to save by answering early,
          * and answering later keeps the connection alive. */
@@ -462,6 +504,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        __atomic_store_n(&s->last_upload, mono_ns(), __ATOMIC_RELAXED);
         if (r->too_big || r->over_budget)
             return MHD_YES;
         if (n > s->max_body - r->len) {
@@ -737,7 +780,14 @@ void dp_server_stop(dp_server *s)
         }
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (;;) {
-            if (__atomic_load_n(&s->inflight, __ATOMIC_SEQ_CST) == 0)
+            /* Done when nothing is being answered and no body has moved
+             * for UPLOAD_IDLE_NS (a stalled upload is not waited for:
+             * its client may be gone without a word). */
+            if (__atomic_load_n(&s->answering, __ATOMIC_SEQ_CST) == 0 &&
+                (__atomic_load_n(&s->uploading, __ATOMIC_SEQ_CST) == 0 ||
+                 mono_ns() -
+                         __atomic_load_n(&s->last_upload, __ATOMIC_RELAXED) >
+                     UPLOAD_IDLE_NS))
                 break;
             clock_gettime(CLOCK_MONOTONIC, &now);
             if (ts_diff_us(&t0, &now) >= s->drain_seconds * 1e6)

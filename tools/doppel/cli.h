@@ -64,5 +64,6 @@ void report_compare_text(FILE *f, const dp_doc *a, const dp_doc *b,
 int cmd_compare(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_index(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif /* DOPPEL_CLI_H */

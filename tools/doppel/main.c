@@ -22,6 +22,7 @@ static const char usage[] =
     "                verified, clustered) and what to keep\n"
     "  index CMD DB  a persistent, crash-safe index: create, add, remove,\n"
     "                get, query, list, stats, check, compact\n"
+    "  serve DB      the index over HTTP/JSON (docs/api.md)\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help (or `doppel <command> --help`)\n"
@@ -158,6 +159,8 @@ int main(int argc, char **argv)
         return cmd_dedup(argc - 1, argv + 1);
     if (strcmp(cmd, "index") == 0)
         return cmd_index(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 1, argv + 1);
     fprintf(stderr, "doppel: unknown command '%s' (try doppel --help)\n", cmd);
     return EXIT_USAGE;
 }
