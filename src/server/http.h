@@ -142,19 +142,13 @@ dp_status dp_http_error(dp_http_response *resp, unsigned status,
 const char *dp_http_reason(unsigned status);
 
 /*
- * dp_http_server_start_nolisten - a server without a listening socket,
- * on one worker thread, fed connections by dp_http_server_add_fd() (the
- * fuzz target drives whole HTTP exchanges over socketpairs this way).
- * Stop it with dp_server_stop(). @return as dp_server_start().
+ * dp_http_server_start_on - as dp_server_start(), on a socket the caller
+ * already bound and made listen (any stream family: the fuzz target
+ * serves on a Unix-domain socket, with no ports or TIME_WAIT involved).
+ * opts->bind and opts->port are ignored; the server takes over
+ * @listen_fd. @return DP_OK, DP_EIO, DP_EINVAL or DP_ENOMEM.
  */
-dp_status dp_http_server_start_nolisten(dp_index *ix,
-                                        const dp_server_opts *opts,
-                                        dp_server **out);
-
-/*
- * dp_http_server_add_fd - hand connected socket @fd to the server, which
- * owns (and closes) it from then on. @return DP_OK or DP_EIO.
- */
-dp_status dp_http_server_add_fd(dp_server *s, int fd);
+dp_status dp_http_server_start_on(dp_index *ix, const dp_server_opts *opts,
+                                  int listen_fd, dp_server **out);
 
 #endif /* DP_SERVER_HTTP_H */

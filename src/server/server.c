@@ -628,11 +628,8 @@ static unsigned bound_port(int fd)
     return 0;
 }
 
-/*
- * Start the daemon: on @listen_fd (taken over) with a pool of @threads
- * workers, or, with @listen_fd -1, without a listening socket (one
- * worker; connections come through dp_http_server_add_fd()).
- */
+/* Start the daemon on @listen_fd (taken over) with a pool of @threads
+ * workers. */
 static dp_status start_daemon(dp_server *s, int listen_fd, int family,
                               const dp_server_opts *o, dp_error *err)
 {
@@ -646,12 +643,9 @@ static dp_status start_daemon(dp_server *s, int listen_fd, int family,
                                         (intptr_t)(void *)mhd_logger, s};
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    if (listen_fd < 0)
-        flags |= MHD_USE_NO_LISTEN_SOCKET;
-    else
-        opts[n++] =
-            (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL};
-    if (listen_fd >= 0 && s->threads > 1)
+    opts[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL};
+    if (s->threads > 1)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
                                             (intptr_t)s->threads, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
@@ -802,40 +796,31 @@ void dp_server_stop(dp_server *s)
     free(s);
 }
 
-/* ------------------------------------------- internal: no-listen mode */
+/* ------------------------------- internal: on a given listening socket */
 
-dp_status dp_http_server_start_nolisten(dp_index *ix,
-                                        const dp_server_opts *opts,
-                                        dp_server **out)
+dp_status dp_http_server_start_on(dp_index *ix, const dp_server_opts *opts,
+                                  int listen_fd, dp_server **out)
 {
     dp_server *s = NULL;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
     dp_status rc;
 
-    assert(opts && out);
+    assert(opts && out && listen_fd >= 0);
     *out = NULL;
+    if (getsockname(listen_fd, (struct sockaddr *)&ss, &len) != 0 ||
+        fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) < 0)
+        return DP_EIO;
     rc = server_new(ix, opts, &s, NULL);
     if (rc)
         return rc;
-    s->threads = 1;
-    rc = start_daemon(s, -1, AF_INET, opts, NULL);
+    s->listen_fd = listen_fd;
+    s->port = bound_port(listen_fd);
+    rc = start_daemon(s, listen_fd, ss.ss_family, opts, NULL);
     if (rc) {
         free(s);
         return rc;
     }
     *out = s;
-    return DP_OK;
-}
-
-dp_status dp_http_server_add_fd(dp_server *s, int fd)
-{
-    struct sockaddr_in peer;
-
-    assert(s && s->daemon && fd >= 0);
-    memset(&peer, 0, sizeof peer);
-    peer.sin_family = AF_INET;
-    peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (MHD_add_connection(s->daemon, fd, (const struct sockaddr *)&peer,
-                           sizeof peer) != MHD_YES)
-        return DP_EIO;
     return DP_OK;
 }
