@@ -826,5 +826,38 @@ else
     fail "read-only server did not start"
 fi
 
+# ------------------------------------------------------- docs/api.md
+# Every ```sh block of docs/api.md, in order, as one script: on a free
+# port instead of 8080, in $tmp instead of /tmp, with this doppel first on
+# the PATH. It must run to the end (the last block stops its server), and
+# every JSON line it prints must parse.
+t serve_api_doc_examples_run
+P=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 - "$root/docs/api.md" "$P" "$tmp" "$SHARED" >"$tmp/doc.sh" <<'EOF'
+import re, sys
+doc, port, tmp, shared = sys.argv[1:5]
+blocks = re.findall(r"```sh\n(.*?)```", open(doc).read(), re.S)
+print("set -e")
+for b in blocks:
+    b = b.replace("8080", port).replace("/tmp/news", tmp + "/news")
+    print(b.replace("../shared", shared))
+print("echo DOC-DONE")
+EOF
+(cd "$root" && PATH=$(dirname "$DOPPEL"):$PATH timeout 300 bash "$tmp/doc.sh" >"$tmp/doc.out" 2>"$tmp/doc.err")
+r=$?
+if [ $r = 0 ] && grep -q DOC-DONE "$tmp/doc.out" && grep -q "doppel serve: stopped" "$tmp/doc.err"; then
+    python3 - "$tmp/doc.out" >"$tmp/jerr" 2>&1 <<'EOF' && ok || fail "$(cat "$tmp/jerr")"
+import json, sys
+n = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    if line.startswith("{"):
+        json.loads(line)
+        n += 1
+assert n >= 14, f"only {n} JSON answers"
+EOF
+else
+    fail "exit $r; $(tail -n 5 "$tmp/doc.err") $(tail -n 3 "$tmp/doc.out")"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
