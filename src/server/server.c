@@ -363,7 +363,7 @@ static enum MHD_Result send_response(dp_server *s, request *r,
         set_phase(r, 2);
         r->answered = 1;
         r->status = resp->status;
-        r->bytes = resp->body_len;
+        r->bytes = strcmp(r->method, "HEAD") == 0 ? 0 : resp->body_len;
     }
     __atomic_add_fetch(&s->ctx.requests, 1, __ATOMIC_RELAXED);
     if (resp->status >= 500)
