@@ -28,9 +28,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)')
 python3() { "$PY" "$@"; }
 tmp=$(mktemp -d /tmp/doppel-serve.XXXXXX)
 
-passed=0
-failed=0
-current=""
+. "$here/common.bash"
 SPID=""
 PORT=""
 URL=""
@@ -44,11 +42,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { passed=$((passed + 1)); }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL $current: $*"
-}
+# t NAME, as in common.bash, also timing each test with SERVE_TIMING=1.
 t() {
     current=$1
     [ "${SERVE_TIMING:-0}" = 1 ] && echo "$(date +%T.%N | cut -c1-12) $1" >&2
@@ -859,5 +853,4 @@ else
     fail "exit $r; $(tail -n 5 "$tmp/doc.err") $(tail -n 3 "$tmp/doc.out")"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
