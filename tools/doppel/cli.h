@@ -48,6 +48,15 @@ typedef struct cli_input_opts {
  */
 int cli_load_doc(const char *path, const cli_input_opts *opts, dp_doc **out);
 
+/* Print "doppel CMD: invalid value 'VAL' for --OPT"; returns EXIT_USAGE. */
+int cli_bad_value(const char *cmd, const char *opt, const char *val);
+
+/* Parse a number in [lo, hi]; returns 0 on success, -1 otherwise. */
+int cli_parse_double(const char *s, double lo, double hi, double *out);
+
+/* Seconds on the monotonic clock, for timing runs. */
+double cli_now(void);
+
 /* Parse a non-negative integer option value; returns 0 on success. */
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 

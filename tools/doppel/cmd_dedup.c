@@ -139,27 +139,9 @@ typedef struct run {
     double t0;
 } run;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int bad_value(const char *opt, const char *val)
 {
-    fprintf(stderr, "doppel dedup: invalid value '%s' for --%s\n", val, opt);
-    return EXIT_USAGE;
-}
-
-static int parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi))
-        return -1;
-    *out = v;
-    return 0;
+    return cli_bad_value("dedup", opt, val);
 }
 
 /* Count a skipped record by reason; with --strict say which exit code. */
@@ -316,7 +298,7 @@ static int sign_batch(run *r)
 static void show_progress(run *r, int final)
 {
     static double last;
-    double t = now();
+    double t = cli_now();
     if (!r->progress || (!final && t - last < 0.25))
         return;
     last = t;
@@ -651,7 +633,7 @@ static int parse_args(run *r, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "hq", options, NULL)) != -1) {
         switch (c) {
         case OPT_THRESHOLD:
-            if (parse_double(optarg, 1e-6, 1.0, &r->dopts.threshold))
+            if (cli_parse_double(optarg, 1e-6, 1.0, &r->dopts.threshold))
                 return bad_value("threshold", optarg);
             break;
         case OPT_SHINGLE:
@@ -679,8 +661,8 @@ static int parse_args(run *r, int argc, char **argv)
             if (!comma)
                 return bad_value("lsh-weights", optarg);
             *comma = '\0';
-            if (parse_double(optarg, 0, 1e6, &r->dopts.fp_weight) ||
-                parse_double(comma + 1, 0, 1e6, &r->dopts.fn_weight) ||
+            if (cli_parse_double(optarg, 0, 1e6, &r->dopts.fp_weight) ||
+                cli_parse_double(comma + 1, 0, 1e6, &r->dopts.fn_weight) ||
                 r->dopts.fp_weight + r->dopts.fn_weight <= 0) {
                 *comma = ',';
                 return bad_value("lsh-weights", optarg);
@@ -799,7 +781,7 @@ int cmd_dedup(int argc, char **argv)
         ex = EXIT_INTERNAL;
         goto done;
     }
-    t0 = r.t0 = now();
+    t0 = r.t0 = cli_now();
     if (r.output_path)
         for (i = 0; i < r.ninputs; i++)
             if (strcmp(r.inputs[i], "-") == 0 && !r.spool &&
@@ -818,7 +800,7 @@ int cmd_dedup(int argc, char **argv)
         ex = EXIT_INTERNAL;
         goto done;
     }
-    summary(&r, now() - t0);
+    summary(&r, cli_now() - t0);
     if (r.clusters_path) {
         FILE *f = open_out(r.clusters_path);
         if (!f) {

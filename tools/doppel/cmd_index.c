@@ -170,27 +170,9 @@ typedef struct skips {
     size_t json, field, utf8, binary, empty, toobig, io, compress, other;
 } skips;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int bad_value(const char *opt, const char *val)
 {
-    fprintf(stderr, "doppel index: invalid value '%s' for --%s\n", val, opt);
-    return EXIT_USAGE;
-}
-
-static int parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !(v >= lo && v <= hi))
-        return -1;
-    *out = v;
-    return 0;
+    return cli_bad_value("index", opt, val);
 }
 
 /* "64M", "1G", "4096" -> bytes. */
@@ -438,7 +420,7 @@ static size_t arena_put(adder *a, const char *s, size_t n)
 static void show_progress(adder *a, int final)
 {
     static double last;
-    double t = now();
+    double t = cli_now();
     if (!a->c->progress || (!final && t - last < 0.25))
         return;
     last = t;
@@ -627,7 +609,7 @@ static int cmd_add(cmdline *c)
         dp_index_close(a.ix);
         return EXIT_USAGE;
     }
-    a.t0 = now();
+    a.t0 = cli_now();
     while ((st = dp_reader_next(rd, &rec, &err)) != DP_EOF) {
         if (st) {
             int code;
@@ -655,7 +637,7 @@ static int cmd_add(cmdline *c)
             ex = fx;
     }
     show_progress(&a, 1);
-    secs = now() - a.t0;
+    secs = cli_now() - a.t0;
     if (!c->quiet) {
         size_t skipped = skipped_total(&a.sk);
         fprintf(stderr,
@@ -900,7 +882,7 @@ static int cmd_query(cmdline *c)
     qo.limit = c->limit;
     qo.text.utf8 = c->utf8;
     memset(&err, 0, sizeof err);
-    t0 = now();
+    t0 = cli_now();
     if (c->query_id) {
         name = c->query_id;
         st = dp_index_query_id(ix, c->query_id, strlen(c->query_id), &qo, &hits,
@@ -951,7 +933,7 @@ static int cmd_query(cmdline *c)
             json_array_append_new(arr, h);
         }
         json_object_set_new(o, "hits", arr);
-        json_object_set_new(o, "seconds", json_real(now() - t0));
+        json_object_set_new(o, "seconds", json_real(cli_now() - t0));
         dump_json(o);
     } else {
         if (!c->quiet)
@@ -1153,7 +1135,7 @@ int cmd_index(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
         switch (opt) {
         case OPT_THRESHOLD:
-            if (parse_double(optarg, 1e-9, 1.0, &c.params.threshold))
+            if (cli_parse_double(optarg, 1e-9, 1.0, &c.params.threshold))
                 return bad_value("threshold", optarg);
             c.query_threshold = c.params.threshold;
             c.params_given = 1;
@@ -1202,7 +1184,7 @@ int cmd_index(int argc, char **argv)
             break;
         case OPT_SKIP_DUPS: c.dedup = DP_INDEX_DEDUP_SKIP; break;
         case OPT_DEDUP_THRESHOLD:
-            if (parse_double(optarg, 1e-9, 1.0, &c.dedup_threshold))
+            if (cli_parse_double(optarg, 1e-9, 1.0, &c.dedup_threshold))
                 return bad_value("dedup-threshold", optarg);
             break;
         case OPT_THREADS:

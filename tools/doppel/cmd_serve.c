@@ -80,8 +80,7 @@ static const struct option options[] = {
 
 static int bad_value(const char *opt, const char *val)
 {
-    fprintf(stderr, "doppel serve: invalid value '%s' for --%s\n", val, opt);
-    return EXIT_USAGE;
+    return cli_bad_value("serve", opt, val);
 }
 
 /* BYTES with an optional K/M/G (binary) suffix. Returns 0 on success. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -53,6 +54,32 @@ int cli_use_color(cli_color mode, FILE *f)
     if (nc && *nc)
         return 0;
     return isatty(fileno(f));
+}
+
+int cli_bad_value(const char *cmd, const char *opt, const char *val)
+{
+    fprintf(stderr, "doppel %s: invalid value '%s' for --%s\n", cmd, val, opt);
+    return EXIT_USAGE;
+}
+
+int cli_parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v;
+    if (!s || !*s)
+        return -1;
+    v = strtod(s, &end);
+    if (*end || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
