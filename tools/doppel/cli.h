@@ -54,6 +54,19 @@ int cli_bad_value(const char *cmd, const char *opt, const char *val);
 /* Parse a number in [lo, hi]; returns 0 on success, -1 otherwise. */
 int cli_parse_double(const char *s, double lo, double hi, double *out);
 
+/* Why records of a corpus were skipped, counted for a run's summary. */
+typedef struct cli_skips {
+    size_t json, field, utf8, binary, empty, toobig, io, compress, other;
+} cli_skips;
+
+/* cli_skipped_total - all records skipped, whatever the reason. */
+size_t cli_skipped_total(const cli_skips *s);
+
+/* cli_grow - make room for @need elements of @elem bytes in *@p (capacity
+ * *@cap, doubled from 1024). Returns 0, or -1 when out of memory (then
+ * nothing changed). */
+int cli_grow(void **p, size_t *cap, size_t need, size_t elem);
+
 /* Seconds on the monotonic clock, for timing runs. */
 double cli_now(void);
 

@@ -106,11 +106,6 @@ static const struct option options[] = {
 #define BATCH_DOCS 4096
 #define BATCH_BYTES ((size_t)32 << 20)
 
-/* Why records were skipped, for the summary. */
-typedef struct skips {
-    size_t json, field, utf8, binary, empty, toobig, io, compress, other;
-} skips;
-
 typedef struct run {
     dp_dedup_opts dopts;
     dp_reader_opts ropts;
@@ -124,7 +119,7 @@ typedef struct run {
     dp_dedup *d;
     int32_t *doc_of;      /* record number -> document number, or -1 */
     size_t nrecords, cap_records;
-    skips sk;
+    cli_skips sk;
     size_t bytes;         /* text bytes read */
     char *explain_text[2];
     size_t explain_len[2];
@@ -162,31 +157,9 @@ static int count_skip(run *r, dp_status rc)
     }
 }
 
-static size_t skipped_total(const skips *s)
-{
-    return s->json + s->field + s->utf8 + s->binary + s->empty + s->toobig +
-           s->io + s->compress + s->other;
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    size_t n = *cap ? *cap : 1024;
-    void *q;
-    if (need <= *cap)
-        return 0;
-    while (n < need)
-        n *= 2;
-    q = realloc(*p, n * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = n;
-    return 0;
-}
-
 static int note_record(run *r, int32_t doc)
 {
-    if (grow((void **)&r->doc_of, &r->cap_records, r->nrecords + 1,
+    if (cli_grow((void **)&r->doc_of, &r->cap_records, r->nrecords + 1,
              sizeof *r->doc_of))
         return -1;
     r->doc_of[r->nrecords++] = doc;
@@ -250,7 +223,7 @@ static int add_record(run *r, const dp_record *rec)
         if ((rc = sign_batch(r)))
             return rc;
     }
-    if (grow((void **)&r->arena, &r->arena_cap, r->arena_len + need, 1)) {
+    if (cli_grow((void **)&r->arena, &r->arena_cap, r->arena_len + need, 1)) {
         fputs("doppel dedup: out of memory\n", stderr);
         return EXIT_INTERNAL;
     }
@@ -567,7 +540,7 @@ static int explain(run *r)
 static void summary(run *r, double secs)
 {
     dp_dedup_stats st;
-    size_t skipped = skipped_total(&r->sk);
+    size_t skipped = cli_skipped_total(&r->sk);
     dp_dedup_stats_get(r->d, &st);
     if (r->json) {
         json_t *o = json_object(), *s = json_object();

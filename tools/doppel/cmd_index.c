@@ -165,11 +165,6 @@ typedef struct cmdline {
     size_t limit;
 } cmdline;
 
-/* Why records were skipped, for the summary. */
-typedef struct skips {
-    size_t json, field, utf8, binary, empty, toobig, io, compress, other;
-} skips;
-
 static int bad_value(const char *opt, const char *val)
 {
     return cli_bad_value("index", opt, val);
@@ -364,11 +359,11 @@ typedef struct adder {
     size_t arena_len, arena_cap;
     size_t records, added, replaced, refused, dups, skipped_dups, batches;
     size_t bytes;
-    skips sk;
+    cli_skips sk;
     double t0;
 } adder;
 
-static int count_skip(skips *s, dp_status rc)
+static int count_skip(cli_skips *s, dp_status rc)
 {
     switch (rc) {
     case DP_EJSON: s->json++; return EXIT_INPUT;
@@ -384,28 +379,6 @@ static int count_skip(skips *s, dp_status rc)
     case DP_EISDIR: s->io++; return EXIT_FILE;
     default: s->other++; return EXIT_INPUT;
     }
-}
-
-static size_t skipped_total(const skips *s)
-{
-    return s->json + s->field + s->utf8 + s->binary + s->empty + s->toobig +
-           s->io + s->compress + s->other;
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    size_t n = *cap ? *cap : 1024;
-    void *q;
-    if (need <= *cap)
-        return 0;
-    while (n < need)
-        n *= 2;
-    q = realloc(*p, n * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = n;
-    return 0;
 }
 
 static size_t arena_put(adder *a, const char *s, size_t n)
@@ -554,9 +527,9 @@ static int add_record(adder *a, const dp_record *rec, const char *where)
             return rc;
         }
     }
-    if (grow((void **)&a->arena, &a->arena_cap, a->arena_len + need, 1) ||
-        grow((void **)&a->docs, &a->cap, a->n + 1, sizeof *a->docs) ||
-        grow((void **)&a->where, &a->where_cap, a->n + 1, sizeof *a->where)) {
+    if (cli_grow((void **)&a->arena, &a->arena_cap, a->arena_len + need, 1) ||
+        cli_grow((void **)&a->docs, &a->cap, a->n + 1, sizeof *a->docs) ||
+        cli_grow((void **)&a->where, &a->where_cap, a->n + 1, sizeof *a->where)) {
         free(meta);
         fputs("doppel index: out of memory\n", stderr);
         return EXIT_INTERNAL;
@@ -639,7 +612,7 @@ static int cmd_add(cmdline *c)
     show_progress(&a, 1);
     secs = cli_now() - a.t0;
     if (!c->quiet) {
-        size_t skipped = skipped_total(&a.sk);
+        size_t skipped = cli_skipped_total(&a.sk);
         fprintf(stderr,
                 "doppel index: %s: %zu records, %zu added (%zu replaced), "
                 "%zu skipped as bad",

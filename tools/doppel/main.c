@@ -75,6 +75,28 @@ int cli_parse_double(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
+size_t cli_skipped_total(const cli_skips *s)
+{
+    return s->json + s->field + s->utf8 + s->binary + s->empty + s->toobig +
+           s->io + s->compress + s->other;
+}
+
+int cli_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    size_t n = *cap ? *cap : 1024;
+    void *q;
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    q = realloc(*p, n * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
 double cli_now(void)
 {
     struct timespec ts;
