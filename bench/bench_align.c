@@ -2,7 +2,7 @@
  * bench_align.c - the C driver behind bench/pan13 and bench/compare.
  *
  * Linked with the static library so it can call the internal aligner
- * (dp_align_docs, dp_align_tokens) as well as the public API. Three modes:
+ * (dpi_align_docs, dpi_align_tokens) as well as the public API. Three modes:
  *
  *   bench_align pan13 DIR OUT.jsonl [options]
  *       align every pair of DIR/pairs.txt (suspicious document = A, source
@@ -11,11 +11,11 @@
  *       exclusive), words. Prints a summary line to stderr.
  *   bench_align speed A.txt B.txt [options]
  *       time, on one pair held in memory: the text pipeline on both sides
- *       (dp_doc_create), the alignment alone (dp_align_docs) and the whole
+ *       (dp_doc_create), the alignment alone (dpi_align_docs) and the whole
  *       comparison (dp_doc_create x 2 + dp_compare, when the library has
  *       dp_compare). Prints one JSON object.
  *   bench_align tokens A.words B.words [options]
- *       time dp_align_tokens on two word lists (one word per line, hashed
+ *       time dpi_align_tokens on two word lists (one word per line, hashed
  *       with XXH3), for a like-for-like comparison with other aligners.
  *       Prints one JSON object.
  *
@@ -82,7 +82,7 @@ static dp_doc *make_doc(const char *text, size_t len, const char *name)
 /* Parse alignment options from argv[i..]; returns the first unused index. */
 static void parse_opts(int argc, char **argv, int i)
 {
-    dp_align_opts_init(&g_opts);
+    dpi_align_opts_init(&g_opts);
     for (; i + 1 < argc; i += 2) {
         unsigned v = (unsigned)strtoul(argv[i + 1], NULL, 10);
         if (!strcmp(argv[i], "--min-words"))
@@ -134,8 +134,8 @@ static int cmd_pan13(const char *dir, const char *outpath)
         tb = slurp(path, &lb);
         b = make_doc(tb, lb, path);
         t = now();
-        if (dp_align_docs(a, b, &g_opts, &p, &n))
-            die("dp_align_docs failed on", susp);
+        if (dpi_align_docs(a, b, &g_opts, &p, &n))
+            die("dpi_align_docs failed on", susp);
         talign += now() - t;
         for (u = 0; u < n; u++)
             fprintf(out,
@@ -179,8 +179,8 @@ static void run_docs(job *j)
 static void run_align(job *j)
 {
     dp_passage *p = NULL;
-    if (dp_align_docs(j->a, j->b, &g_opts, &p, &j->npassages))
-        die("dp_align_docs failed", NULL);
+    if (dpi_align_docs(j->a, j->b, &g_opts, &p, &j->npassages))
+        die("dpi_align_docs failed", NULL);
     free(p);
 }
 
@@ -291,8 +291,8 @@ static size_t g_na, g_nb;
 static void run_tokens(job *j)
 {
     dp_match *m = NULL;
-    if (dp_align_tokens(g_ta, g_na, g_tb, g_nb, &g_opts, &m, &j->npassages))
-        die("dp_align_tokens failed", NULL);
+    if (dpi_align_tokens(g_ta, g_na, g_tb, g_nb, &g_opts, &m, &j->npassages))
+        die("dpi_align_tokens failed", NULL);
     free(m);
 }
 
@@ -310,8 +310,8 @@ static int cmd_tokens(const char *pa, const char *pb)
     g_na = na;
     g_nb = nb;
     t = time_per_call(run_tokens, &j);
-    if (dp_align_tokens(a, na, b, nb, &g_opts, &m, &n))
-        die("dp_align_tokens failed", NULL);
+    if (dpi_align_tokens(a, na, b, nb, &g_opts, &m, &n))
+        die("dpi_align_tokens failed", NULL);
     for (u = 0; u < n; u++)
         matched += m[u].a_end - m[u].a_begin;
     printf("{\"words_a\": %zu, \"words_b\": %zu, \"passages\": %zu, "

@@ -9,11 +9,11 @@
  * text pipeline (dp_doc_create) and its token hashes are kept flat.
  * Timed, each as the best of 5 batches of about S/5 seconds (default S = 1)
  * after a warm-up, on one thread:
- *   shingles    dp_shingle_hash over every document (k-word shingles);
- *   kperm, oph  dp_minhash_signature over every document's shingles, per
+ *   shingles    dpi_shingle_hash over every document (k-word shingles);
+ *   kperm, oph  dpi_minhash_signature over every document's shingles, per
  *               mode (documents shorter than k words use the documented
- *               dp_minhash_short_shingle stand-in);
- *   bandkeys    dp_lsh_band_keys for every signature;
+ *               dpi_minhash_short_shingle stand-in);
+ *   bandkeys    dpi_lsh_band_keys for every signature;
  *   table       dp_lsh_table insert + build + pairs for the corpus.
  * Rates are given per shingle, per document and per byte of original text
  * (the bytes of the documents whose shingles were processed), so MB/s is
@@ -34,7 +34,7 @@
 #include <jansson.h>
 #include <malloc.h>
 
-#include "dedup/lsh.h"
+#include "sketch/lsh.h"
 #include "doppel.h"
 #include "sketch/minhash.h"
 #include "sketch/shingle.h"
@@ -154,7 +154,7 @@ static void load(const char *path, corpus *c)
     c->sh_off[0] = 0;
     for (i = 0; i < c->ndocs; i++) {
         size_t nw = c->tok_off[i + 1] - c->tok_off[i];
-        size_t m = dp_shingle_count(nw, g_k);
+        size_t m = dpi_shingle_count(nw, g_k);
         c->sh_off[i + 1] = c->sh_off[i] + (m ? m : 1);
     }
     c->sh = xmalloc(c->sh_off[c->ndocs] * sizeof *c->sh);
@@ -169,9 +169,9 @@ static void do_shingles(corpus *c)
         const uint64_t *t = c->toks + c->tok_off[i];
         size_t nw = c->tok_off[i + 1] - c->tok_off[i];
         if (nw >= g_k) {
-            dp_shingle_hash(t, nw, g_k, c->sh + c->sh_off[i]);
+            dpi_shingle_hash(t, nw, g_k, c->sh + c->sh_off[i]);
         } else {
-            c->sh[c->sh_off[i]] = dp_minhash_short_shingle(t, nw);
+            c->sh[c->sh_off[i]] = dpi_minhash_short_shingle(t, nw);
             c->nshort++;
         }
     }
@@ -181,7 +181,7 @@ static void do_signatures(const corpus *c, const dp_minhash *mh, uint32_t *sigs)
 {
     size_t i;
     for (i = 0; i < c->ndocs; i++)
-        if (dp_minhash_signature(mh, c->sh + c->sh_off[i],
+        if (dpi_minhash_signature(mh, c->sh + c->sh_off[i],
                                  c->sh_off[i + 1] - c->sh_off[i],
                                  sigs + i * g_perms))
             die("signature failed", NULL);
@@ -192,7 +192,7 @@ static void do_bandkeys(size_t n, const dp_lsh_params *p, const uint32_t *sigs,
 {
     size_t i;
     for (i = 0; i < n; i++)
-        dp_lsh_band_keys(p, sigs + i * g_perms, keys + i * p->bands);
+        dpi_lsh_band_keys(p, sigs + i * g_perms, keys + i * p->bands);
 }
 
 /* Insert, build, enumerate; returns the pairs (caller frees). */
@@ -203,17 +203,17 @@ static dp_lsh_pair *do_table(size_t n, const dp_lsh_params *p,
     dp_lsh_table *t = NULL;
     dp_lsh_pair *pairs = NULL;
     size_t i;
-    if (dp_lsh_table_create(p->bands, DP_LSH_DEFAULT_MAX_BUCKET, &t) ||
-        dp_lsh_table_reserve(t, n))
+    if (dpi_lsh_table_create(p->bands, DP_LSH_DEFAULT_MAX_BUCKET, &t) ||
+        dpi_lsh_table_reserve(t, n))
         die("table create failed", NULL);
     for (i = 0; i < n; i++)
-        if (dp_lsh_table_insert(t, (uint32_t)i, keys + i * p->bands))
+        if (dpi_lsh_table_insert(t, (uint32_t)i, keys + i * p->bands))
             die("insert failed", NULL);
-    if (dp_lsh_table_build(t) || dp_lsh_table_pairs(t, &pairs, npairs, st))
+    if (dpi_lsh_table_build(t) || dpi_lsh_table_pairs(t, &pairs, npairs, st))
         die("table failed", NULL);
     if (mem)
-        *mem = dp_lsh_table_memory(t);
-    dp_lsh_table_free(t);
+        *mem = dpi_lsh_table_memory(t);
+    dpi_lsh_table_free(t);
     return pairs;
 }
 
@@ -398,14 +398,14 @@ int main(int argc, char **argv)
     nsh = c.sh_off[c.ndocs];
     mb = (double)c.text_bytes / 1e6;
 
-    dp_minhash_opts_init(&o);
+    dpi_minhash_opts_init(&o);
     o.perms = g_perms;
-    if (dp_minhash_create(&o, &mk))
+    if (dpi_minhash_create(&o, &mk))
         die("bad --perms", NULL);
     o.mode = DP_MINHASH_OPH;
-    if (dp_minhash_create(&o, &mo))
+    if (dpi_minhash_create(&o, &mo))
         die("bad --perms", NULL);
-    if (dp_lsh_params_choose(g_threshold, g_perms, 0.5, 0.5, &lp))
+    if (dpi_lsh_params_choose(g_threshold, g_perms, 0.5, 0.5, &lp))
         die("bad --threshold", NULL);
     sig_k = xmalloc(c.ndocs * g_perms * sizeof *sig_k);
     sig_o = xmalloc(c.ndocs * g_perms * sizeof *sig_o);
@@ -426,10 +426,10 @@ int main(int argc, char **argv)
         double j =
             exact_jaccard(sets + set_off[a], set_off[a + 1] - set_off[a],
                           sets + set_off[b], set_off[b + 1] - set_off[b]);
-        double ek = dp_minhash_jaccard(sig_k + a * g_perms, sig_k + b * g_perms,
+        double ek = dpi_minhash_jaccard(sig_k + a * g_perms, sig_k + b * g_perms,
                                        g_perms) -
                     j;
-        double eo = dp_minhash_jaccard(sig_o + a * g_perms, sig_o + b * g_perms,
+        double eo = dpi_minhash_jaccard(sig_o + a * g_perms, sig_o + b * g_perms,
                                        g_perms) -
                     j;
         err_k += ek;
@@ -511,7 +511,7 @@ int main(int argc, char **argv)
     free(c.tok_off);
     free(c.sh);
     free(c.sh_off);
-    dp_minhash_free(mk);
-    dp_minhash_free(mo);
+    dpi_minhash_free(mk);
+    dpi_minhash_free(mo);
     return 0;
 }

@@ -71,7 +71,7 @@ typedef struct aligner {
     uint32_t a_reach;      /* largest a_end of any kept passage */
 } aligner;
 
-void dp_align_opts_init(dp_align_opts *opts)
+void dpi_align_opts_init(dp_align_opts *opts)
 {
     assert(opts);
     opts->min_words = DP_ALIGN_MIN_WORDS;
@@ -141,8 +141,8 @@ static dp_status table_build(table *t, const uint64_t *b, uint32_t nb,
     while (nslots / 2 < ng)
         nslots *= 2; /* cannot wrap: ng < 2^32 and size_t is wider or the
                         multiplication check below fails first */
-    if (dp_mul_overflow(ng, sizeof *t->pos, &bytes) ||
-        dp_mul_overflow(nslots, sizeof *t->slots, &total))
+    if (dpi_mul_overflow(ng, sizeof *t->pos, &bytes) ||
+        dpi_mul_overflow(nslots, sizeof *t->slots, &total))
         return DP_ETOOBIG;
     t->mask = nslots - 1;
     t->slots = calloc(nslots, sizeof *t->slots);
@@ -608,7 +608,7 @@ static void aligner_free(aligner *al)
     free(al->active);
 }
 
-dp_status dp_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
+dp_status dpi_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
                           size_t nb, const dp_align_opts *opts, dp_match **out,
                           size_t *nout)
 {
@@ -626,7 +626,7 @@ dp_status dp_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
     if (na > MAX_TOKENS || nb > MAX_TOKENS)
         return DP_ETOOBIG;
     if (!opts) {
-        dp_align_opts_init(&def);
+        dpi_align_opts_init(&def);
         opts = &def;
     }
 
@@ -674,7 +674,7 @@ dp_status dp_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
     return DP_OK;
 }
 
-dp_status dp_align_docs(const dp_doc *a, const dp_doc *b,
+dp_status dpi_align_docs(const dp_doc *a, const dp_doc *b,
                         const dp_align_opts *opts, dp_passage **out,
                         size_t *nout)
 {
@@ -692,8 +692,8 @@ dp_status dp_align_docs(const dp_doc *a, const dp_doc *b,
         return DP_EINVAL;
     if (a->ntoks > MAX_TOKENS || b->ntoks > MAX_TOKENS)
         return DP_ETOOBIG;
-    if (dp_mul_overflow(a->ntoks, sizeof *ha, &u) ||
-        dp_mul_overflow(b->ntoks, sizeof *hb, &u))
+    if (dpi_mul_overflow(a->ntoks, sizeof *ha, &u) ||
+        dpi_mul_overflow(b->ntoks, sizeof *hb, &u))
         return DP_ETOOBIG;
     if (a->ntoks)
         ha = malloc(a->ntoks * sizeof *ha);
@@ -707,7 +707,7 @@ dp_status dp_align_docs(const dp_doc *a, const dp_doc *b,
         ha[u] = a->toks[u].hash;
     for (u = 0; u < b->ntoks; u++)
         hb[u] = b->toks[u].hash;
-    rc = dp_align_tokens(ha, a->ntoks, hb, b->ntoks, opts, &m, &nm);
+    rc = dpi_align_tokens(ha, a->ntoks, hb, b->ntoks, opts, &m, &nm);
     if (rc || nm == 0)
         goto done;
     p = calloc(nm, sizeof *p);

@@ -3,7 +3,7 @@
  * share, in any order, across small edits.
  *
  * The aligner works on plain arrays of 64-bit token hashes, so it can be
- * tested without the text pipeline; dp_align_docs() is the thin layer that
+ * tested without the text pipeline; dpi_align_docs() is the thin layer that
  * takes two dp_docs and reports original byte spans. The algorithm
  * (docs/alignment.md):
  *
@@ -51,7 +51,7 @@
 #define DP_ALIGN_GAP_LIMIT 64
 #define DP_ALIGN_SEED_LIMIT 32
 
-/* Alignment options. dp_align_opts_init() fills the defaults; a NULL
+/* Alignment options. dpi_align_opts_init() fills the defaults; a NULL
  * options pointer means the defaults. */
 typedef struct dp_align_opts {
     unsigned min_words;  /* least matched tokens in a reported passage; 8.
@@ -75,11 +75,11 @@ typedef struct dp_match {
     uint32_t b_begin, b_end;
 } dp_match;
 
-/* dp_align_opts_init - fill *opts with the defaults. Cannot fail. */
-void dp_align_opts_init(dp_align_opts *opts);
+/* dpi_align_opts_init - fill *opts with the defaults. Cannot fail. */
+void dpi_align_opts_init(dp_align_opts *opts);
 
 /*
- * dp_align_tokens - all maximal passages two token sequences share.
+ * dpi_align_tokens - all maximal passages two token sequences share.
  * @a, @na:  the token hashes of A (may be NULL when na == 0).
  * @b, @nb:  the token hashes of B (may be NULL when nb == 0).
  * @opts:    options, or NULL for the defaults.
@@ -93,12 +93,12 @@ void dp_align_opts_init(dp_align_opts *opts);
  * Cost: O(na + nb) memory; time about linear in na + nb plus the seed hits,
  * at most max_occ per position of A.
  */
-dp_status dp_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
+dp_status dpi_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
                           size_t nb, const dp_align_opts *opts, dp_match **out,
                           size_t *nout);
 
 /*
- * dp_align_docs - the shared passages of two documents, as original byte
+ * dpi_align_docs - the shared passages of two documents, as original byte
  * spans. Each passage runs from the first byte of its first token to the
  * last byte of its last token on each side; `words` is the larger of the
  * two sides' token counts. Sorted by a.start, then b.start.
@@ -106,9 +106,9 @@ dp_status dp_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
  * @opts:    options, or NULL for the defaults.
  * @out:     OUT: malloc'd array; free with free(). NULL when *nout is 0.
  * @nout:    OUT: number of passages.
- * @return as dp_align_tokens().
+ * @return as dpi_align_tokens().
  */
-dp_status dp_align_docs(const dp_doc *a, const dp_doc *b,
+dp_status dpi_align_docs(const dp_doc *a, const dp_doc *b,
                         const dp_align_opts *opts, dp_passage **out,
                         size_t *nout);
 

@@ -31,24 +31,24 @@ dp_status dp_file_read(const char *path, char **out, size_t *len, size_t max,
     dp_status rc;
 
     if (!path || !out || !len)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "no path given");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "no path given");
     *out = NULL;
     *len = 0;
     is_stdin = strcmp(path, "-") == 0;
     fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        return dp_error_set(err, errno_status(e), (size_t)-1, "%s",
+        return dpi_error_set(err, errno_status(e), (size_t)-1, "%s",
                             strerror(e));
     }
     if (fstat(fd, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
-            rc = dp_error_set(err, DP_EISDIR, (size_t)-1,
+            rc = dpi_error_set(err, DP_EISDIR, (size_t)-1,
                               "is a directory, not a file");
             goto fail;
         }
         if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max) {
-            rc = dp_error_set(err, DP_ETOOBIG, (size_t)-1,
+            rc = dpi_error_set(err, DP_ETOOBIG, (size_t)-1,
                               "file is %jd bytes, over the %zu-byte limit",
                               (intmax_t)st.st_size, max);
             goto fail;
@@ -59,15 +59,15 @@ dp_status dp_file_read(const char *path, char **out, size_t *len, size_t max,
     for (;;) {
         ssize_t r;
         if (n + 1 >= cap) {
-            rc = dp_grow((void **)&buf, &cap, n + 65536, 1);
+            rc = dpi_grow((void **)&buf, &cap, n + 65536, 1);
             if (rc) {
-                dp_error_set(err, rc, n, "cannot hold %zu bytes", n);
+                dpi_error_set(err, rc, n, "cannot hold %zu bytes", n);
                 goto fail;
             }
         } else if (!buf) {
             buf = malloc(cap);
             if (!buf) {
-                rc = dp_error_set(err, DP_ENOMEM, (size_t)-1,
+                rc = dpi_error_set(err, DP_ENOMEM, (size_t)-1,
                                   "cannot allocate %zu bytes", cap);
                 goto fail;
             }
@@ -77,7 +77,7 @@ dp_status dp_file_read(const char *path, char **out, size_t *len, size_t max,
             int e = errno;
             if (e == EINTR)
                 continue;
-            rc = dp_error_set(err, errno_status(e), n, "read failed: %s",
+            rc = dpi_error_set(err, errno_status(e), n, "read failed: %s",
                               strerror(e));
             goto fail;
         }
@@ -85,7 +85,7 @@ dp_status dp_file_read(const char *path, char **out, size_t *len, size_t max,
             break;
         n += (size_t)r;
         if (n > max) {
-            rc = dp_error_set(err, DP_ETOOBIG, (size_t)-1,
+            rc = dpi_error_set(err, DP_ETOOBIG, (size_t)-1,
                               "input is over the %zu-byte limit", max);
             goto fail;
         }
@@ -93,7 +93,7 @@ dp_status dp_file_read(const char *path, char **out, size_t *len, size_t max,
     if (!buf) {
         buf = malloc(1);
         if (!buf) {
-            rc = dp_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
+            rc = dpi_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
             goto fail;
         }
     }

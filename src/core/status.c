@@ -47,7 +47,7 @@ void dp_free(void *p)
     free(p);
 }
 
-dp_status dp_error_set(dp_error *err, dp_status code, size_t offset,
+dp_status dpi_error_set(dp_error *err, dp_status code, size_t offset,
                        const char *fmt, ...)
 {
     if (err) {
@@ -61,7 +61,7 @@ dp_status dp_error_set(dp_error *err, dp_status code, size_t offset,
     return code;
 }
 
-dp_status dp_grow(void **p, size_t *cap, size_t need, size_t elem)
+dp_status dpi_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     size_t ncap, bytes;
     void *np;
@@ -75,7 +75,7 @@ dp_status dp_grow(void **p, size_t *cap, size_t need, size_t elem)
         ncap *= 2;
     if (ncap > DP_VEC_MAX_ELEMS)
         ncap = DP_VEC_MAX_ELEMS;
-    if (dp_mul_overflow(ncap, elem, &bytes))
+    if (dpi_mul_overflow(ncap, elem, &bytes))
         return DP_ETOOBIG;
     np = realloc(*p, bytes);
     if (!np)

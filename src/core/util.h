@@ -24,22 +24,22 @@
 #define DP_VEC_MAX_ELEMS ((size_t)1 << 31)
 
 /*
- * dp_grow - make room for at least @need elements of @elem bytes in the
+ * dpi_grow - make room for at least @need elements of @elem bytes in the
  * array *@p whose capacity is *@cap (elements). Doubles the capacity.
  * @return DP_OK, DP_ETOOBIG (past DP_VEC_MAX_ELEMS or size overflow) or
  *         DP_ENOMEM; on failure *@p and *@cap are unchanged.
  */
-dp_status dp_grow(void **p, size_t *cap, size_t need, size_t elem);
+dp_status dpi_grow(void **p, size_t *cap, size_t need, size_t elem);
 
 /* Grow typed array `arr` (with size_t fields len/cap named by the caller). */
 #define DP_RESERVE(arr, cap, need) \
-    dp_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+    dpi_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
 /*
- * dp_error_set - fill @err (if non-NULL) with @code, @offset and a printf
- * formatted message. Returns @code so callers can `return dp_error_set(..)`.
+ * dpi_error_set - fill @err (if non-NULL) with @code, @offset and a printf
+ * formatted message. Returns @code so callers can `return dpi_error_set(..)`.
  */
-dp_status dp_error_set(dp_error *err, dp_status code, size_t offset,
+dp_status dpi_error_set(dp_error *err, dp_status code, size_t offset,
                        const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
@@ -47,7 +47,7 @@ dp_status dp_error_set(dp_error *err, dp_status code, size_t offset,
     ;
 
 /* Checked multiplication: returns 0 and sets *out, or 1 on overflow. */
-static inline int dp_mul_overflow(size_t a, size_t b, size_t *out)
+static inline int dpi_mul_overflow(size_t a, size_t b, size_t *out)
 {
     return __builtin_mul_overflow(a, b, out);
 }

@@ -292,9 +292,9 @@ report(dp_reader *r, dp_error *err, dp_status code, uint64_t line,
     va_end(ap);
     r->loc_line = line;
     if (line)
-        return dp_error_set(err, code, offset, "%s:%" PRIu64 ": %s", path, line,
+        return dpi_error_set(err, code, offset, "%s:%" PRIu64 ": %s", path, line,
                             detail);
-    return dp_error_set(err, code, offset, "%s: %s", path, detail);
+    return dpi_error_set(err, code, offset, "%s: %s", path, detail);
 }
 
 /* Replace the current path (the old one is freed: record pointers into it
@@ -582,7 +582,7 @@ static dp_status fill(dp_reader *r)
     if (r->fd < 0 && r->codec == CODEC_NONE)
         want = DP_MIN(CHUNK, r->in_len - r->in_pos + 1);
     if (r->cap < r->end + 1 + want / 4 + 1) {
-        dp_status rc = dp_grow((void **)&r->buf, &r->cap, r->end + 1 + want, 1);
+        dp_status rc = dpi_grow((void **)&r->buf, &r->cap, r->end + 1 + want, 1);
         if (rc)
             return rc;
     }
@@ -1300,22 +1300,22 @@ static dp_status reader_new(const dp_reader_opts *opts, dp_reader **out,
     }
     if ((opts->id_field && !opts->id_field[0]) ||
         (opts->text_field && !opts->text_field[0]))
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "empty id or text field name");
     if (!format_ok(opts->format) || !format_ok(opts->stdin_format) ||
         (opts->utf8 != DP_UTF8_REJECT && opts->utf8 != DP_UTF8_REPLACE))
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "unknown input format or UTF-8 mode");
     if (opts->max_record_bytes > DP_MAX_DOC_BYTES)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "max_record_bytes is over %zu",
                             (size_t)DP_MAX_DOC_BYTES);
     if (opts->threads > MAX_THREADS)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "threads is over %u",
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "threads is over %u",
                             MAX_THREADS);
     r = calloc(1, sizeof *r);
     if (!r)
-        return dp_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
+        return dpi_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
     r->fd = -1;
     r->format = opts->format;
     r->stdin_format = opts->stdin_format;
@@ -1330,7 +1330,7 @@ static dp_status reader_new(const dp_reader_opts *opts, dp_reader **out,
         (opts->date_field && opts->date_field[0] && !r->date_field) ||
         (opts->threads > 1 && threads_start(r, opts->threads))) {
         dp_reader_free(r);
-        return dp_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
+        return dpi_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
     }
     *out = r;
     return DP_OK;
@@ -1345,13 +1345,13 @@ dp_status dp_reader_open(const char *const *paths, size_t npaths,
     size_t i;
 
     if (!out)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "no output handle");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "no output handle");
     *out = NULL;
     if (npaths > 0 && !paths)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "no paths given");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "no paths given");
     for (i = 0; i < npaths; i++)
         if (!paths[i])
-            return dp_error_set(err, DP_EINVAL, (size_t)-1, "path %zu is NULL",
+            return dpi_error_set(err, DP_EINVAL, (size_t)-1, "path %zu is NULL",
                                 i);
     rc = reader_new(opts, &r, err);
     if (rc)
@@ -1371,7 +1371,7 @@ dp_status dp_reader_open(const char *const *paths, size_t npaths,
     return DP_OK;
 nomem:
     dp_reader_free(r);
-    return dp_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
+    return dpi_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
 }
 
 dp_status dp_reader_open_memory(const void *data, size_t len, const char *name,
@@ -1382,10 +1382,10 @@ dp_status dp_reader_open_memory(const void *data, size_t len, const char *name,
     dp_status rc;
 
     if (!out)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "no output handle");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "no output handle");
     *out = NULL;
     if (!data && len > 0)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "no data given");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "no data given");
     rc = reader_new(opts, &r, err);
     if (rc)
         return rc;
@@ -1395,7 +1395,7 @@ dp_status dp_reader_open_memory(const void *data, size_t len, const char *name,
     r->path = dup_str(name ? name : "(memory)");
     if (!r->path) {
         dp_reader_free(r);
-        return dp_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
+        return dpi_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
     }
     *out = r;
     return DP_OK;
@@ -1441,7 +1441,7 @@ static size_t buf_put(char **buf, size_t *blen, size_t *bcap, const char *data,
 
     if (__builtin_add_overflow(at, len, &need) ||
         __builtin_add_overflow(need, 1, &need) ||
-        dp_grow((void **)buf, bcap, need, 1))
+        dpi_grow((void **)buf, bcap, need, 1))
         return (size_t)-1;
     memcpy(*buf + at, data, len);
     (*buf)[at + len] = '\0';
@@ -1683,7 +1683,7 @@ static dp_status item_yield(dp_reader *r, batch *b, item *it, dp_record *rec,
     r->view_path = path;
     r->loc_line = it->line;
     if (it->rc)
-        return dp_error_set(err, it->rc, it->err_offset, "%s",
+        return dpi_error_set(err, it->rc, it->err_offset, "%s",
                             it->msg ? it->msg : "out of memory");
     rec->source = path;
     rec->line = it->line;
@@ -1696,7 +1696,7 @@ static dp_status item_yield(dp_reader *r, batch *b, item *it, dp_record *rec,
         return DP_OK;
     }
     if (it->kind != ITEM_LINE)
-        return dp_error_set(err, DP_EINTERNAL, (size_t)-1, "bad queued item");
+        return dpi_error_set(err, DP_EINTERNAL, (size_t)-1, "bad queued item");
     rec->id = b->out + it->id;
     rec->id_len = it->id_len;
     rec->text = b->out + it->text;
@@ -1726,7 +1726,7 @@ static dp_status next_threaded(dp_reader *r, dp_record *rec, dp_error *err)
     ring_fill(r);
     if (r->head == r->tail && !r->prod_eof)
         /* Not even one batch could be allocated; nothing is lost yet. */
-        return dp_error_set(err, DP_ENOMEM, (size_t)-1,
+        return dpi_error_set(err, DP_ENOMEM, (size_t)-1,
                             "%s: out of memory queueing records",
                             r->path ? r->path : "(no input)");
     if (r->head == r->tail) {
@@ -1821,7 +1821,7 @@ dp_status dp_reader_next(dp_reader *r, dp_record *rec, dp_error *err)
     if (rec)
         memset(rec, 0, sizeof *rec);
     if (!r || !rec)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "no reader or record");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "no reader or record");
     if (r->json) {
         json_decref(r->json);
         r->json = NULL;

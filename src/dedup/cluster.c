@@ -37,7 +37,7 @@ static int edge_by_doc(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-void dp_cluster_free(dp_clusters *c)
+void dpi_cluster_free(dp_clusters *c)
 {
     if (!c)
         return;
@@ -48,7 +48,7 @@ void dp_cluster_free(dp_clusters *c)
     memset(c, 0, sizeof *c);
 }
 
-dp_status dp_cluster_build(uint32_t ndocs, const dp_pair *pairs,
+dp_status dpi_cluster_build(uint32_t ndocs, const dp_pair *pairs,
                            size_t npairs, const uint64_t *rank,
                            dp_clusters *out)
 {
@@ -181,6 +181,6 @@ fail:
     free(order);
     free(kept_of);
     if (rc)
-        dp_cluster_free(out);
+        dpi_cluster_free(out);
     return rc;
 }

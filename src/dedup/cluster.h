@@ -40,19 +40,19 @@ typedef struct dp_clusters {
 } dp_clusters;
 
 /*
- * dp_cluster_build - cluster @ndocs documents from @npairs verified pairs
+ * dpi_cluster_build - cluster @ndocs documents from @npairs verified pairs
  * (each at or above the threshold; i != j; duplicates allowed).
  * @rank:  ndocs entries; lower rank = preferred to keep (the keep policy).
  *         Ties break by index.
- * @out:   OUT: filled; release with dp_cluster_free().
+ * @out:   OUT: filled; release with dpi_cluster_free().
  * Clusters are numbered in order of their kept document's index.
  * @return DP_OK, DP_ENOMEM, DP_EINVAL.
  */
-dp_status dp_cluster_build(uint32_t ndocs, const dp_pair *pairs,
+dp_status dpi_cluster_build(uint32_t ndocs, const dp_pair *pairs,
                            size_t npairs, const uint64_t *rank,
                            dp_clusters *out);
 
-/* dp_cluster_free - release what dp_cluster_build() allocated. */
-void dp_cluster_free(dp_clusters *c);
+/* dpi_cluster_free - release what dpi_cluster_build() allocated. */
+void dpi_cluster_free(dp_clusters *c);
 
 #endif /* DP_DEDUP_CLUSTER_H */

@@ -27,7 +27,7 @@
 #include "core/util.h"
 #include "dedup/cluster.h"
 #include "dedup/dedup.h"
-#include "dedup/lsh.h"
+#include "sketch/lsh.h"
 #include "sketch/minhash.h"
 #include "sketch/shingle.h"
 #include "text/doc.h"
@@ -108,7 +108,7 @@ static int month_of(const char *s)
     return 0;
 }
 
-int dp_dedup_parse_date(const char *s, size_t len, int64_t *out)
+int dpi_dedup_parse_date(const char *s, size_t len, int64_t *out)
 {
     const char *p = s, *end = s + len;
     long y, mo, d, h = 0, mi = 0, se = 0;
@@ -171,7 +171,7 @@ void dp_dedup_opts_init(dp_dedup_opts *o)
     dp_text_opts_init(&o->text);
 }
 
-unsigned dp_dedup_threads(unsigned asked)
+unsigned dpi_dedup_threads(unsigned asked)
 {
     long n;
     if (asked)
@@ -204,25 +204,25 @@ dp_status dp_dedup_create(const dp_dedup_opts *opts, dp_dedup **out)
         rc = DP_EINVAL;
         goto fail;
     }
-    d->o.threads = dp_dedup_threads(DP_MIN(d->o.threads, 256u));
+    d->o.threads = dpi_dedup_threads(DP_MIN(d->o.threads, 256u));
     /* Fail early on an unknown language rather than on every document. */
     rc = dp_doc_create("probe", 5, &d->o.text, &probe, NULL);
     dp_doc_free(probe);
     if (rc)
         goto fail;
-    dp_minhash_opts_init(&mo);
+    dpi_minhash_opts_init(&mo);
     mo.perms = d->o.perms;
-    rc = dp_minhash_create(&mo, &d->mh);
+    rc = dpi_minhash_create(&mo, &d->mh);
     if (rc)
         goto fail;
     d->perms = d->o.perms;
     if (d->o.bands || d->o.rows)
-        rc = dp_lsh_params_set(d->o.bands, d->o.rows, d->perms, &d->lsh);
+        rc = dpi_lsh_params_set(d->o.bands, d->o.rows, d->perms, &d->lsh);
     else if (d->o.fp_weight > 0 || d->o.fn_weight > 0)
-        rc = dp_lsh_params_choose(d->o.threshold, d->perms, d->o.fp_weight,
+        rc = dpi_lsh_params_choose(d->o.threshold, d->perms, d->o.fp_weight,
                                   d->o.fn_weight, &d->lsh);
     else
-        rc = dp_lsh_params_recall_first(d->o.threshold, d->perms, &d->lsh);
+        rc = dpi_lsh_params_recall_first(d->o.threshold, d->perms, &d->lsh);
     if (rc)
         goto fail;
     d->keep_sets = d->o.verify != DP_VERIFY_ESTIMATE;
@@ -238,7 +238,7 @@ void dp_dedup_free(dp_dedup *d)
 {
     if (!d)
         return;
-    dp_minhash_free(d->mh);
+    dpi_minhash_free(d->mh);
     free(d->sigs);
     free(d->rank);
     free(d->id_off);
@@ -247,7 +247,7 @@ void dp_dedup_free(dp_dedup *d)
     free(d->sets);
     free(d->set_off);
     free(d->idtab);
-    dp_cluster_free(&d->cl);
+    dpi_cluster_free(&d->cl);
     free(d);
 }
 
@@ -354,7 +354,7 @@ static size_t sort_unique(uint64_t *v, size_t n)
     return k;
 }
 
-dp_status dp_dedup_sketch(const dp_minhash *mh, unsigned k,
+dp_status dpi_dedup_sketch(const dp_minhash *mh, unsigned k,
                           const dp_text_opts *topts, const char *text,
                           size_t len, uint32_t *sig, uint32_t *words,
                           uint64_t **set, size_t *nset)
@@ -368,7 +368,7 @@ dp_status dp_dedup_sketch(const dp_minhash *mh, unsigned k,
         *set = NULL;
         *nset = 0;
     }
-    rc = dp_doc_create_tokens(text, len, topts, &doc, NULL);
+    rc = dpi_doc_create_tokens(text, len, topts, &doc, NULL);
     if (rc)
         return rc;
     nt = doc->ntoks;
@@ -389,17 +389,17 @@ dp_status dp_dedup_sketch(const dp_minhash *mh, unsigned k,
         nsh = 1;
         sh = malloc(sizeof *sh);
         if (sh)
-            sh[0] = dp_minhash_short_shingle(tok, nt);
+            sh[0] = dpi_minhash_short_shingle(tok, nt);
     } else {
         nsh = nt - k + 1;
         sh = malloc(nsh * sizeof *sh);
         if (sh)
-            dp_shingle_hash(tok, nt, k, sh);
+            dpi_shingle_hash(tok, nt, k, sh);
     }
     free(tok);
     if (!sh)
         return DP_ENOMEM;
-    rc = dp_minhash_signature(mh, sh, nsh, sig);
+    rc = dpi_minhash_signature(mh, sh, nsh, sig);
     if (rc == DP_OK && set) {
         *nset = sort_unique(sh, nsh);
         *set = sh;
@@ -418,7 +418,7 @@ static void *add_worker(void *arg)
     while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
         const dp_dedup_doc *doc = &b->docs[i];
         slot *s = &b->slots[i];
-        s->status = dp_dedup_sketch(d->mh, d->o.shingle_k, &d->o.text,
+        s->status = dpi_dedup_sketch(d->mh, d->o.shingle_k, &d->o.text,
                                     doc->text, doc->text_len,
                                     b->sigs + i * d->perms, &s->words,
                                     d->keep_sets ? &s->set : NULL, &s->nset);
@@ -487,7 +487,7 @@ static uint64_t rank_of(const dp_dedup *d, const dp_dedup_doc *doc,
     switch (d->o.keep) {
     case DP_KEEP_LONGEST: return (uint64_t)(UINT32_MAX - words);
     case DP_KEEP_EARLIEST:
-        if (doc->date && dp_dedup_parse_date(doc->date, doc->date_len, &t) == 0)
+        if (doc->date && dpi_dedup_parse_date(doc->date, doc->date_len, &t) == 0)
             return (uint64_t)t ^ (UINT64_C(1) << 63); /* order-preserving */
         return UINT64_MAX;
     default: return index;
@@ -613,7 +613,7 @@ static double pair_sim(const dp_dedup *d, uint32_t a, uint32_t b)
 {
     if (d->keep_sets)
         return exact_jaccard(d, a, b);
-    return dp_minhash_jaccard(d->sigs + (size_t)a * d->perms,
+    return dpi_minhash_jaccard(d->sigs + (size_t)a * d->perms,
                               d->sigs + (size_t)b * d->perms, d->perms);
 }
 
@@ -653,23 +653,23 @@ dp_status dp_dedup_run(dp_dedup *d)
 
     if (!d)
         return DP_EINVAL;
-    dp_cluster_free(&d->cl);
+    dpi_cluster_free(&d->cl);
     d->ran = 0;
-    rc = dp_lsh_table_create(d->lsh.bands, DP_LSH_DEFAULT_MAX_BUCKET, &t);
+    rc = dpi_lsh_table_create(d->lsh.bands, DP_LSH_DEFAULT_MAX_BUCKET, &t);
     if (!rc)
-        rc = dp_lsh_table_reserve(t, d->ndocs);
+        rc = dpi_lsh_table_reserve(t, d->ndocs);
     keys = malloc(((size_t)d->lsh.bands + 1) * sizeof *keys);
     if (!rc && !keys)
         rc = DP_ENOMEM;
     for (i = 0; !rc && i < d->ndocs; i++) {
-        dp_lsh_band_keys(&d->lsh, d->sigs + i * d->perms, keys);
-        rc = dp_lsh_table_insert(t, (uint32_t)i, keys);
+        dpi_lsh_band_keys(&d->lsh, d->sigs + i * d->perms, keys);
+        rc = dpi_lsh_table_insert(t, (uint32_t)i, keys);
     }
     if (!rc)
-        rc = dp_lsh_table_build(t);
+        rc = dpi_lsh_table_build(t);
     if (!rc)
-        rc = dp_lsh_table_pairs(t, &cand, &ncand, NULL);
-    dp_lsh_table_free(t);
+        rc = dpi_lsh_table_pairs(t, &cand, &ncand, NULL);
+    dpi_lsh_table_free(t);
     free(keys);
     if (rc)
         goto done;
@@ -696,7 +696,7 @@ dp_status dp_dedup_run(dp_dedup *d)
         memmove(ver + nver, jobs[k].out, jobs[k].nout * sizeof *ver);
         nver += jobs[k].nout;
     }
-    rc = dp_cluster_build((uint32_t)d->ndocs, ver, nver, d->rank, &d->cl);
+    rc = dpi_cluster_build((uint32_t)d->ndocs, ver, nver, d->rank, &d->cl);
     if (rc)
         goto done;
     d->st.docs = d->ndocs;
@@ -798,12 +798,12 @@ dp_status dp_dedup_explain_pair(const dp_dedup *d, size_t i, size_t j,
     if (!ka)
         return DP_ENOMEM;
     kb = ka + d->lsh.bands;
-    dp_lsh_band_keys(&d->lsh, d->sigs + i * d->perms, ka);
-    dp_lsh_band_keys(&d->lsh, d->sigs + j * d->perms, kb);
-    out->bands_shared = dp_lsh_bands_shared(ka, kb, d->lsh.bands);
+    dpi_lsh_band_keys(&d->lsh, d->sigs + i * d->perms, ka);
+    dpi_lsh_band_keys(&d->lsh, d->sigs + j * d->perms, kb);
+    out->bands_shared = dpi_lsh_bands_shared(ka, kb, d->lsh.bands);
     out->bands = d->lsh.bands;
     free(ka);
-    out->estimated = dp_minhash_jaccard(d->sigs + i * d->perms,
+    out->estimated = dpi_minhash_jaccard(d->sigs + i * d->perms,
                                         d->sigs + j * d->perms, d->perms);
     out->exact = d->keep_sets ? exact_jaccard(d, (uint32_t)i, (uint32_t)j)
                               : -1.0;

@@ -12,30 +12,30 @@
 #include "sketch/minhash.h"
 
 /*
- * dp_dedup_sketch - a document's MinHash signature: the text pipeline of
- * dp_doc_create() up to the tokens (dp_doc_create_tokens()), k-word shingles of the token hashes (a document with
- * 1..k-1 words gets the single dp_minhash_short_shingle()), the signature.
- * @sig:    OUT: dp_minhash_perms(@mh) values, caller-allocated.
+ * dpi_dedup_sketch - a document's MinHash signature: the text pipeline of
+ * dp_doc_create() up to the tokens (dpi_doc_create_tokens()), k-word shingles of the token hashes (a document with
+ * 1..k-1 words gets the single dpi_minhash_short_shingle()), the signature.
+ * @sig:    OUT: dpi_minhash_perms(@mh) values, caller-allocated.
  * @words:  OUT: the document's word count.
  * @set, @nset: OUT, optional (@set may be NULL): the sorted, unique
  *          shingle hashes, malloc'd (free with free()).
  * @return DP_OK; DP_EEMPTY (no words); the errors of dp_doc_create();
  *         DP_ENOMEM.
  */
-dp_status dp_dedup_sketch(const dp_minhash *mh, unsigned k,
+dp_status dpi_dedup_sketch(const dp_minhash *mh, unsigned k,
                           const dp_text_opts *topts, const char *text,
                           size_t len, uint32_t *sig, uint32_t *words,
                           uint64_t **set, size_t *nset);
 
 /*
- * dp_dedup_parse_date - seconds since 1970-01-01 (UTC assumed) of
+ * dpi_dedup_parse_date - seconds since 1970-01-01 (UTC assumed) of
  * "YYYY-MM-DD[(T| )HH:MM[:SS]...]" or "DD-MON-YYYY[ HH:MM:SS...]".
  * @return 0 and *out set, or -1 when @s is neither.
  */
-int dp_dedup_parse_date(const char *s, size_t len, int64_t *out);
+int dpi_dedup_parse_date(const char *s, size_t len, int64_t *out);
 
-/* dp_dedup_threads - @asked, or the number of online cores when 0
+/* dpi_dedup_threads - @asked, or the number of online cores when 0
  * (at most 256). */
-unsigned dp_dedup_threads(unsigned asked);
+unsigned dpi_dedup_threads(unsigned asked);
 
 #endif /* DP_DEDUP_DEDUP_H */

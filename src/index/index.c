@@ -35,7 +35,7 @@
  * meets MDB_MAP_FULL aborts, grows the map, and replays the batch from
  * its precomputed signatures.
  *
- * Signatures are made by dp_dedup_sketch() with the same MinHash family
+ * Signatures are made by dpi_dedup_sketch() with the same MinHash family
  * and the same recall-first banding rule as dp_dedup, so queries find
  * exactly the pairs dedup would verify.
  */
@@ -59,7 +59,7 @@
 
 #include "core/util.h"
 #include "dedup/dedup.h"
-#include "dedup/lsh.h"
+#include "sketch/lsh.h"
 #include "index/record.h"
 #include "sketch/minhash.h"
 
@@ -114,21 +114,21 @@ static dp_status mdb_fail(dp_error *err, int rc, const char *what)
 {
     dp_status st = status_of_mdb(rc);
     if (rc == MDB_TXN_FULL)
-        return dp_error_set(err, st, (size_t)-1,
+        return dpi_error_set(err, st, (size_t)-1,
                             "%s: batch too large for one transaction "
                             "(add fewer or smaller documents at once)",
                             what);
     if (rc == MDB_READERS_FULL)
-        return dp_error_set(err, st, (size_t)-1,
+        return dpi_error_set(err, st, (size_t)-1,
                             "%s: all reader slots in use (max_readers)", what);
-    return dp_error_set(err, st, (size_t)-1, "%s: %s", what, mdb_strerror(rc));
+    return dpi_error_set(err, st, (size_t)-1, "%s: %s", what, mdb_strerror(rc));
 }
 
 static dp_status corrupt(dp_error *err, const char *fmt, uint64_t a)
 {
     char msg[200];
     snprintf(msg, sizeof msg, fmt, (unsigned long long)a);
-    return dp_error_set(err, DP_ECORRUPT, (size_t)-1, "%s", msg);
+    return dpi_error_set(err, DP_ECORRUPT, (size_t)-1, "%s", msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -171,14 +171,14 @@ static dp_status params_check(const dp_index_params *p, dp_error *err)
         !(p->threshold >= 0.0 && p->threshold <= 1.0) ||
         p->bands > DP_LSH_MAX_BANDS ||
         (p->flags & ~(unsigned)(DP_INDEX_STORE_TEXT | DP_INDEX_NO_SETS)))
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "index parameter out of range");
     if ((p->bands == 0) != (p->rows == 0))
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "bands and rows go together");
     if (p->bands && (uint64_t)p->bands * p->rows >
                         (p->perms ? p->perms : DP_MINHASH_DEFAULT_PERMS))
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "bands * rows (%u * %u) exceeds the permutations",
                             p->bands, p->rows);
     return DP_OK;
@@ -196,11 +196,11 @@ static dp_status params_complete(dp_index_params *p, dp_error *err)
     if (!(p->threshold > 0.0))
         p->threshold = 0.8;
     if (p->bands)
-        rc = dp_lsh_params_set(p->bands, p->rows, p->perms, &l);
+        rc = dpi_lsh_params_set(p->bands, p->rows, p->perms, &l);
     else
-        rc = dp_lsh_params_recall_first(p->threshold, p->perms, &l);
+        rc = dpi_lsh_params_recall_first(p->threshold, p->perms, &l);
     if (rc)
-        return dp_error_set(err, rc, (size_t)-1,
+        return dpi_error_set(err, rc, (size_t)-1,
                             "no LSH banding for threshold %g and %u "
                             "permutations",
                             p->threshold, p->perms);
@@ -264,7 +264,7 @@ static dp_status params_parse(const char *s, size_t len, dp_index_params *p,
     memset(p, 0, sizeof *p);
     if (!json_is_object(o)) {
         json_decref(o);
-        return dp_error_set(err, DP_ECORRUPT, (size_t)-1,
+        return dpi_error_set(err, DP_ECORRUPT, (size_t)-1,
                             "index parameters are not JSON");
     }
     snprintf(seed[0], sizeof seed[0], "%016llx",
@@ -273,18 +273,18 @@ static dp_status params_parse(const char *s, size_t len, dp_index_params *p,
              (unsigned long long)DP_LSH_DEFAULT_SEED);
     if (json_uint(o, "format", 1000000, &fmt) ||
         json_uint(o, "norm_version", 1000000, &nv)) {
-        rc = dp_error_set(err, DP_ECORRUPT, (size_t)-1,
+        rc = dpi_error_set(err, DP_ECORRUPT, (size_t)-1,
                           "index parameters lack format/norm_version");
         goto done;
     }
     if (fmt != INDEX_FORMAT) {
-        rc = dp_error_set(err, DP_EMISMATCH, (size_t)-1,
+        rc = dpi_error_set(err, DP_EMISMATCH, (size_t)-1,
                           "index format %u, this library reads format %d", fmt,
                           INDEX_FORMAT);
         goto done;
     }
     if (nv != DP_NORM_VERSION) {
-        rc = dp_error_set(err, DP_EMISMATCH, (size_t)-1,
+        rc = dpi_error_set(err, DP_EMISMATCH, (size_t)-1,
                           "index built with normalisation version %u, this "
                           "library has %d: rebuild the index",
                           nv, DP_NORM_VERSION);
@@ -300,7 +300,7 @@ static dp_status params_parse(const char *s, size_t len, dp_index_params *p,
         !(json_number_value(v) > 0 && json_number_value(v) <= 1) ||
         !json_is_boolean(json_object_get(o, "store_text")) ||
         !json_is_boolean(json_object_get(o, "shingle_sets"))) {
-        rc = dp_error_set(err, DP_ECORRUPT, (size_t)-1,
+        rc = dpi_error_set(err, DP_ECORRUPT, (size_t)-1,
                           "index parameters malformed");
         goto done;
     }
@@ -316,7 +316,7 @@ static dp_status params_parse(const char *s, size_t len, dp_index_params *p,
                seed[0]) ||
         !json_is_string(json_object_get(o, "lsh_seed")) ||
         strcmp(json_string_value(json_object_get(o, "lsh_seed")), seed[1]))
-        rc = dp_error_set(err, DP_EMISMATCH, (size_t)-1,
+        rc = dpi_error_set(err, DP_EMISMATCH, (size_t)-1,
                           "index built with another MinHash/LSH hash family");
 done:
     json_decref(o);
@@ -330,19 +330,19 @@ static dp_status params_match(const dp_index_params *have,
     if (!want)
         return DP_OK;
     if (want->shingle_k && want->shingle_k != have->shingle_k)
-        return dp_error_set(err, DP_EMISMATCH, (size_t)-1,
+        return dpi_error_set(err, DP_EMISMATCH, (size_t)-1,
                             "index built with shingle size %u, not %u",
                             have->shingle_k, want->shingle_k);
     if (want->perms && want->perms != have->perms)
-        return dp_error_set(err, DP_EMISMATCH, (size_t)-1,
+        return dpi_error_set(err, DP_EMISMATCH, (size_t)-1,
                             "index built with %u permutations, not %u",
                             have->perms, want->perms);
     if (want->threshold > 0 && fabs(want->threshold - have->threshold) > 1e-12)
-        return dp_error_set(err, DP_EMISMATCH, (size_t)-1,
+        return dpi_error_set(err, DP_EMISMATCH, (size_t)-1,
                             "index built with threshold %g, not %g",
                             have->threshold, want->threshold);
     if (want->bands && (want->bands != have->bands || want->rows != have->rows))
-        return dp_error_set(err, DP_EMISMATCH, (size_t)-1,
+        return dpi_error_set(err, DP_EMISMATCH, (size_t)-1,
                             "index built with %u bands x %u rows, not "
                             "%u x %u",
                             have->bands, have->rows, want->bands, want->rows);
@@ -376,7 +376,7 @@ static dp_status map_grow(dp_index *ix, int adopt, dp_error *err)
         next = ix->o.map_max;
     if (next <= cur) {
         pthread_rwlock_unlock(&ix->map_lock);
-        return dp_error_set(err, DP_EFULL, (size_t)-1,
+        return dpi_error_set(err, DP_EFULL, (size_t)-1,
                             "index map is full at its maximum of %zu bytes "
                             "(raise map_max / --map-max)",
                             cur);
@@ -394,10 +394,10 @@ static dp_status txn_begin(dp_index *ix, int write, MDB_txn **txn,
     int rc;
     dp_status st;
     if (ix->broken)
-        return dp_error_set(err, DP_EIO, (size_t)-1,
+        return dpi_error_set(err, DP_EIO, (size_t)-1,
                             "index handle unusable after a failed compact");
     if (write && ix->rdonly)
-        return dp_error_set(err, DP_EACCES, (size_t)-1,
+        return dpi_error_set(err, DP_EACCES, (size_t)-1,
                             "index opened read-only");
     for (;;) {
         pthread_rwlock_rdlock(&ix->map_lock);
@@ -433,7 +433,7 @@ static int get_seq(dp_index *ix, MDB_txn *txn, const char *id, size_t len,
         return rc;
     if (v.mv_size != 8)
         return MDB_CORRUPTED;
-    *seq = dp_index_seq_of(v.mv_data);
+    *seq = dpi_index_seq_of(v.mv_data);
     return 0;
 }
 
@@ -445,7 +445,7 @@ static int get_next_seq(dp_index *ix, MDB_txn *txn, uint64_t *seq)
         return rc;
     if (v.mv_size != 8)
         return MDB_CORRUPTED;
-    *seq = dp_index_seq_of(v.mv_data);
+    *seq = dpi_index_seq_of(v.mv_data);
     return 0;
 }
 
@@ -453,7 +453,7 @@ static int put_next_seq(dp_index *ix, MDB_txn *txn, uint64_t seq)
 {
     unsigned char b[8];
     MDB_val k = {8, "next_seq"}, v = {8, b};
-    dp_index_seq_key(seq, b);
+    dpi_index_seq_key(seq, b);
     return mdb_put(txn, ix->meta, &k, &v, 0);
 }
 
@@ -464,11 +464,11 @@ static int get_rec(dp_index *ix, MDB_txn *txn, uint64_t seq, dp_index_rec *r)
     unsigned char kb[8];
     MDB_val k = {8, kb}, v;
     int rc;
-    dp_index_seq_key(seq, kb);
+    dpi_index_seq_key(seq, kb);
     rc = mdb_get(txn, ix->docs, &k, &v);
     if (rc)
         return rc;
-    if (dp_index_rec_decode(v.mv_data, v.mv_size, ix->p.perms, r))
+    if (dpi_index_rec_decode(v.mv_data, v.mv_size, ix->p.perms, r))
         return MDB_CORRUPTED;
     return 0;
 }
@@ -529,14 +529,14 @@ static dp_status open_lock(dp_index *ix, dp_error *err)
     }
     if (ix->lock_fd < 0) {
         dp_status st = errno == EACCES || errno == EROFS ? DP_EACCES : DP_EIO;
-        dp_error_set(err, st, (size_t)-1, "%s: %s", p, strerror(errno));
+        dpi_error_set(err, st, (size_t)-1, "%s: %s", p, strerror(errno));
         free(p);
         return st;
     }
     free(p);
     while (flock(ix->lock_fd, LOCK_SH) != 0)
         if (errno != EINTR)
-            return dp_error_set(err, DP_EIO, (size_t)-1, "flock: %s",
+            return dpi_error_set(err, DP_EIO, (size_t)-1, "flock: %s",
                                 strerror(errno));
     return DP_OK;
 }
@@ -572,7 +572,7 @@ static dp_status open_tables(dp_index *ix, int may_create,
         if (rc == MDB_NOTFOUND) {
             if (ms.ms_entries != 0) {
                 txn_end(ix, txn, 0);
-                return dp_error_set(err, DP_ECORRUPT, (size_t)-1,
+                return dpi_error_set(err, DP_ECORRUPT, (size_t)-1,
                                     "%s holds an LMDB database that is not "
                                     "a doppel index",
                                     ix->path);
@@ -594,7 +594,7 @@ static dp_status open_tables(dp_index *ix, int may_create,
         (rc = dbi_open(txn, "texts", cf, &ix->texts))) {
         if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
             txn_end(ix, txn, 0);
-            return dp_error_set(err, DP_ECORRUPT, (size_t)-1,
+            return dpi_error_set(err, DP_ECORRUPT, (size_t)-1,
                                 "%s is not a doppel index (tables missing)",
                                 ix->path);
         }
@@ -628,7 +628,7 @@ static dp_status open_tables(dp_index *ix, int may_create,
     rc = mdb_get(txn, ix->meta, &k, &v);
     if (rc == MDB_NOTFOUND) {
         txn_end(ix, txn, 0);
-        return dp_error_set(err, DP_ECORRUPT, (size_t)-1,
+        return dpi_error_set(err, DP_ECORRUPT, (size_t)-1,
                             "%s is not a doppel index (no parameters)",
                             ix->path);
     }
@@ -668,10 +668,10 @@ dp_status dp_index_open(const char *path, const dp_index_opts *opts,
     int rc, exists, dead;
 
     if (!out)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
     *out = NULL;
     if (!path || !*path)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "no index path");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "no index path");
     if (opts)
         o = *opts;
     else
@@ -682,35 +682,35 @@ dp_status dp_index_open(const char *path, const dp_index_opts *opts,
             ~(unsigned)(DP_INDEX_CREATE | DP_INDEX_EXCL | DP_INDEX_RDONLY) ||
         ((o.flags & DP_INDEX_RDONLY) && (o.flags & DP_INDEX_CREATE)) ||
         (o.map_max && o.map_size > o.map_max))
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "conflicting index open options");
 
     if (stat(path, &sb) != 0) {
         if (errno != ENOENT)
-            return dp_error_set(err, errno == EACCES ? DP_EACCES : DP_EIO,
+            return dpi_error_set(err, errno == EACCES ? DP_EACCES : DP_EIO,
                                 (size_t)-1, "%s: %s", path, strerror(errno));
         if (!(o.flags & DP_INDEX_CREATE))
-            return dp_error_set(err, DP_ENOENT, (size_t)-1, "%s: no such index",
+            return dpi_error_set(err, DP_ENOENT, (size_t)-1, "%s: no such index",
                                 path);
         if (mkdir(path, 0777) != 0 && errno != EEXIST)
-            return dp_error_set(err, errno == EACCES ? DP_EACCES : DP_EIO,
+            return dpi_error_set(err, errno == EACCES ? DP_EACCES : DP_EIO,
                                 (size_t)-1, "%s: cannot create: %s", path,
                                 strerror(errno));
     } else if (!S_ISDIR(sb.st_mode)) {
-        return dp_error_set(err, DP_ECORRUPT, (size_t)-1,
+        return dpi_error_set(err, DP_ECORRUPT, (size_t)-1,
                             "%s is not a doppel index (an index is a "
                             "directory)",
                             path);
     }
     exists = file_exists(path, "data.mdb");
     if (exists && (o.flags & DP_INDEX_CREATE) && (o.flags & DP_INDEX_EXCL))
-        return dp_error_set(err, DP_EEXIST, (size_t)-1,
+        return dpi_error_set(err, DP_EEXIST, (size_t)-1,
                             "%s: an index already exists", path);
     if (!exists && !(o.flags & DP_INDEX_CREATE))
-        return dp_error_set(err, DP_ENOENT, (size_t)-1,
+        return dpi_error_set(err, DP_ENOENT, (size_t)-1,
                             "%s: no index in this directory", path);
     if (!exists && !dir_usable(path))
-        return dp_error_set(err, DP_EEXIST, (size_t)-1,
+        return dpi_error_set(err, DP_EEXIST, (size_t)-1,
                             "%s: directory is not empty and holds no index",
                             path);
 
@@ -747,19 +747,19 @@ dp_status dp_index_open(const char *path, const dp_index_opts *opts,
     if (rc) {
         st = mdb_fail(err, rc, path);
         if (rc == MDB_INVALID)
-            dp_error_set(err, st, (size_t)-1,
+            dpi_error_set(err, st, (size_t)-1,
                          "%s is not a doppel index (not an LMDB file)", path);
         goto fail;
     }
     mdb_reader_check(ix->env, &dead); /* slots of killed readers */
     if ((st = open_tables(ix, (o.flags & DP_INDEX_CREATE) != 0, params, err)))
         goto fail;
-    dp_minhash_opts_init(&mo);
+    dpi_minhash_opts_init(&mo);
     mo.perms = ix->p.perms;
-    if ((st = dp_minhash_create(&mo, &ix->mh)))
+    if ((st = dpi_minhash_create(&mo, &ix->mh)))
         goto fail;
     if ((st =
-             dp_lsh_params_set(ix->p.bands, ix->p.rows, ix->p.perms, &ix->lsh)))
+             dpi_lsh_params_set(ix->p.bands, ix->p.rows, ix->p.perms, &ix->lsh)))
         goto fail;
     *out = ix;
     return DP_OK;
@@ -777,7 +777,7 @@ void dp_index_close(dp_index *ix)
     if (ix->lock_fd >= 0)
         close(ix->lock_fd);
     pthread_rwlock_destroy(&ix->map_lock);
-    dp_minhash_free(ix->mh);
+    dpi_minhash_free(ix->mh);
     free(ix->path);
     free(ix);
 }
@@ -853,7 +853,7 @@ static dp_status find_similar(dp_index *ix, MDB_txn *txn, const uint32_t *sig,
     dp_status st;
 
     s->nseqs = s->nhits = 0;
-    dp_lsh_band_keys(&ix->lsh, sig, s->keys);
+    dpi_lsh_band_keys(&ix->lsh, sig, s->keys);
     if ((rc = mdb_cursor_open(txn, ix->bands, &cur)))
         return mdb_fail(err, rc, "reading band keys");
     for (b = 0; b < ix->p.bands; b++) {
@@ -869,7 +869,7 @@ static dp_status find_similar(dp_index *ix, MDB_txn *txn, const uint32_t *sig,
                 mdb_cursor_close(cur);
                 return st;
             }
-            s->seqs[s->nseqs++] = dp_index_seq_of(val.mv_data);
+            s->seqs[s->nseqs++] = dpi_index_seq_of(val.mv_data);
             taken++;
             rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT_DUP);
         }
@@ -898,14 +898,14 @@ static dp_status find_similar(dp_index *ix, MDB_txn *txn, const uint32_t *sig,
                            s->seqs[i]);
         if (rc)
             return mdb_fail(err, rc, "reading a document record");
-        dp_index_rec_sig(&r, s->sig);
+        dpi_index_rec_sig(&r, s->sig);
         c->seq = s->seqs[i];
-        c->est = dp_minhash_jaccard(sig, s->sig, ix->p.perms);
+        c->est = dpi_minhash_jaccard(sig, s->sig, ix->p.perms);
         c->score = c->est;
         if (exact) {
             unsigned char kb[8];
             MDB_val key = {8, kb}, val;
-            dp_index_seq_key(c->seq, kb);
+            dpi_index_seq_key(c->seq, kb);
             rc = mdb_get(txn, ix->sets, &key, &val);
             if (rc || val.mv_size % 8 || val.mv_size == 0)
                 return corrupt(err,
@@ -913,7 +913,7 @@ static dp_status find_similar(dp_index *ix, MDB_txn *txn, const uint32_t *sig,
                                "malformed",
                                c->seq);
             c->score =
-                dp_index_set_jaccard(set, nset, val.mv_data, val.mv_size / 8);
+                dpi_index_set_jaccard(set, nset, val.mv_data, val.mv_size / 8);
         }
         /* The tolerance of dedup's verification: 4/5 stays >= 0.8. */
         if (threshold > 0 && c->score + 1e-9 < threshold)
@@ -989,7 +989,7 @@ static void *sketch_worker(void *arg)
         p->status = doc_check(d);
         if (p->status)
             continue;
-        p->status = dp_dedup_sketch(ix->mh, ix->p.shingle_k, j->text,
+        p->status = dpi_dedup_sketch(ix->mh, ix->p.shingle_k, j->text,
                                     d->text ? d->text : "", d->text_len,
                                     j->sigs + i * ix->p.perms, &p->words,
                                     sets ? &p->set : NULL, &p->nset);
@@ -1001,7 +1001,7 @@ static void run_sketches(sketch_job *j, unsigned threads)
 {
     pthread_t tid[64];
     unsigned t, started = 0;
-    threads = dp_dedup_threads(threads);
+    threads = dpi_dedup_threads(threads);
     if (threads > 64)
         threads = 64;
     if (threads > j->n)
@@ -1026,9 +1026,9 @@ static int remove_seq(dp_index *ix, MDB_txn *txn, uint64_t seq, scratch *s)
     int rc = get_rec(ix, txn, seq, &r);
     if (rc)
         return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
-    dp_index_rec_sig(&r, s->sig); /* copy: the page changes below */
-    dp_lsh_band_keys(&ix->lsh, s->sig, s->keys);
-    dp_index_seq_key(seq, kb);
+    dpi_index_rec_sig(&r, s->sig); /* copy: the page changes below */
+    dpi_lsh_band_keys(&ix->lsh, s->sig, s->keys);
+    dpi_index_seq_key(seq, kb);
     for (b = 0; b < ix->p.bands; b++) {
         MDB_val bk = {8, &s->keys[b]}, bv = {8, kb};
         rc = mdb_del(txn, ix->bands, &bk, &bv);
@@ -1055,12 +1055,12 @@ static int put_doc(dp_index *ix, MDB_txn *txn, const dp_index_doc *d,
     MDB_val k = {8, kb}, v;
     MDB_val ik = {d->id_len, (void *)d->id};
     size_t size =
-        dp_index_rec_size(d->id_len, d->meta ? d->meta_len : 0, ix->p.perms);
+        dpi_index_rec_size(d->id_len, d->meta ? d->meta_len : 0, ix->p.perms);
     unsigned b;
     int rc;
 
     assert(size);
-    dp_index_seq_key(seq, kb);
+    dpi_index_seq_key(seq, kb);
     v.mv_size = 8;
     v.mv_data = kb;
     if ((rc = mdb_put(txn, ix->ids, &ik, &v, 0)))
@@ -1069,7 +1069,7 @@ static int put_doc(dp_index *ix, MDB_txn *txn, const dp_index_doc *d,
     v.mv_data = NULL;
     if ((rc = mdb_put(txn, ix->docs, &k, &v, MDB_APPEND | MDB_RESERVE)))
         return rc;
-    dp_index_rec_encode(v.mv_data, d->id, d->id_len, d->meta,
+    dpi_index_rec_encode(v.mv_data, d->id, d->id_len, d->meta,
                         d->meta ? d->meta_len : 0, sig, ix->p.perms, p->words);
     if (!(ix->p.flags & DP_INDEX_NO_SETS)) {
         v.mv_size = p->nset * 8;
@@ -1083,7 +1083,7 @@ static int put_doc(dp_index *ix, MDB_txn *txn, const dp_index_doc *d,
         if ((rc = mdb_put(txn, ix->texts, &k, &v, MDB_APPEND)))
             return rc;
     }
-    dp_lsh_band_keys(&ix->lsh, sig, s->keys);
+    dpi_lsh_band_keys(&ix->lsh, sig, s->keys);
     for (b = 0; b < ix->p.bands; b++) {
         MDB_val bk = {8, &s->keys[b]}, bv = {8, kb};
         if ((rc = mdb_put(txn, ix->bands, &bk, &bv, 0)))
@@ -1176,7 +1176,7 @@ static dp_status add_results(add_ctx *a, dp_index_add_result **out)
     dp_index_add_result *r;
     char *ids;
     size_t i, head;
-    if (dp_mul_overflow(a->n, sizeof *r, &head) || head + a->ids_len + 1 < head)
+    if (dpi_mul_overflow(a->n, sizeof *r, &head) || head + a->ids_len + 1 < head)
         return DP_ENOMEM;
     r = malloc(head + a->ids_len + 1);
     if (!r)
@@ -1216,16 +1216,16 @@ dp_status dp_index_add(dp_index *ix, const dp_index_doc *docs, size_t n,
     if (results)
         *results = NULL;
     if (!ix || (!docs && n))
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
     if (opts)
         o = *opts;
     else
         dp_index_add_opts_init(&o);
     if (o.dedup > DP_INDEX_DEDUP_SKIP ||
         !(o.threshold >= 0 && o.threshold <= 1))
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "bad add options");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "bad add options");
     if (ix->rdonly)
-        return dp_error_set(err, DP_EACCES, (size_t)-1,
+        return dpi_error_set(err, DP_EACCES, (size_t)-1,
                             "index opened read-only");
     if (n == 0) {
         if (results && !(*results = malloc(1)))
@@ -1238,7 +1238,7 @@ dp_status dp_index_add(dp_index *ix, const dp_index_doc *docs, size_t n,
     a.n = n;
     a.o = &o;
     a.threshold = o.threshold > 0 ? o.threshold : ix->p.threshold;
-    if (dp_mul_overflow(n, (size_t)ix->p.perms * sizeof *a.sigs, &bytes)) {
+    if (dpi_mul_overflow(n, (size_t)ix->p.perms * sizeof *a.sigs, &bytes)) {
         st = DP_ENOMEM;
         goto done;
     }
@@ -1260,7 +1260,7 @@ dp_status dp_index_add(dp_index *ix, const dp_index_doc *docs, size_t n,
     run_sketches(&job, o.threads);
     for (i = 0; i < n; i++)
         if (a.pd[i].status == DP_ENOMEM || a.pd[i].status == DP_ESTEM) {
-            st = dp_error_set(err, a.pd[i].status, (size_t)-1, "%s",
+            st = dpi_error_set(err, a.pd[i].status, (size_t)-1, "%s",
                               dp_strerror(a.pd[i].status));
             goto done;
         }
@@ -1312,9 +1312,9 @@ dp_status dp_index_remove(dp_index *ix, const char *id, size_t id_len,
     int rc;
 
     if (!ix || !id || id_len == 0)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "no id");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "no id");
     if (id_len > DP_INDEX_MAX_ID)
-        return dp_error_set(err, DP_ENOTFOUND, (size_t)-1,
+        return dpi_error_set(err, DP_ENOTFOUND, (size_t)-1,
                             "no document with that id");
     if (scratch_init(&s, ix)) {
         scratch_free(&s);
@@ -1326,7 +1326,7 @@ dp_status dp_index_remove(dp_index *ix, const char *id, size_t id_len,
         rc = get_seq(ix, txn, id, id_len, &seq);
         if (rc == MDB_NOTFOUND) {
             txn_end(ix, txn, 0);
-            st = dp_error_set(err, DP_ENOTFOUND, (size_t)-1,
+            st = dpi_error_set(err, DP_ENOTFOUND, (size_t)-1,
                               "no document with id '%.*s'",
                               (int)DP_MIN(id_len, 200), id);
             break;
@@ -1369,16 +1369,16 @@ dp_status dp_index_get(dp_index *ix, const char *id, size_t id_len,
     if (out)
         *out = NULL;
     if (!ix || !id || !out || id_len == 0)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
     if (id_len > DP_INDEX_MAX_ID)
-        return dp_error_set(err, DP_ENOTFOUND, (size_t)-1,
+        return dpi_error_set(err, DP_ENOTFOUND, (size_t)-1,
                             "no document with that id");
     if ((st = txn_begin(ix, 0, &txn, err)))
         return st;
     rc = get_seq(ix, txn, id, id_len, &seq);
     if (rc == MDB_NOTFOUND) {
         txn_end(ix, txn, 0);
-        return dp_error_set(err, DP_ENOTFOUND, (size_t)-1,
+        return dpi_error_set(err, DP_ENOTFOUND, (size_t)-1,
                             "no document with id '%.*s'",
                             (int)DP_MIN(id_len, 200), id);
     }
@@ -1387,7 +1387,7 @@ dp_status dp_index_get(dp_index *ix, const char *id, size_t id_len,
     if (!rc && with_text && (ix->p.flags & DP_INDEX_STORE_TEXT)) {
         unsigned char kb[8];
         MDB_val k = {8, kb};
-        dp_index_seq_key(seq, kb);
+        dpi_index_seq_key(seq, kb);
         rc = mdb_get(txn, ix->texts, &k, &tv);
     }
     if (rc) {
@@ -1475,7 +1475,7 @@ static dp_status query_opts(const dp_index *ix, const dp_index_query_opts *in,
     else
         dp_index_query_opts_init(o);
     if (!(o->threshold >= 0 && o->threshold <= 1))
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "query threshold outside [0, 1]");
     if (o->threshold == 0)
         o->threshold = ix->p.threshold;
@@ -1501,22 +1501,22 @@ dp_status dp_index_query_text(dp_index *ix, const char *text, size_t len,
     if (nhits)
         *nhits = 0;
     if (!ix || !hits || !nhits || (!text && len))
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
     if ((st = query_opts(ix, opts, &o, err)))
         return st;
     if (len > DP_MAX_DOC_BYTES)
-        return dp_error_set(err, DP_ETOOBIG, (size_t)-1, "text too large");
+        return dpi_error_set(err, DP_ETOOBIG, (size_t)-1, "text too large");
     sig = malloc((size_t)ix->p.perms * sizeof *sig);
     if (!sig || scratch_init(&s, ix)) {
         free(sig);
         scratch_free(&s);
         return DP_ENOMEM;
     }
-    st = dp_dedup_sketch(ix->mh, ix->p.shingle_k, &o.text, text ? text : "",
+    st = dpi_dedup_sketch(ix->mh, ix->p.shingle_k, &o.text, text ? text : "",
                          len, sig, &words,
                          (ix->p.flags & DP_INDEX_NO_SETS) ? NULL : &set, &nset);
     if (st) {
-        dp_error_set(err, st, (size_t)-1, "query text: %s",
+        dpi_error_set(err, st, (size_t)-1, "query text: %s",
                      st == DP_EEMPTY ? "no words" : dp_strerror(st));
         goto done;
     }
@@ -1553,11 +1553,11 @@ dp_status dp_index_query_id(dp_index *ix, const char *id, size_t id_len,
     if (nhits)
         *nhits = 0;
     if (!ix || !hits || !nhits || !id || id_len == 0)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
     if ((st = query_opts(ix, opts, &o, err)))
         return st;
     if (id_len > DP_INDEX_MAX_ID)
-        return dp_error_set(err, DP_ENOTFOUND, (size_t)-1,
+        return dpi_error_set(err, DP_ENOTFOUND, (size_t)-1,
                             "no document with that id");
     sig = malloc((size_t)ix->p.perms * sizeof *sig);
     if (!sig || scratch_init(&s, ix)) {
@@ -1569,7 +1569,7 @@ dp_status dp_index_query_id(dp_index *ix, const char *id, size_t id_len,
         goto done;
     rc = get_seq(ix, txn, id, id_len, &seq);
     if (rc == MDB_NOTFOUND) {
-        st = dp_error_set(err, DP_ENOTFOUND, (size_t)-1,
+        st = dpi_error_set(err, DP_ENOTFOUND, (size_t)-1,
                           "no document with id '%.*s'",
                           (int)DP_MIN(id_len, 200), id);
         goto end;
@@ -1579,7 +1579,7 @@ dp_status dp_index_query_id(dp_index *ix, const char *id, size_t id_len,
     if (!rc && !(ix->p.flags & DP_INDEX_NO_SETS)) {
         unsigned char kb[8];
         MDB_val k = {8, kb};
-        dp_index_seq_key(seq, kb);
+        dpi_index_seq_key(seq, kb);
         rc = mdb_get(txn, ix->sets, &k, &sv);
         if (!rc && (sv.mv_size % 8 || sv.mv_size == 0))
             rc = MDB_CORRUPTED;
@@ -1590,7 +1590,7 @@ dp_status dp_index_query_id(dp_index *ix, const char *id, size_t id_len,
                  : mdb_fail(err, rc, "reading a document");
         goto end;
     }
-    dp_index_rec_sig(&r, sig);
+    dpi_index_rec_sig(&r, sig);
     st = find_similar(ix, txn, sig, sv.mv_data, sv.mv_size / 8, o.threshold,
                       o.max_bucket, o.include_self ? NO_SEQ : seq, &s, err);
     if (!st)
@@ -1620,7 +1620,7 @@ dp_status dp_index_each(dp_index *ix,
     int rc, r = 0;
 
     if (!ix || !fn)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
     if ((st = txn_begin(ix, 0, &txn, err)))
         return st;
     if ((rc = mdb_cursor_open(txn, ix->docs, &cur))) {
@@ -1631,12 +1631,12 @@ dp_status dp_index_each(dp_index *ix,
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         dp_index_rec rec;
         if (k.mv_size != 8 ||
-            dp_index_rec_decode(v.mv_data, v.mv_size, ix->p.perms, &rec)) {
+            dpi_index_rec_decode(v.mv_data, v.mv_size, ix->p.perms, &rec)) {
             rc = MDB_CORRUPTED;
             break;
         }
         r = fn(ctx, rec.id, rec.id_len, rec.meta, rec.meta_len, rec.words,
-               dp_index_seq_of(k.mv_data));
+               dpi_index_seq_of(k.mv_data));
         if (r)
             break;
     }
@@ -1645,7 +1645,7 @@ dp_status dp_index_each(dp_index *ix,
     if (r)
         return (dp_status)r;
     if (rc == MDB_CORRUPTED)
-        return dp_error_set(err, DP_ECORRUPT, (size_t)-1,
+        return dpi_error_set(err, DP_ECORRUPT, (size_t)-1,
                             "malformed document record");
     if (rc != MDB_NOTFOUND)
         return mdb_fail(err, rc, "walking the documents");
@@ -1664,7 +1664,7 @@ dp_status dp_index_stats_get(dp_index *ix, dp_index_stats *out, dp_error *err)
     int rc;
 
     if (!ix || !out)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
     memset(out, 0, sizeof *out);
     if ((st = txn_begin(ix, 0, &txn, err)))
         return st;
@@ -1732,7 +1732,7 @@ static dp_status check_text(dp_index *ix, MDB_txn *txn, uint64_t seq,
     to.utf8 = DP_UTF8_REPLACE;
     to.allow_binary = 1;
     st =
-        dp_dedup_sketch(ix->mh, ix->p.shingle_k, &to, text->mv_data,
+        dpi_dedup_sketch(ix->mh, ix->p.shingle_k, &to, text->mv_data,
                         text->mv_size, sig2, &words, sets ? &set : NULL, &nset);
     if (st == DP_ENOMEM) {
         free(sig2);
@@ -1743,7 +1743,7 @@ static dp_status check_text(dp_index *ix, MDB_txn *txn, uint64_t seq,
     if (!bad && sets) {
         unsigned char kb[8];
         MDB_val k = {8, kb}, v;
-        dp_index_seq_key(seq, kb);
+        dpi_index_seq_key(seq, kb);
         bad = mdb_get(txn, ix->sets, &k, &v) || v.mv_size != nset * 8 ||
               memcmp(v.mv_data, set, v.mv_size);
     }
@@ -1772,7 +1772,7 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
 
     if ((rc = get_next_seq(ix, txn, &next)))
         return rc == MDB_NOTFOUND || rc == MDB_CORRUPTED
-                   ? dp_error_set(err, DP_ECORRUPT, (size_t)-1,
+                   ? dpi_error_set(err, DP_ECORRUPT, (size_t)-1,
                                   "meta: next_seq missing or malformed")
                    : mdb_fail(err, rc, "check");
     sig = malloc((size_t)ix->p.perms * sizeof *sig);
@@ -1792,7 +1792,7 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
             st = corrupt(err, "ids: entry %llu has a malformed seq", nids);
             goto done;
         }
-        seq = dp_index_seq_of(v.mv_data);
+        seq = dpi_index_seq_of(v.mv_data);
         rc = get_rec(ix, txn, seq, &r);
         if (rc) {
             st = corrupt(err,
@@ -1823,25 +1823,25 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
             st = corrupt(err, "docs: malformed key after seq %llu", prev);
             goto done;
         }
-        seq = dp_index_seq_of(k.mv_data);
+        seq = dpi_index_seq_of(k.mv_data);
         prev = seq;
         ndocs++;
         if (seq >= next) {
             st = corrupt(err, "docs: seq %llu is not below next_seq", seq);
             goto done;
         }
-        if (dp_index_rec_decode(v.mv_data, v.mv_size, ix->p.perms, &r)) {
+        if (dpi_index_rec_decode(v.mv_data, v.mv_size, ix->p.perms, &r)) {
             st = corrupt(err, "docs: record of seq %llu is malformed", seq);
             goto done;
         }
-        dp_index_rec_sig(&r, sig);
+        dpi_index_rec_sig(&r, sig);
         rc = get_seq(ix, txn, r.id, r.id_len, &s2);
         if (rc || s2 != seq) {
             st = corrupt(err, "docs: seq %llu's id does not lead back to it",
                          seq);
             goto done;
         }
-        dp_lsh_band_keys(&ix->lsh, sig, keys);
+        dpi_lsh_band_keys(&ix->lsh, sig, keys);
         for (b = 0; b < ix->p.bands; b++) {
             unsigned char kb[8];
             MDB_val bk = {8, &keys[b]}, bv = {8, kb};
@@ -1850,7 +1850,7 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
                 repeat |= keys[c] == keys[b];
             if (repeat)
                 continue;
-            dp_index_seq_key(seq, kb);
+            dpi_index_seq_key(seq, kb);
             rc = mdb_cursor_get(bc, &bk, &bv, MDB_GET_BOTH);
             if (rc) {
                 st = corrupt(err,
@@ -1865,7 +1865,7 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
             x.mv_size = 8;
             x.mv_data = k.mv_data;
             rc = mdb_get(txn, ix->sets, &x, &x);
-            if (rc || dp_index_set_check(x.mv_data, x.mv_size)) {
+            if (rc || dpi_index_set_check(x.mv_data, x.mv_size)) {
                 st = corrupt(err,
                              "sets: seq %llu's shingle set is missing "
                              "or malformed",
@@ -1923,7 +1923,7 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
                 st = corrupt(err,
                              b ? "texts: entry for missing seq %llu"
                                : "sets: entry for missing seq %llu",
-                             k.mv_size == 8 ? dp_index_seq_of(k.mv_data) : 0);
+                             k.mv_size == 8 ? dpi_index_seq_of(k.mv_data) : 0);
                 goto done;
             }
         }
@@ -1950,7 +1950,7 @@ dp_status dp_index_check(dp_index *ix, dp_error *err)
     MDB_txn *txn;
     dp_status st;
     if (!ix)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
     if ((st = txn_begin(ix, 0, &txn, err)))
         return st;
     st = check_txn(ix, txn, err);
@@ -1981,23 +1981,23 @@ dp_status dp_index_compact(dp_index *ix, dp_error *err)
     size_t mapsize;
 
     if (!ix)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
     if (ix->broken)
-        return dp_error_set(err, DP_EIO, (size_t)-1,
+        return dpi_error_set(err, DP_EIO, (size_t)-1,
                             "index handle unusable after a failed compact");
     if (ix->rdonly || ix->lock_fd < 0)
-        return dp_error_set(err, DP_EACCES, (size_t)-1,
+        return dpi_error_set(err, DP_EACCES, (size_t)-1,
                             "index opened read-only");
     if (flock(ix->lock_fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         while (flock(ix->lock_fd, LOCK_SH) != 0 && errno == EINTR)
             ;
         if (e == EWOULDBLOCK)
-            return dp_error_set(err, DP_EBUSY, (size_t)-1,
+            return dpi_error_set(err, DP_EBUSY, (size_t)-1,
                                 "%s is open in another process or handle; "
                                 "compact needs it alone",
                                 ix->path);
-        return dp_error_set(err, DP_EIO, (size_t)-1, "flock: %s", strerror(e));
+        return dpi_error_set(err, DP_EIO, (size_t)-1, "flock: %s", strerror(e));
     }
     tmp = join(ix->path, "data.mdb.compact");
     data = join(ix->path, "data.mdb");
@@ -2007,7 +2007,7 @@ dp_status dp_index_compact(dp_index *ix, dp_error *err)
     }
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
-        st = dp_error_set(err, errno == EACCES ? DP_EACCES : DP_EIO, (size_t)-1,
+        st = dpi_error_set(err, errno == EACCES ? DP_EACCES : DP_EIO, (size_t)-1,
                           "%s: %s", tmp, strerror(errno));
         goto relock;
     }
@@ -2031,7 +2031,7 @@ dp_status dp_index_compact(dp_index *ix, dp_error *err)
     mdb_env_close(ix->env);
     ix->env = NULL;
     if (rename(tmp, data) != 0) {
-        st = dp_error_set(err, DP_EIO, (size_t)-1, "rename %s: %s", tmp,
+        st = dpi_error_set(err, DP_EIO, (size_t)-1, "rename %s: %s", tmp,
                           strerror(errno));
         unlink(tmp);
     } else {

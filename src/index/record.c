@@ -30,7 +30,7 @@ static uint64_t ld64(const unsigned char *p)
     return v;
 }
 
-size_t dp_index_rec_size(size_t id_len, size_t meta_len, unsigned perms)
+size_t dpi_index_rec_size(size_t id_len, size_t meta_len, unsigned perms)
 {
     if (id_len == 0 || id_len > DP_INDEX_MAX_ID ||
         meta_len > DP_INDEX_MAX_META || perms == 0 ||
@@ -39,7 +39,7 @@ size_t dp_index_rec_size(size_t id_len, size_t meta_len, unsigned perms)
     return DP_INDEX_REC_HEADER + (size_t)perms * 4 + id_len + meta_len;
 }
 
-void dp_index_rec_encode(void *buf, const char *id, size_t id_len,
+void dpi_index_rec_encode(void *buf, const char *id, size_t id_len,
                          const char *meta, size_t meta_len, const uint32_t *sig,
                          unsigned perms, uint32_t words)
 {
@@ -47,7 +47,7 @@ void dp_index_rec_encode(void *buf, const char *id, size_t id_len,
     uint16_t il = (uint16_t)id_len;
     uint32_t ml = (uint32_t)meta_len, pm = perms;
 
-    assert(dp_index_rec_size(id_len, meta_len, perms) != 0);
+    assert(dpi_index_rec_size(id_len, meta_len, perms) != 0);
     p[0] = DP_INDEX_REC_FORMAT;
     p[1] = meta ? 1 : 0;
     memcpy(p + 2, &il, 2);
@@ -63,7 +63,7 @@ void dp_index_rec_encode(void *buf, const char *id, size_t id_len,
         memcpy(p, meta, meta_len);
 }
 
-dp_status dp_index_rec_decode(const void *buf, size_t len, unsigned perms,
+dp_status dpi_index_rec_decode(const void *buf, size_t len, unsigned perms,
                               dp_index_rec *out)
 {
     const unsigned char *p = buf;
@@ -93,12 +93,12 @@ dp_status dp_index_rec_decode(const void *buf, size_t len, unsigned perms,
     return DP_OK;
 }
 
-void dp_index_rec_sig(const dp_index_rec *r, uint32_t *sig)
+void dpi_index_rec_sig(const dp_index_rec *r, uint32_t *sig)
 {
     memcpy(sig, r->sig, (size_t)r->perms * 4);
 }
 
-void dp_index_seq_key(uint64_t seq, unsigned char key[8])
+void dpi_index_seq_key(uint64_t seq, unsigned char key[8])
 {
     int i;
     for (i = 7; i >= 0; i--) {
@@ -107,7 +107,7 @@ void dp_index_seq_key(uint64_t seq, unsigned char key[8])
     }
 }
 
-uint64_t dp_index_seq_of(const void *key)
+uint64_t dpi_index_seq_of(const void *key)
 {
     const unsigned char *k = key;
     uint64_t v = 0;
@@ -117,7 +117,7 @@ uint64_t dp_index_seq_of(const void *key)
     return v;
 }
 
-dp_status dp_index_set_check(const void *p, size_t len)
+dp_status dpi_index_set_check(const void *p, size_t len)
 {
     const unsigned char *b = p;
     size_t i, n = len / 8;
@@ -129,7 +129,7 @@ dp_status dp_index_set_check(const void *p, size_t len)
     return DP_OK;
 }
 
-double dp_index_set_jaccard(const void *a, size_t na, const void *b, size_t nb)
+double dpi_index_set_jaccard(const void *a, size_t na, const void *b, size_t nb)
 {
     const unsigned char *x = a, *y = b;
     size_t i = 0, j = 0, inter = 0;

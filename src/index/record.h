@@ -39,52 +39,52 @@ typedef struct dp_index_rec {
     const char *meta; /* meta_len bytes, or NULL */
     size_t meta_len;
     const unsigned char *sig; /* perms * 4 bytes, maybe unaligned: read
-                                 with dp_index_rec_sig() */
+                                 with dpi_index_rec_sig() */
     unsigned perms;
     uint32_t words;
 } dp_index_rec;
 
-/* dp_index_rec_size - bytes of the record for these lengths, or 0 when
+/* dpi_index_rec_size - bytes of the record for these lengths, or 0 when
  * they are out of range (id 0 or over DP_INDEX_MAX_ID, meta over
  * DP_INDEX_MAX_META, perms 0 or over 1024). */
-size_t dp_index_rec_size(size_t id_len, size_t meta_len, unsigned perms);
+size_t dpi_index_rec_size(size_t id_len, size_t meta_len, unsigned perms);
 
-/* dp_index_rec_encode - write a record into @buf, which holds exactly
- * dp_index_rec_size() bytes (nonzero). Cannot fail. */
-void dp_index_rec_encode(void *buf, const char *id, size_t id_len,
+/* dpi_index_rec_encode - write a record into @buf, which holds exactly
+ * dpi_index_rec_size() bytes (nonzero). Cannot fail. */
+void dpi_index_rec_encode(void *buf, const char *id, size_t id_len,
                          const char *meta, size_t meta_len, const uint32_t *sig,
                          unsigned perms, uint32_t words);
 
 /*
- * dp_index_rec_decode - check and split a record.
+ * dpi_index_rec_decode - check and split a record.
  * @perms:  the signature length the index uses; a record with another
  *          is corrupt.
  * @return DP_OK, or DP_ECORRUPT (wrong format, lengths that do not add
  *         up, an empty id, a NUL in the id); *out is then unspecified.
  */
-dp_status dp_index_rec_decode(const void *buf, size_t len, unsigned perms,
+dp_status dpi_index_rec_decode(const void *buf, size_t len, unsigned perms,
                               dp_index_rec *out);
 
-/* dp_index_rec_sig - copy the signature into @sig (perms values). */
-void dp_index_rec_sig(const dp_index_rec *r, uint32_t *sig);
+/* dpi_index_rec_sig - copy the signature into @sig (perms values). */
+void dpi_index_rec_sig(const dp_index_rec *r, uint32_t *sig);
 
 /* Sequence numbers as keys: 8 bytes big-endian, so byte order (LMDB's
  * default comparison) is numeric order and appends are sequential. */
-void dp_index_seq_key(uint64_t seq, unsigned char key[8]);
-uint64_t dp_index_seq_of(const void *key);
+void dpi_index_seq_key(uint64_t seq, unsigned char key[8]);
+uint64_t dpi_index_seq_of(const void *key);
 
 /*
- * dp_index_set_check - whether @len bytes at @p are a valid stored
+ * dpi_index_set_check - whether @len bytes at @p are a valid stored
  * shingle set: a whole number of uint64 values, at least one, strictly
  * increasing. @return DP_OK or DP_ECORRUPT.
  */
-dp_status dp_index_set_check(const void *p, size_t len);
+dp_status dpi_index_set_check(const void *p, size_t len);
 
 /*
- * dp_index_set_jaccard - exact Jaccard of two sorted, unique uint64 sets
+ * dpi_index_set_jaccard - exact Jaccard of two sorted, unique uint64 sets
  * given as raw bytes (either may be unaligned): @na and @nb values.
  * Two empty sets give 1.
  */
-double dp_index_set_jaccard(const void *a, size_t na, const void *b, size_t nb);
+double dpi_index_set_jaccard(const void *a, size_t na, const void *b, size_t nb);
 
 #endif /* DP_INDEX_RECORD_H */

@@ -76,59 +76,59 @@ typedef struct dp_http_response {
 } dp_http_response;
 
 /*
- * dp_http_route_of - which endpoint @path (raw, %-encoded) names.
+ * dpi_http_route_of - which endpoint @path (raw, %-encoded) names.
  * @id_start:  OUT (may be NULL): for DP_HTTP_ROUTE_DOCUMENT, the offset of
  *             the encoded id inside @path.
  * Cannot fail; unknown paths give DP_HTTP_ROUTE_NONE.
  */
-dp_http_route dp_http_route_of(const char *path, size_t *id_start);
+dp_http_route dpi_http_route_of(const char *path, size_t *id_start);
 
 /*
- * dp_http_allowed - the Allow header value for @route ("GET, HEAD",
+ * dpi_http_allowed - the Allow header value for @route ("GET, HEAD",
  * "POST"...), and whether @method is one of them (*ok set to 1 or 0).
  * For DP_HTTP_ROUTE_NONE returns NULL and sets *ok to 0.
  */
-const char *dp_http_allowed(dp_http_route route, const char *method, int *ok);
+const char *dpi_http_allowed(dp_http_route route, const char *method, int *ok);
 
 /*
- * dp_http_content_types - the DP_HTTP_CT_* bits @route accepts for a body
+ * dpi_http_content_types - the DP_HTTP_CT_* bits @route accepts for a body
  * (0: the route takes no body and ignores the content type).
  */
-unsigned dp_http_content_types(dp_http_route route);
+unsigned dpi_http_content_types(dp_http_route route);
 
 /*
- * dp_http_content_type_parse - classify a Content-Type header value:
+ * dpi_http_content_type_parse - classify a Content-Type header value:
  * media type compared case-insensitively, parameters allowed, a charset
  * parameter must be utf-8. @return a DP_HTTP_CT_* bit, or 0 for anything
  * else (missing, other type, other charset, malformed).
  */
-unsigned dp_http_content_type_parse(const char *value);
+unsigned dpi_http_content_type_parse(const char *value);
 
 /*
- * dp_http_url_decode - %-decode @n bytes of @src into @dst (at least @n
+ * dpi_http_url_decode - %-decode @n bytes of @src into @dst (at least @n
  * bytes). '+' stays '+' (this is a path, not a form).
  * @return the decoded length, or (size_t)-1 on a malformed escape or a
  *         decoded NUL byte.
  */
-size_t dp_http_url_decode(const char *src, size_t n, char *dst);
+size_t dpi_http_url_decode(const char *src, size_t n, char *dst);
 
 /*
- * dp_http_handle - answer one complete request.
+ * dpi_http_handle - answer one complete request.
  * @ctx:   the server state (its counters are not touched here).
  * @resp:  OUT: status and body; on DP_OK the caller owns resp->body.
  * @return DP_OK (every HTTP outcome, errors included, is a response);
  *         DP_ENOMEM when even the error response could not be built.
  * Thread safety: any number of threads at once on one @ctx.
  */
-dp_status dp_http_handle(dp_http_ctx *ctx, const dp_http_request *req,
+dp_status dpi_http_handle(dp_http_ctx *ctx, const dp_http_request *req,
                          dp_http_response *resp);
 
 /*
- * dp_http_error - fill @resp with the JSON error
+ * dpi_http_error - fill @resp with the JSON error
  * {"error": {"status": N, "message": "..."}} and status @status.
  * @return DP_OK or DP_ENOMEM.
  */
-dp_status dp_http_error(dp_http_response *resp, unsigned status,
+dp_status dpi_http_error(dp_http_response *resp, unsigned status,
                         const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -136,19 +136,19 @@ dp_status dp_http_error(dp_http_response *resp, unsigned status,
     ;
 
 /*
- * dp_http_reason - the reason phrase of a status ("Not Found"), for
+ * dpi_http_reason - the reason phrase of a status ("Not Found"), for
  * messages; "Unknown" for codes it does not know.
  */
-const char *dp_http_reason(unsigned status);
+const char *dpi_http_reason(unsigned status);
 
 /*
- * dp_http_server_start_on - as dp_server_start(), on a socket the caller
+ * dpi_http_server_start_on - as dp_server_start(), on a socket the caller
  * already bound and made listen (any stream family: the fuzz target
  * serves on a Unix-domain socket, with no ports or TIME_WAIT involved).
  * opts->bind and opts->port are ignored; the server takes over
  * @listen_fd. @return DP_OK, DP_EIO, DP_EINVAL or DP_ENOMEM.
  */
-dp_status dp_http_server_start_on(dp_index *ix, const dp_server_opts *opts,
+dp_status dpi_http_server_start_on(dp_index *ix, const dp_server_opts *opts,
                                   int listen_fd, dp_server **out);
 
 #endif /* DP_SERVER_HTTP_H */

@@ -34,7 +34,7 @@
 
 /* ------------------------------------------------------------ helpers */
 
-const char *dp_http_reason(unsigned status)
+const char *dpi_http_reason(unsigned status)
 {
     switch (status) {
     case 200: return "OK";
@@ -65,7 +65,7 @@ static json_t *str_n(const char *p, size_t n)
     j = json_stringn(p, n);
     if (j)
         return j;
-    if (dp_mul_overflow(n, 3, &cap) || cap == SIZE_MAX)
+    if (dpi_mul_overflow(n, 3, &cap) || cap == SIZE_MAX)
         return NULL;
     fix = malloc(cap + 1);
     if (!fix)
@@ -139,7 +139,7 @@ static dp_status respond(dp_http_response *resp, unsigned status, json_t *root)
     return DP_OK;
 }
 
-dp_status dp_http_error(dp_http_response *resp, unsigned status,
+dp_status dpi_http_error(dp_http_response *resp, unsigned status,
                         const char *fmt, ...)
 {
     char msg[512];
@@ -204,12 +204,12 @@ static dp_status lib_error(dp_http_response *resp, dp_status rc,
 {
     const char *detail =
         err && err->message[0] ? err->message : dp_strerror(rc);
-    return dp_http_error(resp, status_of(rc), "%s: %s", what, detail);
+    return dpi_http_error(resp, status_of(rc), "%s: %s", what, detail);
 }
 
 /* -------------------------------------------------- routing and checks */
 
-dp_http_route dp_http_route_of(const char *path, size_t *id_start)
+dp_http_route dpi_http_route_of(const char *path, size_t *id_start)
 {
     static const char docs[] = "/documents/";
 
@@ -235,7 +235,7 @@ dp_http_route dp_http_route_of(const char *path, size_t *id_start)
     return DP_HTTP_ROUTE_NONE;
 }
 
-const char *dp_http_allowed(dp_http_route route, const char *method, int *ok)
+const char *dpi_http_allowed(dp_http_route route, const char *method, int *ok)
 {
     const char *allow;
 
@@ -263,7 +263,7 @@ const char *dp_http_allowed(dp_http_route route, const char *method, int *ok)
     return allow;
 }
 
-unsigned dp_http_content_types(dp_http_route route)
+unsigned dpi_http_content_types(dp_http_route route)
 {
     switch (route) {
     case DP_HTTP_ROUTE_QUERY:
@@ -284,7 +284,7 @@ static int token_is(const char *p, size_t n, const char *word)
     return strlen(word) == n && strncasecmp(p, word, n) == 0;
 }
 
-unsigned dp_http_content_type_parse(const char *value)
+unsigned dpi_http_content_type_parse(const char *value)
 {
     const char *p, *end;
     unsigned kind;
@@ -360,7 +360,7 @@ static int hexval(char c)
     return -1;
 }
 
-size_t dp_http_url_decode(const char *src, size_t n, char *dst)
+size_t dpi_http_url_decode(const char *src, size_t n, char *dst)
 {
     size_t i = 0, m = 0;
 
@@ -403,7 +403,7 @@ static int query_arg(const char *q, const char *name, char *buf, size_t cap)
             size_t vlen = len - nlen - 1, m;
             if (vlen >= cap)
                 return -1;
-            m = dp_http_url_decode(q + nlen + 1, vlen, buf);
+            m = dpi_http_url_decode(q + nlen + 1, vlen, buf);
             if (m == (size_t)-1)
                 return -1;
             buf[m] = '\0';
@@ -429,13 +429,13 @@ static json_t *parse_body(const dp_http_request *req, dp_http_response *resp,
 
     *rc = DP_OK;
     if (req->body_len == 0) {
-        *rc = dp_http_error(resp, 400, "empty body: expected a JSON object");
+        *rc = dpi_http_error(resp, 400, "empty body: expected a JSON object");
         return NULL;
     }
     root = json_loadb(req->body ? req->body : "", req->body_len,
                       JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        *rc = dp_http_error(resp, 400,
+        *rc = dpi_http_error(resp, 400,
                             "malformed JSON at line %d, column "
                             "%d: %s",
                             jerr.line, jerr.column, jerr.text);
@@ -443,7 +443,7 @@ static json_t *parse_body(const dp_http_request *req, dp_http_response *resp,
     }
     if (!json_is_object(root)) {
         json_decref(root);
-        *rc = dp_http_error(resp, 400, "expected a JSON object");
+        *rc = dpi_http_error(resp, 400, "expected a JSON object");
         return NULL;
     }
     return root;
@@ -464,12 +464,12 @@ static int number_field(json_t *obj, const char *key, double lo, double hi,
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_number(v)) {
-        *rc = dp_http_error(resp, 400, "field \"%s\" must be a number", key);
+        *rc = dpi_http_error(resp, 400, "field \"%s\" must be a number", key);
         return -1;
     }
     x = json_number_value(v);
     if (!(x >= lo && x <= hi) || (lo_open && x == lo)) {
-        *rc = dp_http_error(resp, 400, "field \"%s\" must be in %c%g, %g]", key,
+        *rc = dpi_http_error(resp, 400, "field \"%s\" must be in %c%g, %g]", key,
                             lo_open ? '(' : '[', lo, hi);
         return -1;
     }
@@ -487,7 +487,7 @@ static int uint_field(json_t *obj, const char *key, json_int_t hi,
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
         json_integer_value(v) > hi) {
-        *rc = dp_http_error(resp, 400,
+        *rc = dpi_http_error(resp, 400,
                             "field \"%s\" must be an integer in [0, %lld]", key,
                             (long long)hi);
         return -1;
@@ -501,7 +501,7 @@ static int need_index(dp_http_ctx *ctx, dp_http_response *resp, dp_status *rc)
 {
     if (ctx->index)
         return 1;
-    *rc = dp_http_error(resp, 503, "this server has no index");
+    *rc = dpi_http_error(resp, 503, "this server has no index");
     return 0;
 }
 
@@ -648,7 +648,7 @@ static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
     qo.limit = (size_t)limit;
     self = json_object_get(body, "include_self");
     if (self && !json_is_boolean(self)) {
-        rc = dp_http_error(resp, 400,
+        rc = dpi_http_error(resp, 400,
                            "field \"include_self\" must be true "
                            "or false");
         goto done;
@@ -657,7 +657,7 @@ static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
     text = json_object_get(body, "text");
     id = json_object_get(body, "id");
     if ((text && id) || (!text && !id)) {
-        rc = dp_http_error(resp, 400,
+        rc = dpi_http_error(resp, 400,
                            "give exactly one of \"text\" and "
                            "\"id\"");
         goto done;
@@ -665,14 +665,14 @@ static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
     memset(&err, 0, sizeof err);
     if (text) {
         if (!json_is_string(text)) {
-            rc = dp_http_error(resp, 400, "field \"text\" must be a string");
+            rc = dpi_http_error(resp, 400, "field \"text\" must be a string");
             goto done;
         }
         rc = dp_index_query_text(ctx->index, json_string_value(text),
                                  json_string_length(text), &qo, &hits, &nhits,
                                  &err);
         if (rc == DP_EEMPTY) {
-            rc = dp_http_error(resp, 400, "the query text holds no words");
+            rc = dpi_http_error(resp, 400, "the query text holds no words");
             goto done;
         }
         if (rc) {
@@ -681,7 +681,7 @@ static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
         }
     } else {
         if (!json_is_string(id) || json_string_length(id) == 0) {
-            rc = dp_http_error(resp, 400,
+            rc = dpi_http_error(resp, 400,
                                "field \"id\" must be a non-empty "
                                "string");
             goto done;
@@ -691,7 +691,7 @@ static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
                               json_string_length(id), &qo, &hits, &nhits, &err);
         if (rc == DP_ENOTFOUND) {
             size_t n = json_string_length(id);
-            rc = dp_http_error(resp, 404, "no document with id \"%.*s%s\"",
+            rc = dpi_http_error(resp, 404, "no document with id \"%.*s%s\"",
                                id_shown(n), json_string_value(id), id_more(n));
             goto done;
         }
@@ -751,11 +751,11 @@ static dp_doc *compare_doc(json_t *body, const char *key,
     dp_status st;
 
     if (!v) {
-        *rc = dp_http_error(resp, 400, "missing field \"%s\" (a text)", key);
+        *rc = dpi_http_error(resp, 400, "missing field \"%s\" (a text)", key);
         return NULL;
     }
     if (!json_is_string(v)) {
-        *rc = dp_http_error(resp, 400, "field \"%s\" must be a string", key);
+        *rc = dpi_http_error(resp, 400, "field \"%s\" must be a string", key);
         return NULL;
     }
     dp_text_opts_init(&to);
@@ -770,7 +770,7 @@ static dp_doc *compare_doc(json_t *body, const char *key,
     }
     if (dp_doc_words(doc) == 0) {
         dp_doc_free(doc);
-        *rc = dp_http_error(resp, 400, "field \"%s\" holds no words", key);
+        *rc = dpi_http_error(resp, 400, "field \"%s\" holds no words", key);
         return NULL;
     }
     return doc;
@@ -797,7 +797,7 @@ static dp_status do_compare(const dp_http_request *req, dp_http_response *resp)
         goto done;
     if (r) {
         if (v < 1) {
-            rc = dp_http_error(resp, 400,
+            rc = dpi_http_error(resp, 400,
                                "field \"min_words\" must be at "
                                "least 1");
             goto done;
@@ -812,7 +812,7 @@ static dp_status do_compare(const dp_http_request *req, dp_http_response *resp)
         goto done;
     if (r) {
         if (v < 1) {
-            rc = dp_http_error(resp, 400,
+            rc = dpi_http_error(resp, 400,
                                "field \"shingle\" must be at "
                                "least 1");
             goto done;
@@ -905,7 +905,7 @@ static int batch_push(batch *b, json_t *obj, size_t line, const char *where,
 
     if (b->n >= DP_HTTP_MAX_BATCH) {
         json_decref(obj);
-        *rc = dp_http_error(resp, 413,
+        *rc = dpi_http_error(resp, 413,
                             "more than %d documents in one "
                             "request",
                             DP_HTTP_MAX_BATCH);
@@ -913,7 +913,7 @@ static int batch_push(batch *b, json_t *obj, size_t line, const char *where,
     }
     if (!json_is_object(obj)) {
         json_decref(obj);
-        *rc = dp_http_error(resp, 400, "%s %zu: expected a JSON object", where,
+        *rc = dpi_http_error(resp, 400, "%s %zu: expected a JSON object", where,
                             line);
         return 1;
     }
@@ -922,7 +922,7 @@ static int batch_push(batch *b, json_t *obj, size_t line, const char *where,
     if (!id || !(json_is_string(id) || json_is_integer(id)) ||
         (json_is_string(id) && json_string_length(id) == 0)) {
         json_decref(obj);
-        *rc = dp_http_error(resp, 400,
+        *rc = dpi_http_error(resp, 400,
                             "%s %zu: %s field \"id\" (a non-empty string or "
                             "an integer)",
                             where, line, id ? "bad" : "missing");
@@ -930,7 +930,7 @@ static int batch_push(batch *b, json_t *obj, size_t line, const char *where,
     }
     if (!text || !json_is_string(text)) {
         json_decref(obj);
-        *rc = dp_http_error(resp, 400, "%s %zu: %s field \"text\" (a string)",
+        *rc = dpi_http_error(resp, 400, "%s %zu: %s field \"text\" (a string)",
                             where, line, text ? "bad" : "missing");
         return 1;
     }
@@ -1000,7 +1000,7 @@ static int parse_jsonl(batch *b, const char *p, size_t len,
             continue;
         obj = json_loadb(s, n, JSON_REJECT_DUPLICATES, &jerr);
         if (!obj) {
-            *rc = dp_http_error(resp, 400,
+            *rc = dpi_http_error(resp, 400,
                                 "line %zu: malformed JSON at column %d: %s",
                                 line, jerr.column, jerr.text);
             return 1;
@@ -1026,7 +1026,7 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
     dp_index_add_result *res = NULL;
     dp_error err;
     json_t *root = NULL, *arr = NULL;
-    unsigned kind = dp_http_content_type_parse(req->content_type);
+    unsigned kind = dpi_http_content_type_parse(req->content_type);
     size_t i, added = 0, replaced = 0, dups = 0, skipped = 0, refused = 0;
     int single = 0, bad, r;
     char arg[64];
@@ -1036,14 +1036,14 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
     if (!need_index(ctx, resp, &rc))
         return rc;
     if (ctx->read_only)
-        return dp_http_error(resp, 403, "the index is open read-only");
+        return dpi_http_error(resp, 403, "the index is open read-only");
     dp_index_add_opts_init(&ao);
     ao.dedup = DP_INDEX_DEDUP_REPORT;
     ao.threads = 1; /* the worker thread itself: requests are the unit */
     r = query_arg(req->query, "dedup", arg, sizeof arg);
     if (r < 0 || (r > 0 && strcmp(arg, "off") != 0 &&
                   strcmp(arg, "report") != 0 && strcmp(arg, "skip") != 0))
-        return dp_http_error(resp, 400,
+        return dpi_http_error(resp, 400,
                              "query argument dedup must be off, "
                              "report or skip");
     if (r > 0)
@@ -1055,14 +1055,14 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
         char *end = NULL;
         double t = r > 0 ? strtod(arg, &end) : -1.0;
         if (r < 0 || end == arg || *end || !(t > 0.0 && t <= 1.0))
-            return dp_http_error(resp, 400,
+            return dpi_http_error(resp, 400,
                                  "query argument threshold must "
                                  "be a number in (0, 1]");
         ao.threshold = t;
     }
 
     if (req->body_len == 0)
-        return dp_http_error(resp, 400,
+        return dpi_http_error(resp, 400,
                              "empty body: expected a JSON "
                              "document or JSONL lines");
     if (kind == DP_HTTP_CT_NDJSON) {
@@ -1073,7 +1073,7 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
         json_t *v =
             json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
         if (!v) {
-            rc = dp_http_error(resp, 400,
+            rc = dpi_http_error(resp, 400,
                                "malformed JSON at line %d, "
                                "column %d: %s",
                                jerr.line, jerr.column, jerr.text);
@@ -1098,7 +1098,7 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
         }
     }
     if (b.n == 0) {
-        rc = dp_http_error(resp, 400, "no documents in the body");
+        rc = dpi_http_error(resp, 400, "no documents in the body");
         goto done;
     }
     b.idocs = calloc(b.n, sizeof *b.idocs);
@@ -1129,7 +1129,7 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
         goto done;
     }
     if (single && res[0].status != DP_OK) {
-        rc = dp_http_error(
+        rc = dpi_http_error(
             resp, status_of(res[0].status), "document \"%.*s%s\" not added: %s",
             id_shown(b.idocs[0].id_len), b.idocs[0].id,
             id_more(b.idocs[0].id_len), dp_strerror(res[0].status));
@@ -1216,17 +1216,17 @@ static dp_status do_document(dp_http_ctx *ctx, const dp_http_request *req,
     id = malloc(elen + 1);
     if (!id)
         return DP_ENOMEM;
-    idlen = dp_http_url_decode(enc, elen, id);
+    idlen = dpi_http_url_decode(enc, elen, id);
     if (idlen == (size_t)-1) {
         free(id);
-        return dp_http_error(resp, 400,
+        return dpi_http_error(resp, 400,
                              "malformed %%-escape (or %%00) in "
                              "the document id");
     }
     id[idlen] = '\0';
     if (idlen > DP_INDEX_MAX_ID) {
         rc =
-            dp_http_error(resp, 404,
+            dpi_http_error(resp, 404,
                           "no document with id \"%.*s%s\" (ids "
                           "are at most %d bytes)",
                           id_shown(idlen), id, id_more(idlen), DP_INDEX_MAX_ID);
@@ -1239,11 +1239,11 @@ static dp_status do_document(dp_http_ctx *ctx, const dp_http_request *req,
         int bad;
         if (ctx->read_only) {
             free(id);
-            return dp_http_error(resp, 403, "the index is open read-only");
+            return dpi_http_error(resp, 403, "the index is open read-only");
         }
         rc = dp_index_remove(ctx->index, id, idlen, &err);
         if (rc == DP_ENOTFOUND) {
-            rc = dp_http_error(resp, 404, "no document with id \"%.*s%s\"",
+            rc = dpi_http_error(resp, 404, "no document with id \"%.*s%s\"",
                                id_shown(idlen), id, id_more(idlen));
         } else if (rc) {
             rc = lib_error(resp, rc, &err, "removing the document");
@@ -1268,7 +1268,7 @@ static dp_status do_document(dp_http_ctx *ctx, const dp_http_request *req,
             with_text = 0;
         rc = dp_index_get(ctx->index, id, idlen, with_text, &e, &err);
         if (rc == DP_ENOTFOUND) {
-            rc = dp_http_error(resp, 404, "no document with id \"%.*s%s\"",
+            rc = dpi_http_error(resp, 404, "no document with id \"%.*s%s\"",
                                id_shown(idlen), id, id_more(idlen));
         } else if (rc) {
             rc = lib_error(resp, rc, &err, "reading the document");
@@ -1303,7 +1303,7 @@ static dp_status do_document(dp_http_ctx *ctx, const dp_http_request *req,
 
 /* ---------------------------------------------------------- the router */
 
-dp_status dp_http_handle(dp_http_ctx *ctx, const dp_http_request *req,
+dp_status dpi_http_handle(dp_http_ctx *ctx, const dp_http_request *req,
                          dp_http_response *resp)
 {
     dp_http_route route;
@@ -1315,27 +1315,27 @@ dp_status dp_http_handle(dp_http_ctx *ctx, const dp_http_request *req,
 
     assert(ctx && req && resp && req->method && req->path);
     memset(resp, 0, sizeof *resp);
-    route = dp_http_route_of(req->path, &id_start);
+    route = dpi_http_route_of(req->path, &id_start);
     if (route == DP_HTTP_ROUTE_NONE)
-        return dp_http_error(resp, 404, "no such endpoint: %.200s", req->path);
-    allow = dp_http_allowed(route, req->method, &ok);
+        return dpi_http_error(resp, 404, "no such endpoint: %.200s", req->path);
+    allow = dpi_http_allowed(route, req->method, &ok);
     if (!ok) {
-        rc = dp_http_error(resp, 405,
+        rc = dpi_http_error(resp, 405,
                            "method %.32s not allowed here; "
                            "allowed: %s",
                            req->method, allow);
         resp->allow = allow;
         return rc;
     }
-    types = dp_http_content_types(route);
-    if (types && !(dp_http_content_type_parse(req->content_type) & types))
-        return dp_http_error(resp, 415, "Content-Type must be %s (got %.100s)",
+    types = dpi_http_content_types(route);
+    if (types && !(dpi_http_content_type_parse(req->content_type) & types))
+        return dpi_http_error(resp, 415, "Content-Type must be %s (got %.100s)",
                              types & DP_HTTP_CT_NDJSON
                                  ? "application/json or application/x-ndjson"
                                  : "application/json",
                              req->content_type ? req->content_type : "none");
     if (req->body_len > ctx->max_body)
-        return dp_http_error(resp, 413, "request body over %zu bytes",
+        return dpi_http_error(resp, 413, "request body over %zu bytes",
                              ctx->max_body);
     switch (route) {
     case DP_HTTP_ROUTE_HEALTH: rc = do_health(ctx, resp); break;
@@ -1346,15 +1346,15 @@ dp_status dp_http_handle(dp_http_ctx *ctx, const dp_http_request *req,
     case DP_HTTP_ROUTE_DOCUMENT:
         rc = do_document(ctx, req, id_start, resp);
         break;
-    default: rc = dp_http_error(resp, 500, "unrouted path"); break;
+    default: rc = dpi_http_error(resp, 500, "unrouted path"); break;
     }
     if (rc == DP_OK && !resp->body)
-        rc = dp_http_error(resp, 500, "no response was built");
+        rc = dpi_http_error(resp, 500, "no response was built");
     if (rc) {
         /* Out of memory (or worse) while answering: say so if we can. */
         free(resp->body);
         resp->body = NULL;
-        return dp_http_error(resp, 500, "%s", dp_strerror(rc));
+        return dpi_http_error(resp, 500, "%s", dp_strerror(rc));
     }
     return DP_OK;
 }

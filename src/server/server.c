@@ -18,7 +18,7 @@
  * gets the error instead of a go-ahead). Otherwise the body is appended
  * to a buffer that never grows past max_body; a chunked body that crosses
  * the limit is dropped as it arrives and answered 413 at its end. The last
- * call hands the whole request to dp_http_handle(). The completion
+ * call hands the whole request to dpi_http_handle(). The completion
  * callback writes the access-log line and frees the state.
  *
  * Stop: stop accepting (quiesce the listening socket), mark the server
@@ -394,7 +394,7 @@ static enum MHD_Result send_error(dp_server *s, request *r,
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     memset(&resp, 0, sizeof resp);
-    if (dp_http_error(&resp, status, "%s", msg))
+    if (dpi_http_error(&resp, status, "%s", msg))
         return MHD_NO;
     resp.allow = allow;
     return send_response(s, r, con, &resp);
@@ -412,23 +412,23 @@ static int early_checks(dp_server *s, request *r, struct MHD_Connection *con,
     unsigned types;
     int ok;
 
-    r->route = dp_http_route_of(url, NULL);
+    r->route = dpi_http_route_of(url, NULL);
     if (r->route == DP_HTTP_ROUTE_NONE) {
         *ret =
             send_error(s, r, con, 404, NULL, "no such endpoint: %.200s", url);
         return 1;
     }
-    allow = dp_http_allowed(r->route, method, &ok);
+    allow = dpi_http_allowed(r->route, method, &ok);
     if (!ok) {
         *ret = send_error(s, r, con, 405, allow,
                           "method %.32s not allowed here; allowed: %s", method,
                           allow);
         return 1;
     }
-    types = dp_http_content_types(r->route);
+    types = dpi_http_content_types(r->route);
     ct = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
                                      MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (types && !(dp_http_content_type_parse(ct) & types)) {
+    if (types && !(dpi_http_content_type_parse(ct) & types)) {
         *ret = send_error(s, r, con, 415, NULL,
                           "Content-Type must be %s (got %.100s)",
                           types & DP_HTTP_CT_NDJSON
@@ -537,7 +537,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
     req.query = r->query;
     req.body = r->body;
     req.body_len = r->len;
-    if (dp_http_handle(&s->ctx, &req, &resp))
+    if (dpi_http_handle(&s->ctx, &req, &resp))
         return MHD_NO; /* not even an error could be built: drop it */
     budget_release(r);
     return send_response(s, r, con, &resp);
@@ -574,7 +574,7 @@ static dp_status open_listener(const char *bind_addr, unsigned port, int *fd,
     snprintf(portstr, sizeof portstr, "%u", port);
     e = getaddrinfo(bind_addr, portstr, &hints, &res);
     if (e)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "cannot use bind address '%s': %s", bind_addr,
                             gai_strerror(e));
     for (ai = res; ai; ai = ai->ai_next) {
@@ -599,14 +599,14 @@ static dp_status open_listener(const char *bind_addr, unsigned port, int *fd,
     }
     freeaddrinfo(res);
     if (s < 0)
-        return dp_error_set(err, saved == EACCES ? DP_EACCES : DP_EIO,
+        return dpi_error_set(err, saved == EACCES ? DP_EACCES : DP_EIO,
                             (size_t)-1, "cannot listen on %s port %u: %s",
                             bind_addr, port,
                             saved ? strerror(saved) : "no usable address");
     if (fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK) < 0) {
         saved = errno;
         close(s);
-        return dp_error_set(err, DP_EIO, (size_t)-1,
+        return dpi_error_set(err, DP_EIO, (size_t)-1,
                             "cannot listen on %s port %u: %s", bind_addr, port,
                             strerror(saved));
     }
@@ -664,7 +664,7 @@ static dp_status start_daemon(dp_server *s, int listen_fd, int family,
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
                                  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!s->daemon)
-        return dp_error_set(err, DP_EIO, (size_t)-1,
+        return dpi_error_set(err, DP_EIO, (size_t)-1,
                             "the HTTP daemon did not start (%s)",
                             errno ? strerror(errno) : "unknown reason");
     return DP_OK;
@@ -684,12 +684,12 @@ static dp_status server_new(dp_index *ix, const dp_server_opts *o,
     struct timespec ts;
 
     if (o->max_body == 0 || o->max_body > DP_MAX_DOC_BYTES)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "max_body must be 1..%zu bytes",
                             (size_t)DP_MAX_DOC_BYTES);
     if (o->threads > 1024 || o->max_connections == 0 ||
         !(o->drain_seconds >= 0.0))
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "bad server option (threads over 1024, no "
                             "connections, or negative drain time)");
     s = calloc(1, sizeof *s);
@@ -726,14 +726,14 @@ dp_status dp_server_start(dp_index *ix, const dp_server_opts *opts,
     dp_status rc;
 
     if (!out)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1, "no output handle");
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "no output handle");
     *out = NULL;
     if (!opts) {
         dp_server_opts_init(&defaults);
         opts = &defaults;
     }
     if (!opts->bind || !*opts->bind || opts->port > 65535)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "bad bind address or port");
     rc = server_new(ix, opts, &s, err);
     if (rc)
@@ -798,7 +798,7 @@ void dp_server_stop(dp_server *s)
 
 /* ------------------------------- internal: on a given listening socket */
 
-dp_status dp_http_server_start_on(dp_index *ix, const dp_server_opts *opts,
+dp_status dpi_http_server_start_on(dp_index *ix, const dp_server_opts *opts,
                                   int listen_fd, dp_server **out)
 {
     dp_server *s = NULL;

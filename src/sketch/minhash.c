@@ -89,7 +89,7 @@ static inline uint32_t fastrange32(uint32_t v, uint32_t n)
     return (uint32_t)(((uint64_t)v * n) >> 32);
 }
 
-void dp_minhash_opts_init(dp_minhash_opts *opts)
+void dpi_minhash_opts_init(dp_minhash_opts *opts)
 {
     assert(opts);
     opts->perms = DP_MINHASH_DEFAULT_PERMS;
@@ -97,7 +97,7 @@ void dp_minhash_opts_init(dp_minhash_opts *opts)
     opts->mode = DP_MINHASH_KPERM;
 }
 
-dp_status dp_minhash_create(const dp_minhash_opts *opts, dp_minhash **out)
+dp_status dpi_minhash_create(const dp_minhash_opts *opts, dp_minhash **out)
 {
     dp_minhash_opts def;
     dp_minhash *mh;
@@ -108,7 +108,7 @@ dp_status dp_minhash_create(const dp_minhash_opts *opts, dp_minhash **out)
         return DP_EINVAL;
     *out = NULL;
     if (!opts) {
-        dp_minhash_opts_init(&def);
+        dpi_minhash_opts_init(&def);
         opts = &def;
     }
     if (opts->perms == 0 || opts->perms > DP_MINHASH_MAX_PERMS)
@@ -129,7 +129,7 @@ dp_status dp_minhash_create(const dp_minhash_opts *opts, dp_minhash **out)
         mh->mul = malloc(mh->padded * sizeof *mh->mul);
         mh->add = malloc(mh->padded * sizeof *mh->add);
         if (!mh->mul || !mh->add) {
-            dp_minhash_free(mh);
+            dpi_minhash_free(mh);
             return DP_ENOMEM;
         }
         st = opts->seed ^ STREAM_COEF;
@@ -142,7 +142,7 @@ dp_status dp_minhash_create(const dp_minhash_opts *opts, dp_minhash **out)
     return DP_OK;
 }
 
-void dp_minhash_free(dp_minhash *mh)
+void dpi_minhash_free(dp_minhash *mh)
 {
     if (!mh)
         return;
@@ -151,13 +151,13 @@ void dp_minhash_free(dp_minhash *mh)
     free(mh);
 }
 
-unsigned dp_minhash_perms(const dp_minhash *mh)
+unsigned dpi_minhash_perms(const dp_minhash *mh)
 {
     assert(mh);
     return mh->perms;
 }
 
-dp_minhash_mode dp_minhash_mode_of(const dp_minhash *mh)
+dp_minhash_mode dpi_minhash_mode_of(const dp_minhash *mh)
 {
     assert(mh);
     return mh->mode;
@@ -248,7 +248,7 @@ static void oph_densify(const dp_minhash *mh, uint32_t *sig,
     }
 }
 
-dp_status dp_minhash_signature(const dp_minhash *mh, const uint64_t *hashes,
+dp_status dpi_minhash_signature(const dp_minhash *mh, const uint64_t *hashes,
                                size_t n, uint32_t *sig)
 {
     _Alignas(64) uint32_t work[DP_MINHASH_MAX_PERMS];
@@ -271,7 +271,7 @@ dp_status dp_minhash_signature(const dp_minhash *mh, const uint64_t *hashes,
     return DP_OK;
 }
 
-uint64_t dp_minhash_short_shingle(const uint64_t *tokens, size_t ntok)
+uint64_t dpi_minhash_short_shingle(const uint64_t *tokens, size_t ntok)
 {
     XXH3_state_t st;
     size_t i;
@@ -288,7 +288,7 @@ uint64_t dp_minhash_short_shingle(const uint64_t *tokens, size_t ntok)
     return XXH3_64bits_digest(&st);
 }
 
-size_t dp_minhash_matches(const uint32_t *a, const uint32_t *b, unsigned perms)
+size_t dpi_minhash_matches(const uint32_t *a, const uint32_t *b, unsigned perms)
 {
     size_t eq = 0;
     unsigned i;
@@ -299,9 +299,9 @@ size_t dp_minhash_matches(const uint32_t *a, const uint32_t *b, unsigned perms)
     return eq;
 }
 
-double dp_minhash_jaccard(const uint32_t *a, const uint32_t *b, unsigned perms)
+double dpi_minhash_jaccard(const uint32_t *a, const uint32_t *b, unsigned perms)
 {
     if (perms == 0)
         return 0.0;
-    return (double)dp_minhash_matches(a, b, perms) / perms;
+    return (double)dpi_minhash_matches(a, b, perms) / perms;
 }

@@ -7,7 +7,7 @@
  * agree at index i with probability J, the Jaccard similarity of the two
  * shingle sets, so the fraction of equal values estimates J with standard
  * deviation sqrt(J(1-J)/perms). Input is the flat array of 64-bit shingle
- * hashes from dp_shingle_hash() (duplicates and order do not matter); the
+ * hashes from dpi_shingle_hash() (duplicates and order do not matter); the
  * text itself is never needed. Formulas, the short-document rule and
  * measured speed are in docs/minhash-lsh.md.
  *
@@ -53,7 +53,7 @@ typedef enum dp_minhash_mode {
     DP_MINHASH_OPH = 1
 } dp_minhash_mode;
 
-/* Options for dp_minhash_create(). */
+/* Options for dpi_minhash_create(). */
 typedef struct dp_minhash_opts {
     unsigned perms;       /* signature length, 1..DP_MINHASH_MAX_PERMS;
                              default 128 (512 bytes per signature) */
@@ -67,53 +67,53 @@ typedef struct dp_minhash_opts {
 /* The MinHash hash-function family: coefficients for `perms` functions. */
 typedef struct dp_minhash dp_minhash;
 
-/* dp_minhash_opts_init - fill *opts with the defaults above. Cannot fail. */
-void dp_minhash_opts_init(dp_minhash_opts *opts);
+/* dpi_minhash_opts_init - fill *opts with the defaults above. Cannot fail. */
+void dpi_minhash_opts_init(dp_minhash_opts *opts);
 
 /*
- * dp_minhash_create - derive the hash functions for @opts.
+ * dpi_minhash_create - derive the hash functions for @opts.
  * @opts:  options, or NULL for the defaults.
- * @out:   OUT: the new family; free with dp_minhash_free(). NULL on error.
+ * @out:   OUT: the new family; free with dpi_minhash_free(). NULL on error.
  * @return DP_OK; DP_EINVAL (NULL @out, perms 0 or > DP_MINHASH_MAX_PERMS,
  *         unknown mode); DP_ENOMEM.
  */
-dp_status dp_minhash_create(const dp_minhash_opts *opts, dp_minhash **out);
+dp_status dpi_minhash_create(const dp_minhash_opts *opts, dp_minhash **out);
 
-/* dp_minhash_free - release a family. Accepts NULL. */
-void dp_minhash_free(dp_minhash *mh);
+/* dpi_minhash_free - release a family. Accepts NULL. */
+void dpi_minhash_free(dp_minhash *mh);
 
-/* dp_minhash_perms - the signature length of @mh. */
-unsigned dp_minhash_perms(const dp_minhash *mh);
+/* dpi_minhash_perms - the signature length of @mh. */
+unsigned dpi_minhash_perms(const dp_minhash *mh);
 
-/* dp_minhash_mode_of - the mode @mh was created with. */
-dp_minhash_mode dp_minhash_mode_of(const dp_minhash *mh);
+/* dpi_minhash_mode_of - the mode @mh was created with. */
+dp_minhash_mode dpi_minhash_mode_of(const dp_minhash *mh);
 
 /*
- * dp_minhash_signature - the signature of the set of shingle hashes
+ * dpi_minhash_signature - the signature of the set of shingle hashes
  * @hashes[0 .. n). Order and repetitions in the array do not change the
  * result. Pure; safe to call from many threads on one @mh.
  * @mh:     the hash family.
- * @hashes: the shingle hashes (from dp_shingle_hash()); may be NULL when
+ * @hashes: the shingle hashes (from dpi_shingle_hash()); may be NULL when
  *          @n == 0.
  * @n:      number of hashes.
- * @sig:    OUT: dp_minhash_perms(@mh) values, caller-allocated.
+ * @sig:    OUT: dpi_minhash_perms(@mh) values, caller-allocated.
  * @return  DP_OK; DP_EINVAL (NULL @mh or @sig, or NULL @hashes with n > 0);
  *          DP_EEMPTY when @n == 0: a document with no shingles has no
  *          signature and @sig is left untouched. Do not invent one (all
  *          such documents would then look identical); use
- *          dp_minhash_short_shingle() for documents shorter than k words,
+ *          dpi_minhash_short_shingle() for documents shorter than k words,
  *          and treat documents with no words at all separately (see
  *          docs/minhash-lsh.md, "Short documents").
  */
-dp_status dp_minhash_signature(const dp_minhash *mh, const uint64_t *hashes,
+dp_status dpi_minhash_signature(const dp_minhash *mh, const uint64_t *hashes,
                                size_t n, uint32_t *sig);
 
 /*
- * dp_minhash_short_shingle - the single stand-in shingle for a document
+ * dpi_minhash_short_shingle - the single stand-in shingle for a document
  * that has at least one but fewer than k words: a 64-bit hash of all its
  * token hashes in order (XXH3 over them as little-endian uint64 values,
  * with a seed of its own so it never coincides with a k-shingle hash).
- * Pass the result as a one-element array to dp_minhash_signature(): two
+ * Pass the result as a one-element array to dpi_minhash_signature(): two
  * short documents then get equal signatures exactly when their normalised
  * words are equal, and an estimated Jaccard near 0 otherwise.
  * @tokens: the token hashes (dp_token.hash), in document order.
@@ -121,19 +121,19 @@ dp_status dp_minhash_signature(const dp_minhash *mh, const uint64_t *hashes,
  *          callers should not need: see DP_EEMPTY above).
  * @return  the hash. Pure; cannot fail.
  */
-uint64_t dp_minhash_short_shingle(const uint64_t *tokens, size_t ntok);
+uint64_t dpi_minhash_short_shingle(const uint64_t *tokens, size_t ntok);
 
 /*
- * dp_minhash_matches - number of indices i < @perms where @a[i] == @b[i].
+ * dpi_minhash_matches - number of indices i < @perms where @a[i] == @b[i].
  * Pure; cannot fail.
  */
-size_t dp_minhash_matches(const uint32_t *a, const uint32_t *b, unsigned perms);
+size_t dpi_minhash_matches(const uint32_t *a, const uint32_t *b, unsigned perms);
 
 /*
- * dp_minhash_jaccard - the Jaccard estimate between two signatures made by
- * the same family: dp_minhash_matches() / @perms, in [0, 1]. Returns 0 when
+ * dpi_minhash_jaccard - the Jaccard estimate between two signatures made by
+ * the same family: dpi_minhash_matches() / @perms, in [0, 1]. Returns 0 when
  * @perms is 0. Pure; cannot fail.
  */
-double dp_minhash_jaccard(const uint32_t *a, const uint32_t *b, unsigned perms);
+double dpi_minhash_jaccard(const uint32_t *a, const uint32_t *b, unsigned perms);
 
 #endif /* DP_SKETCH_MINHASH_H */

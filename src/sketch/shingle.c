@@ -5,7 +5,7 @@
  * hashes (XXH3 of each normalised token) laid out flat as little-endian
  * uint64 values. Since token hashes come from normalised text, two texts
  * that differ only in case, quote style, dashes or Unicode form give the
- * same shingles. dp_shingle_hash() is the flat-array core; dp_doc_shingles()
+ * same shingles. dpi_shingle_hash() is the flat-array core; dp_doc_shingles()
  * is the public wrapper over a dp_doc.
  */
 #include <assert.h>
@@ -19,10 +19,10 @@
 #include "sketch/shingle.h"
 #include "text/doc.h"
 
-void dp_shingle_hash(const uint64_t *hashes, size_t n, unsigned k,
+void dpi_shingle_hash(const uint64_t *hashes, size_t n, unsigned k,
                      uint64_t *out)
 {
-    size_t i, m = dp_shingle_count(n, k);
+    size_t i, m = dpi_shingle_count(n, k);
 
     assert(k >= 1);
     assert(hashes || m == 0);
@@ -57,7 +57,7 @@ dp_status dp_doc_shingles(const dp_doc *doc, unsigned k, uint64_t **out,
         *n = 0;
     if (!doc || !out || !n || k == 0)
         return DP_EINVAL;
-    m = dp_shingle_count(doc->ntoks, k);
+    m = dpi_shingle_count(doc->ntoks, k);
     if (m == 0)
         return DP_OK;
     h = malloc(doc->ntoks * sizeof *h);
@@ -69,7 +69,7 @@ dp_status dp_doc_shingles(const dp_doc *doc, unsigned k, uint64_t **out,
     }
     for (i = 0; i < doc->ntoks; i++)
         h[i] = doc->toks[i].hash;
-    dp_shingle_hash(h, doc->ntoks, k, res);
+    dpi_shingle_hash(h, doc->ntoks, k, res);
     free(h);
     *out = res;
     *n = m;

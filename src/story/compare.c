@@ -77,26 +77,26 @@ dp_status dp_compare(const dp_doc *a, const dp_doc *b,
     if (c->opts.shingle_k == 0)
         c->opts.shingle_k = 5;
 
-    rc = dp_score_shingles(a, b, c->opts.shingle_k, &c->scores);
+    rc = dpi_score_shingles(a, b, c->opts.shingle_k, &c->scores);
     if (rc)
         goto fail;
 
-    dp_align_opts_init(&ao);
+    dpi_align_opts_init(&ao);
     ao.min_words = c->opts.min_words;
     ao.max_gap = c->opts.max_gap;
-    rc = dp_align_docs(a, b, &ao, &c->passages, &c->npassages);
+    rc = dpi_align_docs(a, b, &ao, &c->passages, &c->npassages);
     if (rc)
         goto fail;
     if (c->npassages > 1)
         qsort(c->passages, c->npassages, sizeof *c->passages, by_a_start);
 
-    rc = dp_story_classify(d, cls);
+    rc = dpi_story_classify(d, cls);
     if (rc)
         goto fail;
-    rc = dp_story_diff(c, cls);
+    rc = dpi_story_diff(c, cls);
     if (rc)
         goto fail;
-    rc = dp_score_same_story(d, cls, c->coverage, &sig);
+    rc = dpi_score_same_story(d, cls, c->coverage, &sig);
     if (rc)
         goto fail;
     c->scores.same_story = sig.score;

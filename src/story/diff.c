@@ -198,7 +198,7 @@ static dp_status cover_side(side *s, const side *o, const ptoks *pt, size_t np,
             goto done;
         for (i = 0; i < n; i++)
             h[i] = o->d->toks[ob + i].hash;
-        rc = dp_story_sort_u64(h, n);
+        rc = dpi_story_sort_u64(h, n);
         if (rc)
             goto done;
         for (i = pt[p].b[which]; i < pt[p].e[which]; i++)
@@ -268,7 +268,7 @@ static dp_status vote_side(side *s, const side *o, const ptoks *pt, int which)
             v[nv].val = 1;
             nv++;
         }
-        rc = dp_story_sort_kv(v, nv);
+        rc = dpi_story_sort_kv(v, nv);
         if (rc)
             goto done;
         for (k = 0; k < nv;) {
@@ -316,7 +316,7 @@ static dp_status find_repeats(side *s)
         kv[n].val = i;
         n++;
     }
-    rc = dp_story_sort_kv(kv, n); /* stable: earliest first in a group */
+    rc = dpi_story_sort_kv(kv, n); /* stable: earliest first in a group */
     if (!rc) {
         for (i = 1; i < n; i++) {
             size_t x = kv[i].val, first = s->repeat_of[kv[i - 1].val];
@@ -375,14 +375,14 @@ static dp_status build_features(side s[2], size_t **post_beg_out,
             uint32_t st = s[w].sent_of[i];
             if (c == DP_CLS_NONE || st == UINT32_MAX)
                 continue;
-            e[n].key = dp_story_key(&s[w].d->toks[i], c);
+            e[n].key = dpi_story_key(&s[w].d->toks[i], c);
             e[n].val = ((uint64_t)w << 62) | ((uint64_t)st << 16) |
                        ((uint64_t)(s[w].pid[i] < 0) << 8) | c;
             n++;
         }
     }
     /* stable: within a key, entries stay in (side, sentence) order */
-    rc = dp_story_sort_kv(e, n);
+    rc = dpi_story_sort_kv(e, n);
     if (rc)
         goto done;
 
@@ -665,7 +665,7 @@ static dp_status order_chain(side s[2], cand *c, size_t n, double floor,
         ord[k].key = ((uint64_t)c[k].i << 32) | c[k].j;
         ord[k].val = k;
     }
-    rc = dp_story_sort_kv(ord, n);
+    rc = dpi_story_sort_kv(ord, n);
     if (rc)
         goto done;
     for (k = 0; k < n; k = g) {
@@ -984,7 +984,7 @@ static dp_status added_for(const side *me, size_t x, const side *o,
                 rk = mix(rk, d->toks[r].hash);
                 if (me->cls[r] == DP_CLS_NAME &&
                     !partner_has(o, ys, ny,
-                                 dp_story_key(&d->toks[r], me->cls[r])) &&
+                                 dpi_story_key(&d->toks[r], me->cls[r])) &&
                     me->pid[r] < 0)
                     nnew++;
                 if (r + 1 < te && name_joint(d, r))
@@ -1006,7 +1006,7 @@ static dp_status added_for(const side *me, size_t x, const side *o,
                     int isnew =
                         q < r && me->cls[q] == DP_CLS_NAME && me->pid[q] < 0 &&
                         !partner_has(o, ys, ny,
-                                     dp_story_key(&d->toks[q], me->cls[q]));
+                                     dpi_story_key(&d->toks[q], me->cls[q]));
                     if (isnew && sub == SIZE_MAX)
                         sub = q;
                     if (!isnew && sub != SIZE_MAX) {
@@ -1031,7 +1031,7 @@ static dp_status added_for(const side *me, size_t x, const side *o,
             t++;
             continue;
         }
-        key = dp_story_key(&d->toks[t], c);
+        key = dpi_story_key(&d->toks[t], c);
         known = partner_has(o, ys, ny, key);
         if (!known) {
             rc = add_one(v, key, d->toks[t].start, bare_end(d, t));
@@ -1048,7 +1048,7 @@ static dp_status added_for(const side *me, size_t x, const side *o,
         rc = DP_ENOMEM;
         goto done;
     }
-    rc = dp_story_sort_kv(v->kv, v->n);
+    rc = dpi_story_sort_kv(v->kv, v->n);
     if (rc)
         goto done;
     for (k = 1; k < v->n; k++)
@@ -1071,7 +1071,7 @@ done:
  * The whole diff
  * ------------------------------------------------------------------- */
 
-dp_status dp_story_diff(dp_comparison *c, uint8_t *const cls[2])
+dp_status dpi_story_diff(dp_comparison *c, uint8_t *const cls[2])
 {
     side s[2];
     ptoks *pt = NULL;
@@ -1106,7 +1106,7 @@ dp_status dp_story_diff(dp_comparison *c, uint8_t *const cls[2])
     }
     for (p = 0; p < c->npassages; p++)
         for (w = 0; w < 2; w++)
-            dp_story_passage_toks(c->doc[w], &c->passages[p], w, &pt[p].b[w],
+            dpi_story_passage_toks(c->doc[w], &c->passages[p], w, &pt[p].b[w],
                                   &pt[p].e[w]);
     for (w = 0; w < 2; w++) {
         rc = cover_side(&s[w], &s[!w], pt, c->npassages, w);

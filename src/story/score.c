@@ -89,13 +89,13 @@
 DEFINE_RADIX(radix_u64, uint64_t, KEY_OF_U64)
 DEFINE_RADIX(radix_kv, dp_story_kv, KEY_OF_KV)
 
-dp_status dp_story_sort_u64(uint64_t *a, size_t n)
+dp_status dpi_story_sort_u64(uint64_t *a, size_t n)
 {
     assert(a || n == 0);
     return radix_u64(a, n);
 }
 
-dp_status dp_story_sort_kv(dp_story_kv *a, size_t n)
+dp_status dpi_story_sort_kv(dp_story_kv *a, size_t n)
 {
     assert(a || n == 0);
     return radix_kv(a, n);
@@ -133,7 +133,7 @@ static int has_key(const uint64_t *a, size_t n, uint64_t key)
  * Shared helpers
  * ------------------------------------------------------------------- */
 
-uint64_t dp_story_key(const dp_tok *t, uint8_t cls)
+uint64_t dpi_story_key(const dp_tok *t, uint8_t cls)
 {
     assert(t);
     if (cls == DP_CLS_NONE)
@@ -141,7 +141,7 @@ uint64_t dp_story_key(const dp_tok *t, uint8_t cls)
     return t->term ? t->term : t->hash;
 }
 
-size_t dp_story_tok_at(const dp_doc *d, size_t off)
+size_t dpi_story_tok_at(const dp_doc *d, size_t off)
 {
     size_t lo = 0, hi;
     assert(d);
@@ -156,7 +156,7 @@ size_t dp_story_tok_at(const dp_doc *d, size_t off)
     return lo;
 }
 
-void dp_story_passage_toks(const dp_doc *d, const dp_passage *p, int side,
+void dpi_story_passage_toks(const dp_doc *d, const dp_passage *p, int side,
                            size_t *begin, size_t *end)
 {
     const dp_span *s;
@@ -164,8 +164,8 @@ void dp_story_passage_toks(const dp_doc *d, const dp_passage *p, int side,
 
     assert(d && p && begin && end && (side == 0 || side == 1));
     s = side ? &p->b : &p->a;
-    b = dp_story_tok_at(d, s->start);
-    e = dp_story_tok_at(d, s->end);
+    b = dpi_story_tok_at(d, s->start);
+    e = dpi_story_tok_at(d, s->end);
     /* a token starting inside the span but running past its end is not
      * wholly inside */
     while (e > b && d->toks[e - 1].end > s->end)
@@ -201,7 +201,7 @@ static int capital_by_position(const dp_doc *d, size_t i, const uint8_t *first)
     return 0;
 }
 
-dp_status dp_story_classify(const dp_doc *const d[2], uint8_t *cls[2])
+dp_status dpi_story_classify(const dp_doc *const d[2], uint8_t *cls[2])
 {
     uint64_t *caps = NULL;
     size_t ncaps = 0, capcap = 0;
@@ -287,7 +287,7 @@ done:
  * Shingle scores
  * ------------------------------------------------------------------- */
 
-dp_status dp_score_shingles(const dp_doc *a, const dp_doc *b, unsigned k,
+dp_status dpi_score_shingles(const dp_doc *a, const dp_doc *b, unsigned k,
                             dp_scores *out)
 {
     uint64_t *sa = NULL, *sb = NULL;
@@ -357,12 +357,12 @@ static dp_status make_bag(const dp_doc *d, const uint8_t *cls, bag *out)
     for (i = 0; i < d->ntoks; i++) {
         if (cls[i] == DP_CLS_NONE)
             continue;
-        out->kv[n].key = dp_story_key(&d->toks[i], cls[i]);
+        out->kv[n].key = dpi_story_key(&d->toks[i], cls[i]);
         out->kv[n].val = cls[i];
         n++;
     }
     out->n = n;
-    return dp_story_sort_kv(out->kv, n);
+    return dpi_story_sort_kv(out->kv, n);
 }
 
 /* One distinct key of a bag: its count and strongest class. */
@@ -405,7 +405,7 @@ static double ochiai(double shared, double wa, double wb)
     return DP_MIN(1.0, shared / sqrt(wa * wb));
 }
 
-dp_status dp_score_same_story(const dp_doc *const d[2], uint8_t *const cls[2],
+dp_status dpi_score_same_story(const dp_doc *const d[2], uint8_t *const cls[2],
                               const double coverage[2], dp_story_signals *out)
 {
     bag g[2] = {{NULL, 0}, {NULL, 0}};

@@ -36,7 +36,7 @@ struct dp_comparison {
                            inside passages */
 };
 
-/* Token classes (dp_story_classify). */
+/* Token classes (dpi_story_classify). */
 enum {
     DP_CLS_NONE = 0,  /* stopword or token without a term: no evidence */
     DP_CLS_WORD = 1,  /* content word (stemmed term, not a stopword) */
@@ -46,7 +46,7 @@ enum {
 };
 
 /*
- * dp_story_classify - give every token of both documents a DP_CLS_* class.
+ * dpi_story_classify - give every token of both documents a DP_CLS_* class.
  * A capitalised token that opens its sentence counts as a name only when
  * the same term also occurs capitalised away from a sentence start in
  * either document (so "Zawahiri was killed" is a name but "Top officials"
@@ -56,26 +56,26 @@ enum {
  *         (NULL when the side has no tokens); free both with free().
  * @return DP_OK or DP_ENOMEM (then both are NULL).
  */
-dp_status dp_story_classify(const dp_doc *const d[2], uint8_t *cls[2]);
+dp_status dpi_story_classify(const dp_doc *const d[2], uint8_t *cls[2]);
 
 /*
- * dp_story_key - the key a token is compared by: its stem term, or for a
+ * dpi_story_key - the key a token is compared by: its stem term, or for a
  * token without one (a number the stemmer skipped) its hash. Tokens of
  * class DP_CLS_NONE have no key (0).
  */
-uint64_t dp_story_key(const dp_tok *t, uint8_t cls);
+uint64_t dpi_story_key(const dp_tok *t, uint8_t cls);
 
 /*
- * dp_story_tok_at - index of the first token of @d whose start is >= @off
+ * dpi_story_tok_at - index of the first token of @d whose start is >= @off
  * (d->ntoks when there is none). Binary search; tokens are in order.
  */
-size_t dp_story_tok_at(const dp_doc *d, size_t off);
+size_t dpi_story_tok_at(const dp_doc *d, size_t off);
 
 /*
- * dp_story_passage_toks - the token range [*begin, *end) of side @side of
+ * dpi_story_passage_toks - the token range [*begin, *end) of side @side of
  * passage @p: the tokens lying wholly inside its byte span.
  */
-void dp_story_passage_toks(const dp_doc *d, const dp_passage *p, int side,
+void dpi_story_passage_toks(const dp_doc *d, const dp_passage *p, int side,
                            size_t *begin, size_t *end);
 
 /* A 64-bit key with a payload, for sorting. */
@@ -84,20 +84,20 @@ typedef struct dp_story_kv {
     uint64_t val;
 } dp_story_kv;
 
-/* dp_story_sort_u64 / dp_story_sort_kv - LSD radix sort by key, stable.
+/* dpi_story_sort_u64 / dpi_story_sort_kv - LSD radix sort by key, stable.
  * @return DP_OK or DP_ENOMEM (the array is then unchanged). */
-dp_status dp_story_sort_u64(uint64_t *a, size_t n);
-dp_status dp_story_sort_kv(dp_story_kv *a, size_t n);
+dp_status dpi_story_sort_u64(uint64_t *a, size_t n);
+dp_status dpi_story_sort_kv(dp_story_kv *a, size_t n);
 
 /*
- * dp_score_shingles - exact Jaccard and containment of the two documents'
+ * dpi_score_shingles - exact Jaccard and containment of the two documents'
  * k-word shingle sets; fills jaccard, containment_a_in_b and
  * containment_b_in_a of @out (same_story untouched). Documents shorter
  * than @k words are shingled with k' = the shorter length (docs/scores.md);
  * a side without words gives 0 everywhere.
  * @return DP_OK, DP_ENOMEM.
  */
-dp_status dp_score_shingles(const dp_doc *a, const dp_doc *b, unsigned k,
+dp_status dpi_score_shingles(const dp_doc *a, const dp_doc *b, unsigned k,
                             dp_scores *out);
 
 /* The signals the same-story score is built from (docs/scores.md). */
@@ -112,22 +112,22 @@ typedef struct dp_story_signals {
 } dp_story_signals;
 
 /*
- * dp_score_same_story - the same-story signals and score of a pair.
+ * dpi_score_same_story - the same-story signals and score of a pair.
  * @d:        the two documents.
- * @cls:      token classes from dp_story_classify().
+ * @cls:      token classes from dpi_story_classify().
  * @coverage: each side's fraction of words inside shared passages.
  * @out:      OUT: the signals; out->score is in [0, 1].
  * @return DP_OK, DP_ENOMEM.
  */
-dp_status dp_score_same_story(const dp_doc *const d[2], uint8_t *const cls[2],
+dp_status dpi_score_same_story(const dp_doc *const d[2], uint8_t *const cls[2],
                               const double coverage[2], dp_story_signals *out);
 
 /*
- * dp_story_diff - the story diff: fills c->sents, c->nsents, c->added,
+ * dpi_story_diff - the story diff: fills c->sents, c->nsents, c->added,
  * c->nadded and c->coverage from c->doc, c->passages and c->opts.
- * @cls:   token classes from dp_story_classify().
+ * @cls:   token classes from dpi_story_classify().
  * @return DP_OK, DP_ENOMEM, DP_ETOOBIG. On failure the caller frees @c.
  */
-dp_status dp_story_diff(dp_comparison *c, uint8_t *const cls[2]);
+dp_status dpi_story_diff(dp_comparison *c, uint8_t *const cls[2]);
 
 #endif /* DP_STORY_STORY_H */

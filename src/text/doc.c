@@ -22,7 +22,7 @@
 #include "core/util.h"
 #include "text/text.h"
 
-void dp_text_advise_huge(void *p, size_t bytes)
+void dpi_text_advise_huge(void *p, size_t bytes)
 {
 #ifdef MADV_HUGEPAGE
     uintptr_t a, e;
@@ -73,37 +73,37 @@ static dp_status create(const char *text, size_t len, const dp_text_opts *opts,
     if (out)
         *out = NULL;
     if (!out || (!text && len > 0))
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "dp_doc_create: NULL argument");
     if (!opts) {
         dp_text_opts_init(&defaults);
         opts = &defaults;
     }
     if (opts->utf8 != DP_UTF8_REJECT && opts->utf8 != DP_UTF8_REPLACE)
-        return dp_error_set(err, DP_EINVAL, (size_t)-1,
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1,
                             "dp_doc_create: unknown UTF-8 mode %d",
                             (int)opts->utf8);
     if (len > DP_MAX_DOC_BYTES)
-        return dp_error_set(err, DP_ETOOBIG, (size_t)-1,
+        return dpi_error_set(err, DP_ETOOBIG, (size_t)-1,
                             "document of %zu bytes is larger than the limit "
                             "of %zu bytes",
                             len, DP_MAX_DOC_BYTES);
-    if (full && (rc = dp_stem_open(opts->language, &st, err)) != DP_OK)
+    if (full && (rc = dpi_stem_open(opts->language, &st, err)) != DP_OK)
         return rc;
 
     if (!opts->allow_binary && len > 0 &&
         (nul = memchr(text, '\0', len)) != NULL) {
         size_t off = (size_t)(nul - text);
-        rc = dp_error_set(err, DP_EBINARY, off,
+        rc = dpi_error_set(err, DP_EBINARY, off,
                           "NUL byte at byte offset %zu: the input looks "
                           "binary, not text",
                           off);
         goto fail;
     }
     if (opts->utf8 == DP_UTF8_REJECT) {
-        size_t bad = dp_utf8_validate((const uint8_t *)text, len);
+        size_t bad = dpi_utf8_validate((const uint8_t *)text, len);
         if (bad < len) {
-            rc = dp_error_set(err, DP_EUTF8, bad,
+            rc = dpi_error_set(err, DP_EUTF8, bad,
                               "invalid UTF-8 at byte offset %zu (byte 0x%02X)",
                               bad, (unsigned)(unsigned char)text[bad]);
             goto fail;
@@ -116,41 +116,41 @@ static dp_status create(const char *text, size_t len, const dp_text_opts *opts,
     doc->orig = malloc(len + 1);
     if (!doc->orig)
         goto nomem;
-    dp_text_advise_huge(doc->orig, len + 1);
+    dpi_text_advise_huge(doc->orig, len + 1);
     if (len)
         memcpy(doc->orig, text, len);
     doc->orig[len] = '\0';
     doc->orig_len = len;
 
-    rc = dp_norm_run(doc, err);
+    rc = dpi_norm_run(doc, err);
     if (rc)
         goto fail;
-    rc = dp_tok_run(doc);
+    rc = dpi_tok_run(doc);
     if (rc)
         goto stage_fail;
     if (full) {
-        rc = dp_stem_terms(st, doc);
+        rc = dpi_stem_terms(st, doc);
         if (rc)
             goto stage_fail;
-        rc = dp_sent_run(doc);
+        rc = dpi_sent_run(doc);
         if (rc)
             goto stage_fail;
     }
 
-    dp_stem_close(st);
+    dpi_stem_close(st);
     *out = doc;
     return DP_OK;
 
 stage_fail:
     if (rc == DP_ENOMEM)
         goto nomem;
-    dp_error_set(err, rc, (size_t)-1, "document too large: %zu tokens",
+    dpi_error_set(err, rc, (size_t)-1, "document too large: %zu tokens",
                  doc->ntoks);
     goto fail;
 nomem:
-    rc = dp_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
+    rc = dpi_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
 fail:
-    dp_stem_close(st);
+    dpi_stem_close(st);
     dp_doc_free(doc);
     return rc;
 }
@@ -161,7 +161,7 @@ dp_status dp_doc_create(const char *text, size_t len, const dp_text_opts *opts,
     return create(text, len, opts, 1, out, err);
 }
 
-dp_status dp_doc_create_tokens(const char *text, size_t len,
+dp_status dpi_doc_create_tokens(const char *text, size_t len,
                                const dp_text_opts *opts, dp_doc **out,
                                dp_error *err)
 {

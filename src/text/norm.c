@@ -9,7 +9,7 @@
  * marks). Composition never crosses a segment boundary, so normalising each
  * segment alone gives NFKC of the whole. Every normalised byte maps to the
  * original offset of its segment's first byte (doc->map); map[norm_len] is
- * orig_len. dp_norm_segment() recomputes a segment's length from its start,
+ * orig_len. dpi_norm_segment() recomputes a segment's length from its start,
  * so the original end of any normalised character is known too.
  *
  * Each segment goes through: quote/dash/space unification on the input
@@ -156,11 +156,11 @@ static int nonstarter_at(const uint8_t *s, size_t len, int32_t prev)
     int32_t cp;
     if (s[0] < 0x80)
         return 0;
-    return dp_utf8_decode(s, len, &cp) > 0 && nonstarter(cp) &&
+    return dpi_utf8_decode(s, len, &cp) > 0 && nonstarter(cp) &&
            hangul_joins(prev, cp);
 }
 
-size_t dp_norm_segment(const uint8_t *s, size_t len, size_t i)
+size_t dpi_norm_segment(const uint8_t *s, size_t len, size_t i)
 {
     size_t j;
     unsigned count = 0;
@@ -174,14 +174,14 @@ size_t dp_norm_segment(const uint8_t *s, size_t len, size_t i)
         cp = s[i];
         j = i + 1;
     } else {
-        r = dp_utf8_decode(s + i, len - i, &cp);
+        r = dpi_utf8_decode(s + i, len - i, &cp);
         if (r < 0)
-            return dp_utf8_invalid_run(s + i, len - i);
+            return dpi_utf8_invalid_run(s + i, len - i);
         j = i + (size_t)r;
     }
     while (j < len && s[j] >= 0x80 && count < DP_NORM_MAX_NONSTARTERS) {
         int32_t prev = cp;
-        r = dp_utf8_decode(s + j, len - j, &cp);
+        r = dpi_utf8_decode(s + j, len - j, &cp);
         if (r < 0 || !nonstarter(cp) || !hangul_joins(prev, cp))
             break;
         j += (size_t)r;
@@ -190,7 +190,7 @@ size_t dp_norm_segment(const uint8_t *s, size_t len, size_t i)
     return j - i;
 }
 
-size_t dp_norm_orig_end(const dp_doc *doc, size_t nend)
+size_t dpi_norm_orig_end(const dp_doc *doc, size_t nend)
 {
     size_t s;
 
@@ -198,7 +198,7 @@ size_t dp_norm_orig_end(const dp_doc *doc, size_t nend)
     if (nend == 0)
         return 0;
     s = doc->map[nend - 1];
-    return s + dp_norm_segment((const uint8_t *)doc->orig, doc->orig_len, s);
+    return s + dpi_norm_segment((const uint8_t *)doc->orig, doc->orig_len, s);
 }
 
 /* Make room for @extra more bytes (plus the NUL and the final map entry). */
@@ -245,7 +245,7 @@ static long norm_segment(const uint8_t *s, size_t n, int32_t *cps, uint8_t *dst)
     if (m < 0)
         return -1;
     for (x = 0; x < m; x++)
-        k += dp_utf8_encode(unify(cps[x]), dst + k);
+        k += dpi_utf8_encode(unify(cps[x]), dst + k);
     return k;
 }
 
@@ -259,7 +259,7 @@ static void init_fold(void)
         ascii_fold[b] = (uint8_t)unify(b >= 'A' && b <= 'Z' ? b + 32 : b);
 }
 
-dp_status dp_norm_run(dp_doc *doc, dp_error *err)
+dp_status dpi_norm_run(dp_doc *doc, dp_error *err)
 {
     const uint8_t *s;
     size_t len, i = 0;
@@ -288,8 +288,8 @@ dp_status dp_norm_run(dp_doc *doc, dp_error *err)
     rc = reserve(&o, len + len / 8 + 16);
     if (rc)
         goto done;
-    dp_text_advise_huge(o.norm, o.cap_norm);
-    dp_text_advise_huge(o.map, o.cap_map * sizeof *o.map);
+    dpi_text_advise_huge(o.norm, o.cap_norm);
+    dpi_text_advise_huge(o.map, o.cap_map * sizeof *o.map);
 
     while (i < len) {
         size_t n, j;
@@ -316,11 +316,11 @@ dp_status dp_norm_run(dp_doc *doc, dp_error *err)
                 continue;
         }
 
-        n = dp_norm_segment(s, len, i);
+        n = dpi_norm_segment(s, len, i);
         rc = reserve(&o, SEG_MAX_CP * 4);
         if (rc)
             goto done;
-        r = dp_utf8_decode(s + i, len - i, &cp);
+        r = dpi_utf8_decode(s + i, len - i, &cp);
         if (r < 0) {
             static const uint8_t fffd[3] = {0xEF, 0xBF, 0xBD};
             put(&o, fffd, 3, i);
@@ -363,15 +363,15 @@ done:
         free(o.norm);
         free(o.map);
         if (rc == DP_ETOOBIG)
-            return dp_error_set(err, rc, (size_t)-1,
+            return dpi_error_set(err, rc, (size_t)-1,
                                 "normalised text would exceed %zu bytes",
                                 (size_t)DP_VEC_MAX_ELEMS);
         if (rc == DP_EINTERNAL)
-            return dp_error_set(err, rc, i,
+            return dpi_error_set(err, rc, i,
                                 "utf8proc could not normalise the text at "
                                 "byte offset %zu",
                                 i);
-        return dp_error_set(err, rc, (size_t)-1, "out of memory");
+        return dpi_error_set(err, rc, (size_t)-1, "out of memory");
     }
     doc->norm = o.norm;
     doc->norm_len = o.len;

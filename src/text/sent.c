@@ -125,7 +125,7 @@ static int orig_opening_quote(const dp_doc *doc, size_t p)
 {
     size_t o = doc->map[p];
     int32_t cp;
-    if (dp_utf8_decode((const uint8_t *)doc->orig + o, doc->orig_len - o, &cp) <
+    if (dpi_utf8_decode((const uint8_t *)doc->orig + o, doc->orig_len - o, &cp) <
         0)
         return 0;
     return cp == 0x201C || cp == 0x2018 || cp == 0x201E || cp == 0x201A ||
@@ -140,7 +140,7 @@ static size_t next_char(const uint8_t *t, size_t n, size_t p, int32_t *cp)
         *cp = t[p];
         return 1;
     }
-    r = dp_utf8_decode(t + p, n - p, cp);
+    r = dpi_utf8_decode(t + p, n - p, cp);
     if (r < 0) {
         *cp = 0xFFFD;
         return (size_t)-r;
@@ -330,7 +330,7 @@ static dp_status add_sent(dp_doc *doc, size_t *cap, size_t tb, size_t te,
     s->tok_begin = (uint32_t)tb;
     s->tok_end = (uint32_t)te;
     s->start = doc->map[ns];
-    s->end = (uint32_t)dp_norm_orig_end(doc, ne);
+    s->end = (uint32_t)dpi_norm_orig_end(doc, ne);
     if (doc->nsents > 1 && s->start < s[-1].end)
         s->start = s[-1].end; /* both edges in one original segment */
     return DP_OK;
@@ -344,7 +344,7 @@ static size_t soft_end(const gap_info *gi)
     return gi->c0_end < gi->g1 ? gi->c0_end : gi->g0;
 }
 
-dp_status dp_sent_run(dp_doc *doc)
+dp_status dpi_sent_run(dp_doc *doc)
 {
     size_t n, i, b = 0, cap = 0, start, last_nl = NONE;
     gap_info gi;

@@ -19,8 +19,8 @@
  * per token, so every dp_stemmer carries a cache of verdicts per distinct
  * token hash: an open-addressing table seeded per process (token text is
  * user input), grown by doubling up to DP_STEM_CACHE_MAX entries and
- * emptied when it fills up. dp_stem_close() parks the stemmer, cache and
- * all, in a per-thread slot and the next dp_stem_open() of the same
+ * emptied when it fills up. dpi_stem_close() parks the stemmer, cache and
+ * all, in a per-thread slot and the next dpi_stem_open() of the same
  * language on that thread takes it back, so a thread working through a
  * corpus of small documents stems each frequent word once, not once per
  * document. The slot is freed when the thread exits (pthread key
@@ -133,7 +133,7 @@ static int is_english(const char *lang)
     return 0;
 }
 
-dp_status dp_stem_open(const char *language, dp_stemmer **out, dp_error *err)
+dp_status dpi_stem_open(const char *language, dp_stemmer **out, dp_error *err)
 {
     dp_stemmer *st;
 
@@ -151,16 +151,16 @@ dp_status dp_stem_open(const char *language, dp_stemmer **out, dp_error *err)
         }
     }
     if (strlen(language) >= sizeof st->lang)
-        return dp_error_set(err, DP_ESTEM, (size_t)-1,
+        return dpi_error_set(err, DP_ESTEM, (size_t)-1,
                             "no Snowball stemmer for language \"%.100s\"",
                             language);
     st = calloc(1, sizeof *st);
     if (!st)
-        return dp_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
+        return dpi_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
     st->sb = sb_stemmer_new(language, "UTF_8");
     if (!st->sb) {
         free(st);
-        return dp_error_set(err, DP_ESTEM, (size_t)-1,
+        return dpi_error_set(err, DP_ESTEM, (size_t)-1,
                             "no Snowball stemmer for language \"%.100s\"",
                             language);
     }
@@ -170,7 +170,7 @@ dp_status dp_stem_open(const char *language, dp_stemmer **out, dp_error *err)
     return DP_OK;
 }
 
-void dp_stem_close(dp_stemmer *st)
+void dpi_stem_close(dp_stemmer *st)
 {
     dp_stemmer *old;
 
@@ -189,7 +189,7 @@ void dp_stem_close(dp_stemmer *st)
     free_stemmer(old);
 }
 
-dp_status dp_stem_word(dp_stemmer *st, const char *w, size_t n,
+dp_status dpi_stem_word(dp_stemmer *st, const char *w, size_t n,
                        const char **stem, size_t *stem_len)
 {
     const sb_symbol *r;
@@ -216,7 +216,7 @@ static dp_status term_of(dp_stemmer *st, const dp_doc *doc, const dp_tok *t,
     dp_status rc;
 
     *stop = 0;
-    if (st->english && dp_stop_english(t->hash)) {
+    if (st->english && dpi_stop_english(t->hash)) {
         *stop = DP_TOK_STOP;
         *term = 0;
         return DP_OK;
@@ -225,7 +225,7 @@ static dp_status term_of(dp_stemmer *st, const dp_doc *doc, const dp_tok *t,
         *term = t->hash;
         return DP_OK;
     }
-    rc = dp_stem_word(st, w, n, &s, &sl);
+    rc = dpi_stem_word(st, w, n, &s, &sl);
     if (rc)
         return rc;
     *term = XXH3_64bits(s, sl);
@@ -278,7 +278,7 @@ static int cache_room(term_cache *c)
     return 1;
 }
 
-dp_status dp_stem_terms(dp_stemmer *st, dp_doc *doc)
+dp_status dpi_stem_terms(dp_stemmer *st, dp_doc *doc)
 {
     term_cache *cache;
     uint64_t us_hash = XXH3_64bits("us", 2);

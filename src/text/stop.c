@@ -75,7 +75,7 @@ static void build(void)
     }
 }
 
-int dp_stop_english(uint64_t hash)
+int dpi_stop_english(uint64_t hash)
 {
     size_t slot;
 
@@ -91,7 +91,7 @@ int dp_stop_english(uint64_t hash)
     return 0;
 }
 
-size_t dp_stop_count(void)
+size_t dpi_stop_count(void)
 {
     return NWORDS;
 }

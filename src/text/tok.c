@@ -9,7 +9,7 @@
  *     stays inside the word: "don't", "taliban's", "rock'n'roll";
  *   - '.' or ',' between two decimal digits stays inside the number:
  *     "3.5", "1,000";
- *   - Han ideographs, Hiragana and Katakana (see dp_tok_is_cjk) are one
+ *   - Han ideographs, Hiragana and Katakana (see dpi_tok_is_cjk) are one
  *     token per character (plus any marks that follow it), since those
  *     scripts do not separate words with spaces.
  *
@@ -22,7 +22,7 @@
  * DP_TOKX_LOWER come from the ORIGINAL first character (upper/title case
  * or lower case). The original span runs from the map entry of the first
  * normalised byte to the end of the original segment holding the last one
- * (dp_norm_orig_end), so it never includes a neighbour's bytes.
+ * (dpi_norm_orig_end), so it never includes a neighbour's bytes.
  * hash = XXH3-64 of the normalised token bytes.
  */
 #include <assert.h>
@@ -37,7 +37,7 @@
 /* Character classes the tokenizer cares about. */
 enum { C_OTHER = 0, C_LETTER, C_MARK, C_DIGIT, C_NUMOTHER };
 
-int dp_tok_is_cjk(int32_t cp)
+int dpi_tok_is_cjk(int32_t cp)
 {
     return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
            (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
@@ -77,7 +77,7 @@ static inline int char_at(const uint8_t *t, size_t n, size_t pos, int32_t *cp,
         *cp = t[pos];
         *clen = 1;
     } else {
-        int r = dp_utf8_decode(t + pos, n - pos, cp);
+        int r = dpi_utf8_decode(t + pos, n - pos, cp);
         if (r < 0) { /* cannot happen: the normaliser emits valid UTF-8 */
             *cp = 0xFFFD;
             *clen = (size_t)-r;
@@ -99,7 +99,7 @@ static int orig_case(const dp_doc *doc, size_t off)
         return 0;
     if (*s < 0x80)
         return (*s >= 'A' && *s <= 'Z') ? 1 : (*s >= 'a' && *s <= 'z') ? -1 : 0;
-    if (dp_utf8_decode(s, doc->orig_len - off, &cp) < 0)
+    if (dpi_utf8_decode(s, doc->orig_len - off, &cp) < 0)
         return 0;
     c = utf8proc_category(cp);
     if (c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT)
@@ -148,7 +148,7 @@ static dp_status emit(dp_doc *doc, size_t *cap, size_t ns, size_t ne,
     t->nstart = (uint32_t)ns;
     t->nend = (uint32_t)ne;
     t->start = doc->map[ns];
-    t->end = (uint32_t)dp_norm_orig_end(doc, ne);
+    t->end = (uint32_t)dpi_norm_orig_end(doc, ne);
     t->hash = XXH3_64bits(doc->norm + ns, ne - ns);
     t->term = 0;
     c = orig_case(doc, t->start);
@@ -161,7 +161,7 @@ static dp_status emit(dp_doc *doc, size_t *cap, size_t ns, size_t ne,
     return DP_OK;
 }
 
-dp_status dp_tok_run(dp_doc *doc)
+dp_status dpi_tok_run(dp_doc *doc)
 {
     const uint8_t *t;
     size_t n, pos = 0, cap = 0;
@@ -175,7 +175,7 @@ dp_status dp_tok_run(dp_doc *doc)
     rc = DP_RESERVE(doc->toks, cap, n / 5 + 16);
     if (rc)
         return rc;
-    dp_text_advise_huge(doc->toks, cap * sizeof *doc->toks);
+    dpi_text_advise_huge(doc->toks, cap * sizeof *doc->toks);
 
     while (pos < n) {
         size_t start, clen, nchars;
@@ -191,7 +191,7 @@ dp_status dp_tok_run(dp_doc *doc)
         }
         start = pos;
         pos += clen;
-        if (dp_tok_is_cjk(cp)) {
+        if (dpi_tok_is_cjk(cp)) {
             while (pos < n && char_at(t, n, pos, &cp, &clen) == C_MARK)
                 pos += clen;
             pos = segment_end(doc, pos);
@@ -208,7 +208,7 @@ dp_status dp_tok_run(dp_doc *doc)
             int32_t c2;
             int k = char_at(t, n, pos, &c2, &clen);
 
-            if (k != C_OTHER && !dp_tok_is_cjk(c2)) {
+            if (k != C_OTHER && !dpi_tok_is_cjk(c2)) {
                 if (k == C_LETTER)
                     numeric = 0;
                 prev = k;
@@ -221,7 +221,7 @@ dp_status dp_tok_run(dp_doc *doc)
             if (c2 == '\'' && (prev == C_LETTER || prev == C_MARK)) {
                 int32_t c3;
                 if (char_at(t, n, pos + 1, &c3, &l2) == C_LETTER &&
-                    !dp_tok_is_cjk(c3)) {
+                    !dpi_tok_is_cjk(c3)) {
                     pos += 1;
                     prev = C_OTHER;
                     continue;

@@ -9,9 +9,9 @@
  *
  * An invalid stretch is measured in "maximal subparts" (the longest prefix
  * of a would-be sequence that is still well formed so far, or one byte);
- * dp_utf8_invalid_run() joins consecutive subparts into one run, and the
+ * dpi_utf8_invalid_run() joins consecutive subparts into one run, and the
  * normaliser replaces each such run by a single U+FFFD (DP_UTF8_REPLACE).
- * dp_utf8_validate() finds the first invalid byte for DP_UTF8_REJECT,
+ * dpi_utf8_validate() finds the first invalid byte for DP_UTF8_REJECT,
  * skipping ASCII eight bytes at a time.
  */
 #include <assert.h>
@@ -31,7 +31,7 @@ static int second_ok(uint8_t b0, uint8_t b1)
     }
 }
 
-int dp_utf8_decode(const uint8_t *s, size_t len, int32_t *cp)
+int dpi_utf8_decode(const uint8_t *s, size_t len, int32_t *cp)
 {
     uint8_t b0;
     int need, i;
@@ -67,14 +67,14 @@ int dp_utf8_decode(const uint8_t *s, size_t len, int32_t *cp)
     return need;
 }
 
-size_t dp_utf8_invalid_run(const uint8_t *s, size_t len)
+size_t dpi_utf8_invalid_run(const uint8_t *s, size_t len)
 {
     size_t i = 0;
     int32_t cp;
 
     assert(s && len > 0);
     while (i < len) {
-        int r = dp_utf8_decode(s + i, len - i, &cp);
+        int r = dpi_utf8_decode(s + i, len - i, &cp);
         if (r > 0)
             break;
         i += (size_t)-r;
@@ -83,7 +83,7 @@ size_t dp_utf8_invalid_run(const uint8_t *s, size_t len)
     return i;
 }
 
-size_t dp_utf8_validate(const uint8_t *s, size_t len)
+size_t dpi_utf8_validate(const uint8_t *s, size_t len)
 {
     size_t i = 0;
     int32_t cp;
@@ -104,7 +104,7 @@ size_t dp_utf8_validate(const uint8_t *s, size_t len)
             continue;
         }
         {
-            int r = dp_utf8_decode(s + i, len - i, &cp);
+            int r = dpi_utf8_decode(s + i, len - i, &cp);
             if (r < 0)
                 return i;
             i += (size_t)r;
@@ -113,7 +113,7 @@ size_t dp_utf8_validate(const uint8_t *s, size_t len)
     return len;
 }
 
-int dp_utf8_encode(int32_t cp, uint8_t out[4])
+int dpi_utf8_encode(int32_t cp, uint8_t out[4])
 {
     assert(cp >= 0 && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF));
     if (cp < 0x80) {

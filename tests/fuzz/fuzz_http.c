@@ -3,7 +3,7 @@
  *
  * The first input byte picks one of two ways in:
  *
- *   even: the router (dp_http_handle) directly, fast: the rest is
+ *   even: the router (dpi_http_handle) directly, fast: the rest is
  *         "METHOD\nPATH\nCONTENT-TYPE\nQUERY\nBODY" (missing lines are
  *         empty; an empty content type means none);
  *   odd:  a whole HTTP exchange through libmicrohttpd and server.c, over
@@ -133,7 +133,7 @@ static void setup(void)
     INVARIANT(lfd >= 0);
     INVARIANT(bind(lfd, (struct sockaddr *)&sock_addr, sizeof sock_addr) == 0);
     INVARIANT(listen(lfd, 64) == 0);
-    INVARIANT(dp_http_server_start_on(ix, &so, lfd, &srv) == DP_OK);
+    INVARIANT(dpi_http_server_start_on(ix, &so, lfd, &srv) == DP_OK);
 }
 
 static int known_status(unsigned s)
@@ -204,7 +204,7 @@ static void fuzz_router(const char *p, const char *end)
     req.query = query && *query ? query : NULL;
     req.body = p;
     req.body_len = (size_t)(end - p);
-    INVARIANT(dp_http_handle(&ctx, &req, &resp) == DP_OK);
+    INVARIANT(dpi_http_handle(&ctx, &req, &resp) == DP_OK);
     INVARIANT(known_status(resp.status));
     INVARIANT(resp.body != NULL);
     check_json(resp.body, resp.body_len, resp.status);

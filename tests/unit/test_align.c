@@ -68,7 +68,7 @@ TEST(align_identical_one_passage)
     dp_match *m;
     size_t n;
     fill_seq(a, 100, 1000);
-    REQUIRE(dp_align_tokens(a, 100, a, 100, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 100, a, 100, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, 1);
     CHECK(has(m, n, 0, 100, 0, 100));
     free(m);
@@ -88,7 +88,7 @@ TEST(align_changed_word_one_passage)
     fill_seq(b + 20, 30, 1000);
     fill_seq(b + 50, 5, 400);
     b[20 + 14] = 9999;
-    REQUIRE(dp_align_tokens(a, 50, b, 55, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 50, b, 55, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, 1);
     CHECK(has(m, n, 10, 40, 20, 50));
     CHECK(valid(a, b, m, n));
@@ -107,12 +107,12 @@ TEST(align_insert_delete_one_passage)
         fill_seq(b, 20, 1000);
         fill_seq(b + 20, k, 5000);
         fill_seq(b + 20 + k, 20, 1020);
-        REQUIRE(dp_align_tokens(a, 40, b, 40 + k, NULL, &m, &n) == DP_OK);
+        REQUIRE(dpi_align_tokens(a, 40, b, 40 + k, NULL, &m, &n) == DP_OK);
         CHECK_EQ(n, 1);
         CHECK(has(m, n, 0, 40, 0, 40 + k));
         free(m);
         /* Deletion from B: the same the other way round. */
-        REQUIRE(dp_align_tokens(b, 40 + k, a, 40, NULL, &m, &n) == DP_OK);
+        REQUIRE(dpi_align_tokens(b, 40 + k, a, 40, NULL, &m, &n) == DP_OK);
         CHECK_EQ(n, 1);
         CHECK(has(m, n, 0, 40 + k, 0, 40));
         free(m);
@@ -128,7 +128,7 @@ TEST(align_insert_delete_one_passage)
         b[49] = 7001;                   /* two inserted */
         b[50] = 7002;
         fill_seq(b + 51, 10, 1050);     /* a[50..60) */
-        REQUIRE(dp_align_tokens(a, 60, b, 61, NULL, &m, &n) == DP_OK);
+        REQUIRE(dpi_align_tokens(a, 60, b, 61, NULL, &m, &n) == DP_OK);
         CHECK_EQ(n, 1);
         CHECK(has(m, n, 0, 60, 0, 61));
         free(m);
@@ -145,22 +145,22 @@ TEST(align_gap_larger_than_max_gap_two_passages)
     fill_seq(a, 40, 1000);
     fill_seq(b, 40, 1000);
     fill_seq(b + 15, 5, 8000);
-    REQUIRE(dp_align_tokens(a, 40, b, 40, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 40, b, 40, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, 2);
     CHECK(has(m, n, 0, 15, 0, 15));
     CHECK(has(m, n, 20, 40, 20, 40));
     free(m);
     /* With max_gap 5 the same edit is bridged. */
-    dp_align_opts_init(&o);
+    dpi_align_opts_init(&o);
     o.max_gap = 5;
-    REQUIRE(dp_align_tokens(a, 40, b, 40, &o, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 40, b, 40, &o, &m, &n) == DP_OK);
     CHECK_EQ(n, 1);
     CHECK(has(m, n, 0, 40, 0, 40));
     free(m);
     /* With max_gap 0 every passage is one exact run. */
     o.max_gap = 0;
     b[15] = 1015; b[16] = 1016; b[17] = 1017; b[19] = 1019; /* only b[18] differs */
-    REQUIRE(dp_align_tokens(a, 40, b, 40, &o, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 40, b, 40, &o, &m, &n) == DP_OK);
     CHECK_EQ(n, 2);
     CHECK(has(m, n, 0, 18, 0, 18));
     CHECK(has(m, n, 19, 40, 19, 40));
@@ -176,7 +176,7 @@ TEST(align_moved_block_found)
     fill_seq(a, 120, 1000);
     fill_seq(b, 80, 1040);
     fill_seq(b + 80, 40, 1000);
-    REQUIRE(dp_align_tokens(a, 120, b, 120, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 120, b, 120, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, 2);
     CHECK(has(m, n, 0, 40, 80, 120));
     CHECK(has(m, n, 40, 120, 0, 80));
@@ -198,13 +198,13 @@ TEST(align_repeated_block_found_twice)
     fill_seq(b + 40, 30, 400);
     fill_seq(b + 70, 30, 1000);
     fill_seq(b + 100, 10, 500);
-    REQUIRE(dp_align_tokens(a, 70, b, 110, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 70, b, 110, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, 2);
     CHECK(has(m, n, 20, 50, 10, 40));
     CHECK(has(m, n, 20, 50, 70, 100));
     free(m);
     /* And the other way round: twice in A, once in B. */
-    REQUIRE(dp_align_tokens(b, 110, a, 70, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(b, 110, a, 70, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, 2);
     CHECK(has(m, n, 10, 40, 20, 50));
     CHECK(has(m, n, 70, 100, 20, 50));
@@ -221,23 +221,23 @@ TEST(align_below_min_words_not_reported)
     fill_seq(b, 30, 200);
     fill_seq(a + 5, 7, 1000); /* a 7-word copy */
     fill_seq(b + 12, 7, 1000);
-    REQUIRE(dp_align_tokens(a, 30, b, 30, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 30, b, 30, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, 0);
     CHECK(m == NULL);
     /* Eight words are enough. */
     a[12] = b[19] = 1007;
-    REQUIRE(dp_align_tokens(a, 30, b, 30, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 30, b, 30, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, 1);
     CHECK(has(m, n, 5, 13, 12, 20));
     free(m);
     /* min_words is configurable both ways. */
-    dp_align_opts_init(&o);
+    dpi_align_opts_init(&o);
     o.min_words = 9;
-    REQUIRE(dp_align_tokens(a, 30, b, 30, &o, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 30, b, 30, &o, &m, &n) == DP_OK);
     CHECK_EQ(n, 0);
     o.min_words = 2;
     a[8] = 56; /* runs of 3 and 4 words: a[5..8) | a[9..13) */
-    REQUIRE(dp_align_tokens(a, 30, b, 30, &o, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 30, b, 30, &o, &m, &n) == DP_OK);
     CHECK_EQ(n, 1); /* chained across the one changed word */
     CHECK(has(m, n, 5, 13, 12, 20));
     free(m);
@@ -245,7 +245,7 @@ TEST(align_below_min_words_not_reported)
      * too, a[5..7) is left out and, being 2 words, is not reported. */
     a[7] = 57;
     o.min_words = 3;
-    REQUIRE(dp_align_tokens(a, 30, b, 30, &o, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 30, b, 30, &o, &m, &n) == DP_OK);
     CHECK_EQ(n, 1);
     CHECK(has(m, n, 9, 13, 16, 20));
     free(m);
@@ -258,13 +258,13 @@ TEST(align_no_matches_zero)
     size_t n = 99;
     fill_seq(a, 50, 100);
     fill_seq(b, 50, 200);
-    REQUIRE(dp_align_tokens(a, 50, b, 50, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 50, b, 50, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, 0);
     CHECK(m == NULL);
     /* Empty sides and sides shorter than a seed. */
-    REQUIRE(dp_align_tokens(NULL, 0, b, 50, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(NULL, 0, b, 50, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, 0);
-    REQUIRE(dp_align_tokens(a, 2, a, 2, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 2, a, 2, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, 0);
 }
 
@@ -273,13 +273,13 @@ TEST(align_invalid_arguments)
     uint64_t a[4] = {1, 2, 3, 4};
     dp_match *m;
     size_t n;
-    CHECK_EQ(dp_align_tokens(a, 4, a, 4, NULL, NULL, &n), DP_EINVAL);
-    CHECK_EQ(dp_align_tokens(a, 4, a, 4, NULL, &m, NULL), DP_EINVAL);
-    CHECK_EQ(dp_align_tokens(NULL, 4, a, 4, NULL, &m, &n), DP_EINVAL);
+    CHECK_EQ(dpi_align_tokens(a, 4, a, 4, NULL, NULL, &n), DP_EINVAL);
+    CHECK_EQ(dpi_align_tokens(a, 4, a, 4, NULL, &m, NULL), DP_EINVAL);
+    CHECK_EQ(dpi_align_tokens(NULL, 4, a, 4, NULL, &m, &n), DP_EINVAL);
     CHECK(m == NULL);
     CHECK_EQ(n, 0);
-    CHECK_EQ(dp_align_tokens(a, 4, NULL, 1, NULL, &m, &n), DP_EINVAL);
-    CHECK_EQ(dp_align_docs(NULL, NULL, NULL, NULL, NULL), DP_EINVAL);
+    CHECK_EQ(dpi_align_tokens(a, 4, NULL, 1, NULL, &m, &n), DP_EINVAL);
+    CHECK_EQ(dpi_align_docs(NULL, NULL, NULL, NULL, NULL), DP_EINVAL);
 }
 
 TEST(align_extreme_options)
@@ -292,20 +292,20 @@ TEST(align_extreme_options)
     fill_seq(a, 200, 1000);
     fill_seq(b, 200, 1000);
     b[50] = 1;
-    dp_align_opts_init(&o);
+    dpi_align_opts_init(&o);
     o.max_gap = ~0u;
     o.seed_words = ~0u;
     o.chain_min = ~0u;
     o.max_occ = 1;
     o.min_words = 100;
-    REQUIRE(dp_align_tokens(a, 200, b, 200, &o, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 200, b, 200, &o, &m, &n) == DP_OK);
     CHECK_EQ(n, 1); /* a[51..200) only: runs shorter than chain_min are not joined */
     CHECK(has(m, n, 51, 200, 51, 200));
     free(m);
     o.min_words = 0; /* reads as 1; seeds of 1 token */
     o.chain_min = 1;
     o.max_gap = 0;
-    REQUIRE(dp_align_tokens(a, 200, b, 200, &o, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 200, b, 200, &o, &m, &n) == DP_OK);
     CHECK_EQ(n, 2);
     CHECK(has(m, n, 0, 50, 0, 50));
     CHECK(has(m, n, 51, 200, 51, 200));
@@ -321,13 +321,13 @@ TEST(align_one_word_repeated_100k)
     REQUIRE(a && b);
     for (u = 0; u < N; u++)
         a[u] = b[u] = 42;
-    REQUIRE(dp_align_tokens(a, N, b, N, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, N, b, N, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, 1);
     CHECK(has(m, n, 0, (uint32_t)N, 0, (uint32_t)N));
     free(m);
     /* Lopsided: 100k copies in A against 50 in B gives 2,000 passages
      * tiling A, each the whole of B. */
-    REQUIRE(dp_align_tokens(a, N, b, 50, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, N, b, 50, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, N / 50);
     for (u = 0; u < n && u < N / 50; u++) {
         CHECK_EQ(m[u].a_begin, 50 * u);
@@ -337,7 +337,7 @@ TEST(align_one_word_repeated_100k)
     }
     free(m);
     /* And the mirror image. */
-    REQUIRE(dp_align_tokens(a, 50, b, N, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 50, b, N, NULL, &m, &n) == DP_OK);
     CHECK(n >= 1);
     CHECK(valid(a, b, m, n));
     free(m);
@@ -360,7 +360,7 @@ TEST(align_repetitive_boilerplate_capped)
     fill_seq(a + 50, 10, 200);
     for (u = 0; u < reps; u++)
         fill_seq(b + 40 * u, 40, 1000);
-    REQUIRE(dp_align_tokens(a, 60, b, nb, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, 60, b, nb, NULL, &m, &n) == DP_OK);
     CHECK(n >= 1);
     CHECK(n <= DP_ALIGN_MAX_OCC);
     CHECK(valid(a, b, m, n));
@@ -372,7 +372,7 @@ TEST(align_repetitive_boilerplate_capped)
     free(m);
     for (u = 0; u < nb; u++)
         b[u] = u % 3;
-    REQUIRE(dp_align_tokens(b, nb, b, nb, NULL, &m, &n) == DP_OK);
+    REQUIRE(dpi_align_tokens(b, nb, b, nb, NULL, &m, &n) == DP_OK);
     CHECK_EQ(n, 1);
     CHECK(has(m, n, 0, (uint32_t)nb, 0, (uint32_t)nb));
     free(m);
@@ -434,7 +434,7 @@ TEST(align_random_planted_blocks)
                 next_b = at + len[bl];
             }
         }
-        REQUIRE(dp_align_tokens(a, NA, b, NB, NULL, &m, &n) == DP_OK);
+        REQUIRE(dpi_align_tokens(a, NA, b, NB, NULL, &m, &n) == DP_OK);
         CHECK(valid(a, b, m, n));
         found = 0;
         for (u = 0; u < nplant; u++) {
@@ -478,7 +478,7 @@ TEST(align_noisy_planted_blocks)
             b[b0[u] + len[u] / 2] = 1000 + u; /* a changed word */
             nbl++;
         }
-        REQUIRE(dp_align_tokens(a, NA, b, NB, NULL, &m, &n) == DP_OK);
+        REQUIRE(dpi_align_tokens(a, NA, b, NB, NULL, &m, &n) == DP_OK);
         CHECK(valid(a, b, m, n));
         for (u = 0; u < nbl; u++) {
             size_t cover = 0;
@@ -512,8 +512,8 @@ TEST(align_deterministic)
         b[u] = rng() % 30;
     }
     memcpy(b + 1000, a + 2000, 300 * sizeof *a);
-    REQUIRE(dp_align_tokens(a, N, b, N, NULL, &m1, &n1) == DP_OK);
-    REQUIRE(dp_align_tokens(a, N, b, N, NULL, &m2, &n2) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, N, b, N, NULL, &m1, &n1) == DP_OK);
+    REQUIRE(dpi_align_tokens(a, N, b, N, NULL, &m2, &n2) == DP_OK);
     CHECK_EQ(n1, n2);
     CHECK(n1 >= 1);
     CHECK(n1 == n2 && memcmp(m1, m2, n1 * sizeof *m1) == 0);
@@ -577,7 +577,7 @@ TEST(align_docs_byte_spans_exact)
     const char *oa, *ob;
 
     REQUIRE(a && b);
-    REQUIRE(dp_align_docs(a, b, NULL, &p, &n) == DP_OK);
+    REQUIRE(dpi_align_docs(a, b, NULL, &p, &n) == DP_OK);
     CHECK_EQ(n, 1);
     if (n == 1) {
         oa = dp_doc_text(a, NULL);
@@ -611,7 +611,7 @@ TEST(align_docs_every_passage_is_its_text)
     REQUIRE(ta && tb);
     REQUIRE(dp_doc_create(ta, la, NULL, &a, NULL) == DP_OK);
     REQUIRE(dp_doc_create(tb, lb, NULL, &b, NULL) == DP_OK);
-    REQUIRE(dp_align_docs(a, b, NULL, &p, &n) == DP_OK);
+    REQUIRE(dpi_align_docs(a, b, NULL, &p, &n) == DP_OK);
     CHECK(n >= 3);
     for (u = 0; u < n; u++) {
         size_t i, j, na = dp_doc_words(a), nb = dp_doc_words(b);
@@ -698,7 +698,7 @@ TEST(align_docs_seeds_quotes_and_progress)
     REQUIRE(ta && tb);
     REQUIRE(dp_doc_create(ta, la, NULL, &a, NULL) == DP_OK);
     REQUIRE(dp_doc_create(tb, lb, NULL, &b, NULL) == DP_OK);
-    REQUIRE(dp_align_docs(a, b, NULL, &p, &n) == DP_OK);
+    REQUIRE(dpi_align_docs(a, b, NULL, &p, &n) == DP_OK);
     for (q = 0; q < sizeof quote / sizeof quote[0]; q++) {
         size_t s, e, t, f;
         REQUIRE(span_of(ta, quote[q][0], quote[q][1], &s, &e));

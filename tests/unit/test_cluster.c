@@ -11,7 +11,7 @@ TEST(cluster_chain_is_cut_at_the_representative)
     dp_pair p[] = {{0, 1, 0.9f}, {1, 2, 0.85f}};
     uint64_t rank[] = {0, 1, 2};
     dp_clusters c;
-    REQUIRE(dp_cluster_build(3, p, 2, rank, &c) == DP_OK);
+    REQUIRE(dpi_cluster_build(3, p, 2, rank, &c) == DP_OK);
     CHECK_EQ(c.nclusters, 1);
     CHECK_EQ(c.cluster[0], 0);
     CHECK_EQ(c.cluster[1], 0);
@@ -19,7 +19,7 @@ TEST(cluster_chain_is_cut_at_the_representative)
     CHECK_EQ(c.members[c.start[0]], 0);
     CHECK_EQ(c.start[1] - c.start[0], 2);
     CHECK_NEAR(c.sim[c.start[0] + 1], 0.9, 1e-6);
-    dp_cluster_free(&c);
+    dpi_cluster_free(&c);
 }
 
 TEST(cluster_middle_ranked_first_takes_both_neighbours)
@@ -27,13 +27,13 @@ TEST(cluster_middle_ranked_first_takes_both_neighbours)
     dp_pair p[] = {{0, 1, 0.9f}, {1, 2, 0.85f}};
     uint64_t rank[] = {5, 1, 7};
     dp_clusters c;
-    REQUIRE(dp_cluster_build(3, p, 2, rank, &c) == DP_OK);
+    REQUIRE(dpi_cluster_build(3, p, 2, rank, &c) == DP_OK);
     CHECK_EQ(c.nclusters, 1);
     CHECK_EQ(c.members[0], 1); /* kept */
     CHECK_EQ(c.members[1], 0); /* then by rank: 0 (5) before 2 (7) */
     CHECK_EQ(c.members[2], 2);
     CHECK_NEAR(c.sim[2], 0.85, 1e-6);
-    dp_cluster_free(&c);
+    dpi_cluster_free(&c);
 }
 
 TEST(cluster_numbering_follows_kept_index_and_duplicates_are_ignored)
@@ -42,7 +42,7 @@ TEST(cluster_numbering_follows_kept_index_and_duplicates_are_ignored)
     dp_pair p[] = {{4, 5, 1.0f}, {5, 4, 1.0f}, {1, 3, 0.8f}};
     uint64_t rank[] = {0, 1, 2, 3, 4, 5, 6};
     dp_clusters c;
-    REQUIRE(dp_cluster_build(7, p, 3, rank, &c) == DP_OK);
+    REQUIRE(dpi_cluster_build(7, p, 3, rank, &c) == DP_OK);
     CHECK_EQ(c.nclusters, 2);
     CHECK_EQ(c.cluster[1], 0);
     CHECK_EQ(c.cluster[3], 0);
@@ -50,7 +50,7 @@ TEST(cluster_numbering_follows_kept_index_and_duplicates_are_ignored)
     CHECK_EQ(c.cluster[5], 1);
     CHECK_EQ(c.cluster[0], UINT32_MAX);
     CHECK_EQ(c.start[2], 4);
-    dp_cluster_free(&c);
+    dpi_cluster_free(&c);
 }
 
 TEST(cluster_every_member_is_a_verified_pair_with_its_kept_document)
@@ -73,7 +73,7 @@ TEST(cluster_every_member_is_a_verified_pair_with_its_kept_document)
         } while (a == b);
         p[e] = (dp_pair){a, b, 0.8f};
     }
-    REQUIRE(dp_cluster_build(N, p, E, rank, &c) == DP_OK);
+    REQUIRE(dpi_cluster_build(N, p, E, rank, &c) == DP_OK);
     for (i = 0; i < c.nclusters; i++) {
         uint32_t kept = c.members[c.start[i]], m;
         CHECK(c.start[i + 1] - c.start[i] >= 2);
@@ -88,7 +88,7 @@ TEST(cluster_every_member_is_a_verified_pair_with_its_kept_document)
             CHECK_EQ(c.cluster[d], i);
         }
     }
-    dp_cluster_free(&c);
+    dpi_cluster_free(&c);
 }
 
 TEST(cluster_rejects_bad_pairs)
@@ -96,6 +96,6 @@ TEST(cluster_rejects_bad_pairs)
     dp_pair p[] = {{0, 9, 1.0f}};
     uint64_t rank[] = {0, 1};
     dp_clusters c;
-    CHECK_EQ(dp_cluster_build(2, p, 1, rank, &c), DP_EINVAL);
+    CHECK_EQ(dpi_cluster_build(2, p, 1, rank, &c), DP_EINVAL);
     CHECK(c.cluster == NULL && c.members == NULL);
 }

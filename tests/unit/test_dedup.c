@@ -123,14 +123,14 @@ TEST(dedup_keep_longest_and_earliest)
 TEST(dedup_parse_date_formats)
 {
     int64_t t;
-    CHECK_EQ(dp_dedup_parse_date("1970-01-02", 10, &t), 0);
+    CHECK_EQ(dpi_dedup_parse_date("1970-01-02", 10, &t), 0);
     CHECK_EQ(t, 86400);
-    CHECK_EQ(dp_dedup_parse_date("2000-03-01T01:02:03Z", 20, &t), 0);
+    CHECK_EQ(dpi_dedup_parse_date("2000-03-01T01:02:03Z", 20, &t), 0);
     CHECK_EQ(t, 951872523);
-    CHECK_EQ(dp_dedup_parse_date("26-FEB-1987 15:01:01.79", 23, &t), 0);
+    CHECK_EQ(dpi_dedup_parse_date("26-FEB-1987 15:01:01.79", 23, &t), 0);
     CHECK_EQ(t, 541350061);
-    CHECK_EQ(dp_dedup_parse_date("yesterday", 9, &t), -1);
-    CHECK_EQ(dp_dedup_parse_date("2022-13-01", 10, &t), -1);
+    CHECK_EQ(dpi_dedup_parse_date("yesterday", 9, &t), -1);
+    CHECK_EQ(dpi_dedup_parse_date("2022-13-01", 10, &t), -1);
 }
 
 TEST(dedup_duplicate_ids_are_counted_and_found)

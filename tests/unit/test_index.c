@@ -1031,7 +1031,7 @@ static void damage(const char *path, const char *table, int what)
             unsigned char seq[8];
             uint64_t key = 12345;
             MDB_val nk = {8, &key}, nv = {8, seq};
-            dp_index_seq_key(999999, seq);
+            dpi_index_seq_key(999999, seq);
             mdb_put(txn, dbi, &nk, &nv, 0);
         }
     }
@@ -1081,36 +1081,36 @@ TEST(index_record_decoder_rejects_damage)
 {
     uint32_t sig[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     unsigned char buf[128], bad[128];
-    size_t size = dp_index_rec_size(3, 2, 8), i;
+    size_t size = dpi_index_rec_size(3, 2, 8), i;
     dp_index_rec r;
     unsigned seed = 1;
     REQUIRE(size && size <= sizeof buf);
-    dp_index_rec_encode(buf, "abc", 3, "{}", 2, sig, 8, 42);
-    REQUIRE(dp_index_rec_decode(buf, size, 8, &r) == DP_OK);
+    dpi_index_rec_encode(buf, "abc", 3, "{}", 2, sig, 8, 42);
+    REQUIRE(dpi_index_rec_decode(buf, size, 8, &r) == DP_OK);
     CHECK_MEM(r.id, r.id_len, "abc");
     CHECK_MEM(r.meta, r.meta_len, "{}");
     CHECK_EQ(r.words, 42);
-    CHECK_EQ(dp_index_rec_decode(buf, size, 16, &r), DP_ECORRUPT);
-    CHECK_EQ(dp_index_rec_decode(buf, size - 1, 8, &r), DP_ECORRUPT);
-    CHECK_EQ(dp_index_rec_decode(buf, 3, 8, &r), DP_ECORRUPT);
-    CHECK_EQ(dp_index_rec_size(0, 0, 8), 0);
-    CHECK_EQ(dp_index_rec_size(DP_INDEX_MAX_ID + 1, 0, 8), 0);
+    CHECK_EQ(dpi_index_rec_decode(buf, size, 16, &r), DP_ECORRUPT);
+    CHECK_EQ(dpi_index_rec_decode(buf, size - 1, 8, &r), DP_ECORRUPT);
+    CHECK_EQ(dpi_index_rec_decode(buf, 3, 8, &r), DP_ECORRUPT);
+    CHECK_EQ(dpi_index_rec_size(0, 0, 8), 0);
+    CHECK_EQ(dpi_index_rec_size(DP_INDEX_MAX_ID + 1, 0, 8), 0);
     /* random single-byte damage never reads out of bounds (ASan) */
     for (i = 0; i < 20000; i++) {
         size_t len = size - (i % 3 == 0 ? (i / 3) % size : 0);
         memcpy(bad, buf, size);
         seed = seed * 1103515245u + 12345u;
         bad[(seed >> 8) % size] ^= (unsigned char)(1u << ((seed >> 4) & 7));
-        if (dp_index_rec_decode(bad, len, 8, &r) == DP_OK)
+        if (dpi_index_rec_decode(bad, len, 8, &r) == DP_OK)
             CHECK(r.id_len >= 1 && r.id + r.id_len <= (char *)bad + len);
     }
     /* sets */
     {
         uint64_t s[3] = {1, 5, 9}, t[3] = {1, 9, 5};
-        CHECK_EQ(dp_index_set_check(s, sizeof s), DP_OK);
-        CHECK_EQ(dp_index_set_check(t, sizeof t), DP_ECORRUPT);
-        CHECK_EQ(dp_index_set_check(s, 7), DP_ECORRUPT);
-        CHECK_EQ(dp_index_set_check(s, 0), DP_ECORRUPT);
-        CHECK_NEAR(dp_index_set_jaccard(s, 3, s, 2), 2.0 / 3.0, 1e-12);
+        CHECK_EQ(dpi_index_set_check(s, sizeof s), DP_OK);
+        CHECK_EQ(dpi_index_set_check(t, sizeof t), DP_ECORRUPT);
+        CHECK_EQ(dpi_index_set_check(s, 7), DP_ECORRUPT);
+        CHECK_EQ(dpi_index_set_check(s, 0), DP_ECORRUPT);
+        CHECK_NEAR(dpi_index_set_jaccard(s, 3, s, 2), 2.0 / 3.0, 1e-12);
     }
 }

@@ -28,11 +28,11 @@ static dp_minhash *make(unsigned perms, dp_minhash_mode mode, uint64_t seed)
 {
     dp_minhash_opts o;
     dp_minhash *mh = NULL;
-    dp_minhash_opts_init(&o);
+    dpi_minhash_opts_init(&o);
     o.perms = perms;
     o.mode = mode;
     o.seed = seed;
-    if (dp_minhash_create(&o, &mh))
+    if (dpi_minhash_create(&o, &mh))
         return NULL;
     return mh;
 }
@@ -50,11 +50,11 @@ TEST(minhash_identical_sets_estimate_one)
         dp_minhash *mh =
             make(128, (dp_minhash_mode)mode, DP_MINHASH_DEFAULT_SEED);
         REQUIRE(mh);
-        CHECK_EQ(dp_minhash_signature(mh, h, 300, a), DP_OK);
-        CHECK_EQ(dp_minhash_signature(mh, h, 300, b), DP_OK);
-        CHECK_NEAR(dp_minhash_jaccard(a, b, 128), 1.0, 0.0);
-        CHECK_EQ(dp_minhash_matches(a, b, 128), 128);
-        dp_minhash_free(mh);
+        CHECK_EQ(dpi_minhash_signature(mh, h, 300, a), DP_OK);
+        CHECK_EQ(dpi_minhash_signature(mh, h, 300, b), DP_OK);
+        CHECK_NEAR(dpi_minhash_jaccard(a, b, 128), 1.0, 0.0);
+        CHECK_EQ(dpi_minhash_matches(a, b, 128), 128);
+        dpi_minhash_free(mh);
     }
 }
 
@@ -72,11 +72,11 @@ TEST(minhash_disjoint_sets_estimate_zero)
     for (mode = 0; mode < 2; mode++) {
         dp_minhash *mh = make(128, (dp_minhash_mode)mode, 7);
         REQUIRE(mh);
-        REQUIRE(dp_minhash_signature(mh, x, 500, a) == DP_OK);
-        REQUIRE(dp_minhash_signature(mh, y, 500, b) == DP_OK);
+        REQUIRE(dpi_minhash_signature(mh, x, 500, a) == DP_OK);
+        REQUIRE(dpi_minhash_signature(mh, y, 500, b) == DP_OK);
         /* Only a 32-bit coincidence of two minima could match. */
-        CHECK(dp_minhash_jaccard(a, b, 128) <= 1.0 / 128);
-        dp_minhash_free(mh);
+        CHECK(dpi_minhash_jaccard(a, b, 128) <= 1.0 / 128);
+        dpi_minhash_free(mh);
     }
 }
 
@@ -92,19 +92,19 @@ TEST(minhash_deterministic_across_calls_and_handles)
     REQUIRE(m1 && m2 && m3);
     for (i = 0; i < 1000; i++)
         h[i] = rng_next(&s);
-    CHECK_EQ(dp_minhash_signature(m1, h, 1000, a), DP_OK);
-    CHECK_EQ(dp_minhash_signature(m2, h, 1000, b), DP_OK);
+    CHECK_EQ(dpi_minhash_signature(m1, h, 1000, a), DP_OK);
+    CHECK_EQ(dpi_minhash_signature(m2, h, 1000, b), DP_OK);
     CHECK(memcmp(a, b, sizeof a) == 0);
-    CHECK_EQ(dp_minhash_signature(m1, h, 1000, b), DP_OK);
+    CHECK_EQ(dpi_minhash_signature(m1, h, 1000, b), DP_OK);
     CHECK(memcmp(a, b, sizeof a) == 0);
     /* Another seed is another hash family. */
-    CHECK_EQ(dp_minhash_signature(m3, h, 1000, c), DP_OK);
-    CHECK(dp_minhash_matches(a, c, 200) < 10);
-    CHECK_EQ(dp_minhash_perms(m1), 200);
-    CHECK_EQ(dp_minhash_mode_of(m1), DP_MINHASH_KPERM);
-    dp_minhash_free(m1);
-    dp_minhash_free(m2);
-    dp_minhash_free(m3);
+    CHECK_EQ(dpi_minhash_signature(m3, h, 1000, c), DP_OK);
+    CHECK(dpi_minhash_matches(a, c, 200) < 10);
+    CHECK_EQ(dpi_minhash_perms(m1), 200);
+    CHECK_EQ(dpi_minhash_mode_of(m1), DP_MINHASH_KPERM);
+    dpi_minhash_free(m1);
+    dpi_minhash_free(m2);
+    dpi_minhash_free(m3);
 }
 
 TEST(minhash_order_and_repeats_do_not_matter)
@@ -126,10 +126,10 @@ TEST(minhash_order_and_repeats_do_not_matter)
     for (mode = 0; mode < 2; mode++) {
         dp_minhash *mh = make(128, (dp_minhash_mode)mode, 5);
         REQUIRE(mh);
-        REQUIRE(dp_minhash_signature(mh, h, 400, a) == DP_OK);
-        REQUIRE(dp_minhash_signature(mh, g, 1000, b) == DP_OK);
+        REQUIRE(dpi_minhash_signature(mh, h, 400, a) == DP_OK);
+        REQUIRE(dpi_minhash_signature(mh, g, 1000, b) == DP_OK);
         CHECK(memcmp(a, b, sizeof a) == 0);
-        dp_minhash_free(mh);
+        dpi_minhash_free(mh);
     }
 }
 
@@ -193,14 +193,14 @@ TEST(minhash_kernel_matches_scalar_reference)
         for (l = 0; l < sizeof lens / sizeof *lens; l++) {
             if (perms[p] == 1024 && lens[l] > 257)
                 continue; /* keep the -O0 sanitizer run short */
-            REQUIRE(dp_minhash_signature(mh, h, lens[l], got) == DP_OK);
+            REQUIRE(dpi_minhash_signature(mh, h, lens[l], got) == DP_OK);
             ref_signature(99, perms[p], h, lens[l], want);
             if (memcmp(got, want, perms[p] * sizeof *got) != 0)
                 dp_test_fail(__FILE__, __LINE__,
                              "kernel != reference (perms %u, n %zu)", perms[p],
                              lens[l]);
         }
-        dp_minhash_free(mh);
+        dpi_minhash_free(mh);
     }
 }
 
@@ -214,15 +214,15 @@ TEST(minhash_known_answer_pinned)
     dp_minhash *mo = make(128, DP_MINHASH_OPH, DP_MINHASH_DEFAULT_SEED);
 
     REQUIRE(mh && mo);
-    REQUIRE(dp_minhash_signature(mh, h, 3, sig) == DP_OK);
-    REQUIRE(dp_minhash_signature(mo, h, 3, oph) == DP_OK);
+    REQUIRE(dpi_minhash_signature(mh, h, 3, sig) == DP_OK);
+    REQUIRE(dpi_minhash_signature(mo, h, 3, oph) == DP_OK);
     CHECK_EQ(sig[0], 2405841973u);
     CHECK_EQ(sig[1], 531573171u);
     CHECK_EQ(sig[127], 960122465u);
     CHECK_EQ(oph[0], 3021328221u);
     CHECK_EQ(oph[127], 4272934516u);
-    dp_minhash_free(mh);
-    dp_minhash_free(mo);
+    dpi_minhash_free(mh);
+    dpi_minhash_free(mo);
 }
 
 TEST(minhash_empty_input_is_eempty)
@@ -234,10 +234,10 @@ TEST(minhash_empty_input_is_eempty)
         dp_minhash *mh = make(128, (dp_minhash_mode)mode, 1);
         REQUIRE(mh);
         memset(sig, 0xab, sizeof sig);
-        CHECK_EQ(dp_minhash_signature(mh, NULL, 0, sig), DP_EEMPTY);
+        CHECK_EQ(dpi_minhash_signature(mh, NULL, 0, sig), DP_EEMPTY);
         CHECK_EQ(sig[0], 0xabababab); /* left untouched */
         CHECK_EQ(sig[127], 0xabababab);
-        dp_minhash_free(mh);
+        dpi_minhash_free(mh);
     }
 }
 
@@ -248,27 +248,27 @@ TEST(minhash_invalid_arguments)
     uint64_t h = 1;
     uint32_t sig[4];
 
-    dp_minhash_opts_init(&o);
+    dpi_minhash_opts_init(&o);
     CHECK_EQ(o.perms, 128);
     CHECK_EQ(o.mode, DP_MINHASH_KPERM);
-    CHECK_EQ(dp_minhash_create(&o, NULL), DP_EINVAL);
+    CHECK_EQ(dpi_minhash_create(&o, NULL), DP_EINVAL);
     o.perms = 0;
-    CHECK_EQ(dp_minhash_create(&o, &mh), DP_EINVAL);
+    CHECK_EQ(dpi_minhash_create(&o, &mh), DP_EINVAL);
     CHECK(mh == NULL);
     o.perms = DP_MINHASH_MAX_PERMS + 1;
-    CHECK_EQ(dp_minhash_create(&o, &mh), DP_EINVAL);
+    CHECK_EQ(dpi_minhash_create(&o, &mh), DP_EINVAL);
     o.perms = 4;
     o.mode = (dp_minhash_mode)7;
-    CHECK_EQ(dp_minhash_create(&o, &mh), DP_EINVAL);
-    CHECK_EQ(dp_minhash_create(NULL, &mh), DP_OK); /* defaults */
+    CHECK_EQ(dpi_minhash_create(&o, &mh), DP_EINVAL);
+    CHECK_EQ(dpi_minhash_create(NULL, &mh), DP_OK); /* defaults */
     REQUIRE(mh);
-    CHECK_EQ(dp_minhash_perms(mh), DP_MINHASH_DEFAULT_PERMS);
-    CHECK_EQ(dp_minhash_signature(NULL, &h, 1, sig), DP_EINVAL);
-    CHECK_EQ(dp_minhash_signature(mh, &h, 1, NULL), DP_EINVAL);
-    CHECK_EQ(dp_minhash_signature(mh, NULL, 1, sig), DP_EINVAL);
-    dp_minhash_free(mh);
-    dp_minhash_free(NULL);
-    CHECK_NEAR(dp_minhash_jaccard(NULL, NULL, 0), 0.0, 0.0);
+    CHECK_EQ(dpi_minhash_perms(mh), DP_MINHASH_DEFAULT_PERMS);
+    CHECK_EQ(dpi_minhash_signature(NULL, &h, 1, sig), DP_EINVAL);
+    CHECK_EQ(dpi_minhash_signature(mh, &h, 1, NULL), DP_EINVAL);
+    CHECK_EQ(dpi_minhash_signature(mh, NULL, 1, sig), DP_EINVAL);
+    dpi_minhash_free(mh);
+    dpi_minhash_free(NULL);
+    CHECK_NEAR(dpi_minhash_jaccard(NULL, NULL, 0), 0.0, 0.0);
 }
 
 /* The short-document rule: one stand-in shingle per short document. */
@@ -278,11 +278,11 @@ TEST(minhash_short_documents_stay_apart)
     static const uint64_t doc2[3] = {11, 22, 34}; /* one word differs */
     static const uint64_t doc3[3] = {33, 22, 11}; /* same words, reordered */
     static const uint64_t doc4[2] = {11, 22};     /* a prefix */
-    uint64_t h1 = dp_minhash_short_shingle(doc1, 3);
-    uint64_t h1b = dp_minhash_short_shingle(doc1, 3);
-    uint64_t h2 = dp_minhash_short_shingle(doc2, 3);
-    uint64_t h3 = dp_minhash_short_shingle(doc3, 3);
-    uint64_t h4 = dp_minhash_short_shingle(doc4, 2);
+    uint64_t h1 = dpi_minhash_short_shingle(doc1, 3);
+    uint64_t h1b = dpi_minhash_short_shingle(doc1, 3);
+    uint64_t h2 = dpi_minhash_short_shingle(doc2, 3);
+    uint64_t h3 = dpi_minhash_short_shingle(doc3, 3);
+    uint64_t h4 = dpi_minhash_short_shingle(doc4, 2);
     uint32_t s1[128], s1b[128], s2[128], s3[128], s4[128];
     dp_minhash *mh = make(128, DP_MINHASH_KPERM, DP_MINHASH_DEFAULT_SEED);
 
@@ -291,17 +291,17 @@ TEST(minhash_short_documents_stay_apart)
     CHECK(h1 != h2 && h1 != h3 && h1 != h4 && h2 != h3);
     /* Never the hash a k-shingle of the same tokens would get. */
     CHECK(h1 != XXH3_64bits(doc1, sizeof doc1));
-    REQUIRE(dp_minhash_signature(mh, &h1, 1, s1) == DP_OK);
-    REQUIRE(dp_minhash_signature(mh, &h1b, 1, s1b) == DP_OK);
-    REQUIRE(dp_minhash_signature(mh, &h2, 1, s2) == DP_OK);
-    REQUIRE(dp_minhash_signature(mh, &h3, 1, s3) == DP_OK);
-    REQUIRE(dp_minhash_signature(mh, &h4, 1, s4) == DP_OK);
-    CHECK_NEAR(dp_minhash_jaccard(s1, s1b, 128), 1.0, 0.0);
-    CHECK(dp_minhash_jaccard(s1, s2, 128) <= 1.0 / 128);
-    CHECK(dp_minhash_jaccard(s1, s3, 128) <= 1.0 / 128);
-    CHECK(dp_minhash_jaccard(s1, s4, 128) <= 1.0 / 128);
-    CHECK(dp_minhash_jaccard(s2, s4, 128) <= 1.0 / 128);
-    dp_minhash_free(mh);
+    REQUIRE(dpi_minhash_signature(mh, &h1, 1, s1) == DP_OK);
+    REQUIRE(dpi_minhash_signature(mh, &h1b, 1, s1b) == DP_OK);
+    REQUIRE(dpi_minhash_signature(mh, &h2, 1, s2) == DP_OK);
+    REQUIRE(dpi_minhash_signature(mh, &h3, 1, s3) == DP_OK);
+    REQUIRE(dpi_minhash_signature(mh, &h4, 1, s4) == DP_OK);
+    CHECK_NEAR(dpi_minhash_jaccard(s1, s1b, 128), 1.0, 0.0);
+    CHECK(dpi_minhash_jaccard(s1, s2, 128) <= 1.0 / 128);
+    CHECK(dpi_minhash_jaccard(s1, s3, 128) <= 1.0 / 128);
+    CHECK(dpi_minhash_jaccard(s1, s4, 128) <= 1.0 / 128);
+    CHECK(dpi_minhash_jaccard(s2, s4, 128) <= 1.0 / 128);
+    dpi_minhash_free(mh);
 }
 
 /*
@@ -331,7 +331,7 @@ static int property_run(dp_minhash_mode mode, size_t u, int trials,
     size_t i;
 
     if (!mh || !a || !b) {
-        dp_minhash_free(mh);
+        dpi_minhash_free(mh);
         free(a);
         free(b);
         return -1;
@@ -348,11 +348,11 @@ static int property_run(dp_minhash_mode mode, size_t u, int trials,
                 a[i] = rng_next(&s);
                 b[i] = rng_next(&s);
             }
-            if (dp_minhash_signature(mh, a, n, sa) ||
-                dp_minhash_signature(mh, b, n, sb))
+            if (dpi_minhash_signature(mh, a, n, sa) ||
+                dpi_minhash_signature(mh, b, n, sb))
                 return -1;
             {
-                double e = dp_minhash_jaccard(sa, sb, 128) - j;
+                double e = dpi_minhash_jaccard(sa, sb, 128) - j;
                 sum += e;
                 sum2 += e * e;
             }
@@ -367,7 +367,7 @@ static int property_run(dp_minhash_mode mode, size_t u, int trials,
                    "theory %.4f, ratio %.3f\n",
                    (int)mode, u, j, mean, sd, theory, sd / theory);
     }
-    dp_minhash_free(mh);
+    dpi_minhash_free(mh);
     free(a);
     free(b);
     return 0;

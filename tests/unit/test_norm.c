@@ -216,11 +216,11 @@ TEST(norm_segment_caps_nonstarters)
         buf[1 + 2 * i] = 0xCC;
         buf[2 + 2 * i] = 0x81;
     }
-    CHECK_EQ(dp_norm_segment(buf, sizeof buf, 0),
+    CHECK_EQ(dpi_norm_segment(buf, sizeof buf, 0),
              1 + 2 * DP_NORM_MAX_NONSTARTERS);
-    CHECK_EQ(dp_norm_segment(buf, sizeof buf, 61), 2 * 10);
-    CHECK_EQ(dp_norm_segment((const uint8_t *)"ab", 2, 0), 1);
-    CHECK_EQ(dp_norm_segment((const uint8_t *)"\xFF\xFF"
+    CHECK_EQ(dpi_norm_segment(buf, sizeof buf, 61), 2 * 10);
+    CHECK_EQ(dpi_norm_segment((const uint8_t *)"ab", 2, 0), 1);
+    CHECK_EQ(dpi_norm_segment((const uint8_t *)"\xFF\xFF"
                                               "a",
                              3, 0),
              2);
@@ -303,7 +303,7 @@ TEST(norm_orig_offset_accessor)
     CHECK_EQ(dp_doc_orig_offset(doc, 2), 3);
     CHECK_EQ(dp_doc_orig_offset(doc, 3), 4);
     CHECK_EQ(dp_doc_orig_offset(doc, 99), 4);
-    CHECK_EQ(dp_norm_orig_end(doc, 1), 3); /* the whole ligature */
-    CHECK_EQ(dp_norm_orig_end(doc, 0), 0);
+    CHECK_EQ(dpi_norm_orig_end(doc, 1), 3); /* the whole ligature */
+    CHECK_EQ(dpi_norm_orig_end(doc, 0), 0);
     dp_doc_free(doc);
 }

@@ -38,9 +38,9 @@ TEST(shingle_count_is_words_minus_k_plus_one)
     CHECK_EQ(dp_doc_shingles(NULL, 3, &sh, &n), DP_EINVAL);
     CHECK_EQ(dp_doc_shingles(doc, 3, NULL, &n), DP_EINVAL);
     dp_doc_free(doc);
-    CHECK_EQ(dp_shingle_count(5, 0), 0);
-    CHECK_EQ(dp_shingle_count(0, 1), 0);
-    CHECK_EQ(dp_shingle_count(10, 10), 1);
+    CHECK_EQ(dpi_shingle_count(5, 0), 0);
+    CHECK_EQ(dpi_shingle_count(0, 1), 0);
+    CHECK_EQ(dpi_shingle_count(10, 10), 1);
 }
 
 TEST(shingle_empty_doc)
@@ -64,7 +64,7 @@ TEST(shingle_known_answer)
     h[0] = XXH3_64bits("a", 1);
     h[1] = XXH3_64bits("b", 1);
     h[2] = XXH3_64bits("c", 1);
-    dp_shingle_hash(h, 3, 2, out);
+    dpi_shingle_hash(h, 3, 2, out);
     for (i = 0; i < 2; i++) {
         for (j = 0; j < 8; j++) {
             flat[j] = (uint8_t)(h[i] >> (8 * j));
@@ -73,7 +73,7 @@ TEST(shingle_known_answer)
         CHECK(out[i] == XXH3_64bits(flat, 16));
     }
     /* k = 1 rehashes each token hash. */
-    dp_shingle_hash(h, 3, 1, out);
+    dpi_shingle_hash(h, 3, 1, out);
     for (j = 0; j < 8; j++)
         flat[j] = (uint8_t)(h[0] >> (8 * j));
     CHECK(out[0] == XXH3_64bits(flat, 8));
@@ -91,7 +91,7 @@ TEST(shingle_doc_matches_flat_function)
         dp_doc_token(doc, i, &t);
         h[i] = t.hash;
     }
-    dp_shingle_hash(h, 9, 5, flat);
+    dpi_shingle_hash(h, 9, 5, flat);
     REQUIRE(dp_doc_shingles(doc, 5, &sh, &n) == DP_OK);
     REQUIRE(n == 5);
     for (i = 0; i < 5; i++)

@@ -15,8 +15,8 @@ static void check_stem(dp_stemmer *st, const char *w, const char *want,
 {
     const char *s = NULL;
     size_t n = 0;
-    if (dp_stem_word(st, w, strlen(w), &s, &n) != DP_OK) {
-        dp_test_fail(file, line, "dp_stem_word(\"%s\") failed", w);
+    if (dpi_stem_word(st, w, strlen(w), &s, &n) != DP_OK) {
+        dp_test_fail(file, line, "dpi_stem_word(\"%s\") failed", w);
         return;
     }
     if (n != strlen(want) || memcmp(s, want, n) != 0)
@@ -28,7 +28,7 @@ static void check_stem(dp_stemmer *st, const char *w, const char *want,
 TEST(stem_english_words)
 {
     dp_stemmer *st = NULL;
-    REQUIRE(dp_stem_open("english", &st, NULL) == DP_OK);
+    REQUIRE(dpi_stem_open("english", &st, NULL) == DP_OK);
     STEM(st, "running", "run");
     STEM(st, "meetings", "meet");
     STEM(st, "officials", "offici");
@@ -37,41 +37,41 @@ TEST(stem_english_words)
     STEM(st, "zawahiri's", "zawahiri");
     STEM(st, "s", "s");
     STEM(st, "caf\xC3\xA9s", "caf\xC3\xA9");
-    dp_stem_close(st);
+    dpi_stem_close(st);
 }
 
 TEST(stem_default_language_is_english)
 {
     dp_stemmer *st = NULL;
-    REQUIRE(dp_stem_open(NULL, &st, NULL) == DP_OK);
+    REQUIRE(dpi_stem_open(NULL, &st, NULL) == DP_OK);
     STEM(st, "connected", "connect");
-    dp_stem_close(st);
-    REQUIRE(dp_stem_open("en", &st, NULL) == DP_OK);
+    dpi_stem_close(st);
+    REQUIRE(dpi_stem_open("en", &st, NULL) == DP_OK);
     STEM(st, "connections", "connect");
-    dp_stem_close(st);
+    dpi_stem_close(st);
 }
 
 TEST(stem_other_languages)
 {
     dp_stemmer *st = NULL;
-    REQUIRE(dp_stem_open("german", &st, NULL) == DP_OK);
+    REQUIRE(dpi_stem_open("german", &st, NULL) == DP_OK);
     STEM(st, "h\xC3\xA4user", "haus");
-    dp_stem_close(st);
-    REQUIRE(dp_stem_open("french", &st, NULL) == DP_OK);
+    dpi_stem_close(st);
+    REQUIRE(dpi_stem_open("french", &st, NULL) == DP_OK);
     STEM(st, "chats", "chat");
     /* No possessive rule outside English. */
     STEM(st, "l'homme", "l'homm");
-    dp_stem_close(st);
+    dpi_stem_close(st);
 }
 
 TEST(stem_unknown_language_is_estem)
 {
     dp_stemmer *st = (dp_stemmer *)1;
     dp_error err;
-    CHECK_EQ(dp_stem_open("klingon", &st, &err), DP_ESTEM);
+    CHECK_EQ(dpi_stem_open("klingon", &st, &err), DP_ESTEM);
     CHECK(st == NULL);
     CHECK_EQ(err.code, DP_ESTEM);
-    dp_stem_close(NULL);
+    dpi_stem_close(NULL);
 }
 
 TEST(stem_stop_list_size_and_lookup)
@@ -82,12 +82,12 @@ TEST(stem_stop_list_size_and_lookup)
     static const char *const content[] = {"taliban", "cat",    "meeting", "us2",
                                           "kabul",   "report", "",        NULL};
     size_t i;
-    CHECK(dp_stop_count() >= 150 && dp_stop_count() <= 200);
+    CHECK(dpi_stop_count() >= 150 && dpi_stop_count() <= 200);
     for (i = 0; stop[i]; i++)
-        CHECK(dp_stop_english(XXH3_64bits(stop[i], strlen(stop[i]))));
+        CHECK(dpi_stop_english(XXH3_64bits(stop[i], strlen(stop[i]))));
     for (i = 0; content[i]; i++)
-        CHECK(!dp_stop_english(XXH3_64bits(content[i], strlen(content[i]))));
-    CHECK(!dp_stop_english(0));
+        CHECK(!dpi_stop_english(XXH3_64bits(content[i], strlen(content[i]))));
+    CHECK(!dpi_stop_english(0));
 }
 
 TEST(stem_terms_cache_agrees_with_direct)
@@ -135,11 +135,11 @@ TEST(stem_many_distinct_words)
         size_t sl;
         dp_stemmer *st;
         const dp_tok *t = &doc->toks[i];
-        REQUIRE(dp_stem_open("english", &st, NULL) == DP_OK);
-        REQUIRE(dp_stem_word(st, doc->norm + t->nstart, t->nend - t->nstart, &s,
+        REQUIRE(dpi_stem_open("english", &st, NULL) == DP_OK);
+        REQUIRE(dpi_stem_word(st, doc->norm + t->nstart, t->nend - t->nstart, &s,
                              &sl) == DP_OK);
         CHECK(t->term == XXH3_64bits(s, sl));
-        dp_stem_close(st);
+        dpi_stem_close(st);
     }
     dp_doc_free(doc);
     free(buf);

@@ -161,17 +161,17 @@ TEST(tok_cjk_one_per_character)
 
 TEST(tok_cjk_ranges)
 {
-    CHECK(dp_tok_is_cjk(0x3042)); /* hiragana a */
-    CHECK(dp_tok_is_cjk(0x30FC)); /* prolonged sound mark */
-    CHECK(dp_tok_is_cjk(0x3400));
-    CHECK(dp_tok_is_cjk(0x4E00));
-    CHECK(dp_tok_is_cjk(0x9FFF));
-    CHECK(dp_tok_is_cjk(0xF900));
-    CHECK(dp_tok_is_cjk(0x20000));
-    CHECK(dp_tok_is_cjk(0x2FFFF));
-    CHECK(!dp_tok_is_cjk(0xAC00)); /* Hangul */
-    CHECK(!dp_tok_is_cjk(0x3002)); /* 。 */
-    CHECK(!dp_tok_is_cjk('a'));
+    CHECK(dpi_tok_is_cjk(0x3042)); /* hiragana a */
+    CHECK(dpi_tok_is_cjk(0x30FC)); /* prolonged sound mark */
+    CHECK(dpi_tok_is_cjk(0x3400));
+    CHECK(dpi_tok_is_cjk(0x4E00));
+    CHECK(dpi_tok_is_cjk(0x9FFF));
+    CHECK(dpi_tok_is_cjk(0xF900));
+    CHECK(dpi_tok_is_cjk(0x20000));
+    CHECK(dpi_tok_is_cjk(0x2FFFF));
+    CHECK(!dpi_tok_is_cjk(0xAC00)); /* Hangul */
+    CHECK(!dpi_tok_is_cjk(0x3002)); /* 。 */
+    CHECK(!dpi_tok_is_cjk('a'));
 }
 
 TEST(tok_numbers)

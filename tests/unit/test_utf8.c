@@ -11,7 +11,7 @@
 
 static int dec(const char *s, size_t n, int32_t *cp)
 {
-    return dp_utf8_decode(U(s), n, cp);
+    return dpi_utf8_decode(U(s), n, cp);
 }
 
 TEST(utf8_decodes_valid_sequences)
@@ -80,28 +80,28 @@ TEST(utf8_truncated_and_stray_bytes)
 
 TEST(utf8_invalid_run_joins_subparts)
 {
-    CHECK_EQ(dp_utf8_invalid_run(U("\xFF\xFE\x80"
+    CHECK_EQ(dpi_utf8_invalid_run(U("\xFF\xFE\x80"
                                    "A"),
                                  4),
              3);
-    CHECK_EQ(dp_utf8_invalid_run(U("\xE2\x82\xC3\xA9"), 4), 2); /* then é */
-    CHECK_EQ(dp_utf8_invalid_run(U("\xF0\x9F\x98"), 3), 3);
+    CHECK_EQ(dpi_utf8_invalid_run(U("\xE2\x82\xC3\xA9"), 4), 2); /* then é */
+    CHECK_EQ(dpi_utf8_invalid_run(U("\xF0\x9F\x98"), 3), 3);
 }
 
 TEST(utf8_validate_finds_first_bad_byte)
 {
     char buf[300];
     size_t i;
-    CHECK_EQ(dp_utf8_validate(U(""), 0), 0);
-    CHECK_EQ(dp_utf8_validate(U("plain ascii"), 11), 11);
-    CHECK_EQ(dp_utf8_validate(U("caf\xC3\xA9 \xE2\x80\x94 ok"), 12), 12);
-    CHECK_EQ(dp_utf8_validate(U("abc\xE2\x82"), 5), 3);
-    CHECK_EQ(dp_utf8_validate(U("ab\xC3\xA9\xC0\x80"), 6), 4);
+    CHECK_EQ(dpi_utf8_validate(U(""), 0), 0);
+    CHECK_EQ(dpi_utf8_validate(U("plain ascii"), 11), 11);
+    CHECK_EQ(dpi_utf8_validate(U("caf\xC3\xA9 \xE2\x80\x94 ok"), 12), 12);
+    CHECK_EQ(dpi_utf8_validate(U("abc\xE2\x82"), 5), 3);
+    CHECK_EQ(dpi_utf8_validate(U("ab\xC3\xA9\xC0\x80"), 6), 4);
     /* Past the 8-byte ASCII fast path, at every alignment. */
     for (i = 0; i < 40; i++) {
         memset(buf, 'x', sizeof buf);
         buf[200 + i] = (char)0x80;
-        CHECK_EQ(dp_utf8_validate(U(buf), sizeof buf), 200 + i);
+        CHECK_EQ(dpi_utf8_validate(U(buf), sizeof buf), 200 + i);
     }
 }
 
@@ -114,8 +114,8 @@ TEST(utf8_encode_roundtrips)
     for (i = 0; i < sizeof cps / sizeof cps[0]; i++) {
         uint8_t b[4];
         int32_t back = -1;
-        int n = dp_utf8_encode(cps[i], b);
-        CHECK_EQ(dp_utf8_decode(b, (size_t)n, &back), n);
+        int n = dpi_utf8_encode(cps[i], b);
+        CHECK_EQ(dpi_utf8_decode(b, (size_t)n, &back), n);
         CHECK_EQ(back, cps[i]);
     }
 }

@@ -22,7 +22,7 @@
 #include <xxhash.h>
 
 #include "core/util.h"
-#include "dedup/lsh.h"
+#include "sketch/lsh.h"
 
 /* Intervals of the composite Simpson rule (even). With 512 intervals the
  * areas of every (b, r) with b*r <= 1024 are exact to about 1e-9, far
@@ -54,7 +54,7 @@ struct dp_lsh_table {
  * Parameter choice
  * ------------------------------------------------------------------- */
 
-double dp_lsh_candidate_prob(double s, unsigned bands, unsigned rows)
+double dpi_lsh_candidate_prob(double s, unsigned bands, unsigned rows)
 {
     if (!(s > 0.0))
         return 0.0;
@@ -63,7 +63,7 @@ double dp_lsh_candidate_prob(double s, unsigned bands, unsigned rows)
     return 1.0 - pow(1.0 - pow(s, (double)rows), (double)bands);
 }
 
-double dp_lsh_threshold(unsigned bands, unsigned rows)
+double dpi_lsh_threshold(unsigned bands, unsigned rows)
 {
     assert(bands >= 1 && rows >= 1);
     return pow(1.0 / bands, 1.0 / rows);
@@ -94,7 +94,7 @@ static double grid(double lo, double hi, double *s)
     return h;
 }
 
-double dp_lsh_fp_area(double t, unsigned bands, unsigned rows)
+double dpi_lsh_fp_area(double t, unsigned bands, unsigned rows)
 {
     double s[SIMPSON_N + 1], f[SIMPSON_N + 1], h;
     int k;
@@ -106,11 +106,11 @@ double dp_lsh_fp_area(double t, unsigned bands, unsigned rows)
         t = 1.0;
     h = grid(0.0, t, s);
     for (k = 0; k <= SIMPSON_N; k++)
-        f[k] = dp_lsh_candidate_prob(s[k], bands, rows);
+        f[k] = dpi_lsh_candidate_prob(s[k], bands, rows);
     return simpson(f, h);
 }
 
-double dp_lsh_fn_area(double t, unsigned bands, unsigned rows)
+double dpi_lsh_fn_area(double t, unsigned bands, unsigned rows)
 {
     double s[SIMPSON_N + 1], f[SIMPSON_N + 1], h;
     int k;
@@ -122,11 +122,11 @@ double dp_lsh_fn_area(double t, unsigned bands, unsigned rows)
         t = 0.0;
     h = grid(t, 1.0, s);
     for (k = 0; k <= SIMPSON_N; k++)
-        f[k] = 1.0 - dp_lsh_candidate_prob(s[k], bands, rows);
+        f[k] = 1.0 - dpi_lsh_candidate_prob(s[k], bands, rows);
     return simpson(f, h);
 }
 
-dp_status dp_lsh_params_set(unsigned bands, unsigned rows, unsigned perms,
+dp_status dpi_lsh_params_set(unsigned bands, unsigned rows, unsigned perms,
                             dp_lsh_params *out)
 {
     if (!out || bands == 0 || rows == 0 || bands > DP_LSH_MAX_BANDS ||
@@ -146,7 +146,7 @@ dp_status dp_lsh_params_set(unsigned bands, unsigned rows, unsigned perms,
  * s, the miss probability (1 - s^r)^b is carried from b to b+1 by one
  * multiply instead of a pow() per (b, r, s): the whole search is a few
  * hundred thousand multiplies. The areas it compares are the same Simpson
- * sums dp_lsh_fp_area() and dp_lsh_fn_area() give (up to rounding).
+ * sums dpi_lsh_fp_area() and dpi_lsh_fn_area() give (up to rounding).
  * Returns DP_EINVAL when no pair meets the constraint.
  */
 static dp_status search(double t, unsigned perms, double fp_weight,
@@ -200,7 +200,7 @@ static dp_status search(double t, unsigned perms, double fp_weight,
     return DP_OK;
 }
 
-dp_status dp_lsh_params_choose(double threshold, unsigned perms,
+dp_status dpi_lsh_params_choose(double threshold, unsigned perms,
                                double fp_weight, double fn_weight,
                                dp_lsh_params *out)
 {
@@ -216,7 +216,7 @@ dp_status dp_lsh_params_choose(double threshold, unsigned perms,
                   0.0, out);
 }
 
-dp_status dp_lsh_params_for_recall(double threshold, unsigned perms,
+dp_status dpi_lsh_params_for_recall(double threshold, unsigned perms,
                                    double s_min, double recall,
                                    dp_lsh_params *out)
 {
@@ -240,7 +240,7 @@ static uint64_t band_seed(uint64_t seed, unsigned j)
     return z ^ (z >> 31);
 }
 
-void dp_lsh_band_keys(const dp_lsh_params *p, const uint32_t *sig,
+void dpi_lsh_band_keys(const dp_lsh_params *p, const uint32_t *sig,
                       uint64_t *keys)
 {
     unsigned j, i;
@@ -265,7 +265,7 @@ void dp_lsh_band_keys(const dp_lsh_params *p, const uint32_t *sig,
     }
 }
 
-unsigned dp_lsh_bands_shared(const uint64_t *a, const uint64_t *b,
+unsigned dpi_lsh_bands_shared(const uint64_t *a, const uint64_t *b,
                              unsigned bands)
 {
     unsigned j, same = 0;
@@ -341,7 +341,7 @@ static void radix_sort(uint64_t *key, uint32_t *doc, size_t n, int by_doc,
  * The bucket table
  * ------------------------------------------------------------------- */
 
-dp_status dp_lsh_table_create(unsigned bands, size_t max_bucket,
+dp_status dpi_lsh_table_create(unsigned bands, size_t max_bucket,
                               dp_lsh_table **out)
 {
     dp_lsh_table *t;
@@ -367,7 +367,7 @@ dp_status dp_lsh_table_create(unsigned bands, size_t max_bucket,
     return DP_OK;
 }
 
-void dp_lsh_table_free(dp_lsh_table *t)
+void dpi_lsh_table_free(dp_lsh_table *t)
 {
     unsigned j;
 
@@ -391,8 +391,8 @@ static dp_status resize(dp_lsh_table *t, size_t newcap)
 
     if (newcap > DP_VEC_MAX_ELEMS)
         return DP_ETOOBIG;
-    if (dp_mul_overflow(newcap, sizeof(uint64_t), &kb) ||
-        dp_mul_overflow(newcap, sizeof(uint32_t), &db))
+    if (dpi_mul_overflow(newcap, sizeof(uint64_t), &kb) ||
+        dpi_mul_overflow(newcap, sizeof(uint32_t), &db))
         return DP_ETOOBIG;
     for (j = 0; j < t->bands; j++) {
         void *k = realloc(t->b[j].key, kb), *d;
@@ -408,7 +408,7 @@ static dp_status resize(dp_lsh_table *t, size_t newcap)
     return DP_OK;
 }
 
-dp_status dp_lsh_table_reserve(dp_lsh_table *t, size_t ndocs)
+dp_status dpi_lsh_table_reserve(dp_lsh_table *t, size_t ndocs)
 {
     if (!t)
         return DP_EINVAL;
@@ -417,7 +417,7 @@ dp_status dp_lsh_table_reserve(dp_lsh_table *t, size_t ndocs)
     return resize(t, ndocs);
 }
 
-dp_status dp_lsh_table_insert(dp_lsh_table *t, uint32_t doc,
+dp_status dpi_lsh_table_insert(dp_lsh_table *t, uint32_t doc,
                               const uint64_t *keys)
 {
     unsigned j;
@@ -425,7 +425,7 @@ dp_status dp_lsh_table_insert(dp_lsh_table *t, uint32_t doc,
 
     if (!t || !keys)
         return DP_EINVAL;
-    if (t->n == t->cap) { /* double, as dp_grow() would, capped */
+    if (t->n == t->cap) { /* double, as dpi_grow() would, capped */
         size_t want = t->cap < 16 ? 16 : t->cap * 2;
         if (want > DP_VEC_MAX_ELEMS)
             want = DP_VEC_MAX_ELEMS;
@@ -448,13 +448,13 @@ dp_status dp_lsh_table_insert(dp_lsh_table *t, uint32_t doc,
     return DP_OK;
 }
 
-size_t dp_lsh_table_size(const dp_lsh_table *t)
+size_t dpi_lsh_table_size(const dp_lsh_table *t)
 {
     assert(t);
     return t->n;
 }
 
-dp_status dp_lsh_table_build(dp_lsh_table *t)
+dp_status dpi_lsh_table_build(dp_lsh_table *t)
 {
     uint64_t *tk;
     uint32_t *td;
@@ -568,7 +568,7 @@ static dp_status bucket_pairs(const uint32_t *d, size_t m, size_t max_bucket,
     return DP_OK;
 }
 
-dp_status dp_lsh_table_pairs(const dp_lsh_table *t, dp_lsh_pair **out,
+dp_status dpi_lsh_table_pairs(const dp_lsh_table *t, dp_lsh_pair **out,
                              size_t *n, dp_lsh_stats *stats)
 {
     pairvec pv = {0};
@@ -633,7 +633,7 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-dp_status dp_lsh_table_query(const dp_lsh_table *t, const uint64_t *keys,
+dp_status dpi_lsh_table_query(const dp_lsh_table *t, const uint64_t *keys,
                              uint32_t **buf, size_t *cap, size_t *n)
 {
     unsigned j;
@@ -660,7 +660,7 @@ dp_status dp_lsh_table_query(const dp_lsh_table *t, const uint64_t *keys,
                 continue;
             if (len == *cap) {
                 dp_status rc =
-                    dp_grow((void **)buf, cap, len + 1, sizeof **buf);
+                    dpi_grow((void **)buf, cap, len + 1, sizeof **buf);
                 if (rc)
                     return rc;
             }
@@ -679,7 +679,7 @@ dp_status dp_lsh_table_query(const dp_lsh_table *t, const uint64_t *keys,
     return DP_OK;
 }
 
-size_t dp_lsh_table_memory(const dp_lsh_table *t)
+size_t dpi_lsh_table_memory(const dp_lsh_table *t)
 {
     if (!t)
         return 0;
@@ -687,7 +687,7 @@ size_t dp_lsh_table_memory(const dp_lsh_table *t)
            t->bands * t->cap * (sizeof(uint64_t) + sizeof(uint32_t));
 }
 
-dp_status dp_lsh_params_recall_first(double threshold, unsigned perms,
+dp_status dpi_lsh_params_recall_first(double threshold, unsigned perms,
                                      dp_lsh_params *out)
 {
     static const double margin[] = {0.05, 0.1};
@@ -698,8 +698,8 @@ dp_status dp_lsh_params_recall_first(double threshold, unsigned perms,
         return DP_EINVAL;
     for (i = 0; i < sizeof margin / sizeof margin[0]; i++)
         if (t + margin[i] <= 1.0 &&
-            dp_lsh_params_for_recall(t, perms, t + margin[i], 0.999, out) ==
+            dpi_lsh_params_for_recall(t, perms, t + margin[i], 0.999, out) ==
                 DP_OK)
             return DP_OK;
-    return dp_lsh_params_choose(t, perms, 0.1, 0.9, out);
+    return dpi_lsh_params_choose(t, perms, 0.1, 0.9, out);
 }
