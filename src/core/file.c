@@ -10,17 +10,6 @@
 
 #include "core/util.h"
 
-static dp_status errno_status(int e)
-{
-    switch (e) {
-    case ENOENT: case ENOTDIR: return DP_ENOENT;
-    case EACCES: case EPERM: return DP_EACCES;
-    case EISDIR: return DP_EISDIR;
-    case ENOMEM: return DP_ENOMEM;
-    default: return DP_EIO;
-    }
-}
-
 dp_status dp_file_read(const char *path, char **out, size_t *len, size_t max,
                        dp_error *err)
 {
@@ -38,7 +27,7 @@ dp_status dp_file_read(const char *path, char **out, size_t *len, size_t max,
     fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        return dpi_error_set(err, errno_status(e), (size_t)-1, "%s",
+        return dpi_error_set(err, dpi_status_of_errno(e), (size_t)-1, "%s",
                             strerror(e));
     }
     if (fstat(fd, &st) == 0) {
@@ -77,7 +66,7 @@ dp_status dp_file_read(const char *path, char **out, size_t *len, size_t max,
             int e = errno;
             if (e == EINTR)
                 continue;
-            rc = dpi_error_set(err, errno_status(e), n, "read failed: %s",
+            rc = dpi_error_set(err, dpi_status_of_errno(e), n, "read failed: %s",
                               strerror(e));
             goto fail;
         }

@@ -2,6 +2,7 @@
  * status.c - status codes, the version string, error details, and the
  * growable-array helper every module uses.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,4 +84,58 @@ dp_status dpi_grow(void **p, size_t *cap, size_t need, size_t elem)
     *p = np;
     *cap = ncap;
     return DP_OK;
+}
+
+dp_status dpi_status_of_errno(int e)
+{
+    switch (e) {
+    case ENOENT:
+    case ENOTDIR: return DP_ENOENT;
+    case EACCES:
+    case EPERM:
+    case EROFS: return DP_EACCES;
+    case EISDIR: return DP_EISDIR;
+    case ENOMEM: return DP_ENOMEM;
+    default: return DP_EIO;
+    }
+}
+
+size_t dpi_set_intersect(const uint64_t *a, size_t na, const uint64_t *b,
+                         size_t nb)
+{
+    size_t i = 0, j = 0, n = 0;
+    while (i < na && j < nb) {
+        if (a[i] < b[j])
+            i++;
+        else if (a[i] > b[j])
+            j++;
+        else
+            n++, i++, j++;
+    }
+    return n;
+}
+
+double dpi_set_jaccard(const uint64_t *a, size_t na, const uint64_t *b,
+                       size_t nb)
+{
+    size_t inter = dpi_set_intersect(a, na, b, nb);
+    size_t uni = na + nb - inter;
+    return uni ? (double)inter / (double)uni : 1.0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+size_t dpi_sort_unique_u64(uint64_t *v, size_t n)
+{
+    size_t i, k = 0;
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_u64);
+    for (i = 0; i < n; i++)
+        if (k == 0 || v[i] != v[k - 1])
+            v[k++] = v[i];
+    return k;
 }

@@ -46,6 +46,34 @@ dp_status dpi_error_set(dp_error *err, dp_status code, size_t offset,
 #endif
     ;
 
+/*
+ * dpi_status_of_errno - the status for an errno value from open(), read(),
+ * stat() and friends: ENOENT/ENOTDIR -> DP_ENOENT, EACCES/EPERM/EROFS ->
+ * DP_EACCES, EISDIR -> DP_EISDIR, ENOMEM -> DP_ENOMEM, anything else
+ * DP_EIO. The one errno mapping of the library. Cannot fail.
+ */
+dp_status dpi_status_of_errno(int e);
+
+/*
+ * dpi_set_intersect - the size of the intersection of two sorted arrays
+ * of distinct 64-bit values. O(na + nb). Cannot fail.
+ */
+size_t dpi_set_intersect(const uint64_t *a, size_t na, const uint64_t *b,
+                         size_t nb);
+
+/*
+ * dpi_set_jaccard - |a & b| / |a | b| of two sorted arrays of distinct
+ * values; 1.0 when both are empty. Cannot fail.
+ */
+double dpi_set_jaccard(const uint64_t *a, size_t na, const uint64_t *b,
+                       size_t nb);
+
+/*
+ * dpi_sort_unique_u64 - sort @v (@n values) ascending and drop repeats in
+ * place; returns the number of distinct values. Cannot fail.
+ */
+size_t dpi_sort_unique_u64(uint64_t *v, size_t n);
+
 /* Checked multiplication: returns 0 and sets *out, or 1 on overflow. */
 static inline int dpi_mul_overflow(size_t a, size_t b, size_t *out)
 {

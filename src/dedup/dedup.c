@@ -338,22 +338,6 @@ typedef struct batch {
     atomic_size_t next;      /* next document to take */
 } batch;
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static size_t sort_unique(uint64_t *v, size_t n)
-{
-    size_t i, k = 0;
-    qsort(v, n, sizeof *v, cmp_u64);
-    for (i = 0; i < n; i++)
-        if (k == 0 || v[i] != v[k - 1])
-            v[k++] = v[i];
-    return k;
-}
-
 dp_status dpi_dedup_sketch(const dp_minhash *mh, unsigned k,
                           const dp_text_opts *topts, const char *text,
                           size_t len, uint32_t *sig, uint32_t *words,
@@ -401,7 +385,7 @@ dp_status dpi_dedup_sketch(const dp_minhash *mh, unsigned k,
         return DP_ENOMEM;
     rc = dpi_minhash_signature(mh, sh, nsh, sig);
     if (rc == DP_OK && set) {
-        *nset = sort_unique(sh, nsh);
+        *nset = dpi_sort_unique_u64(sh, nsh);
         *set = sh;
         return DP_OK;
     }
@@ -597,16 +581,7 @@ static double exact_jaccard(const dp_dedup *d, uint32_t a, uint32_t b)
     const uint64_t *x = d->sets + d->set_off[a], *y = d->sets + d->set_off[b];
     size_t nx = d->set_off[a + 1] - d->set_off[a];
     size_t ny = d->set_off[b + 1] - d->set_off[b];
-    size_t i = 0, j = 0, inter = 0;
-    while (i < nx && j < ny) {
-        if (x[i] < y[j])
-            i++;
-        else if (x[i] > y[j])
-            j++;
-        else
-            inter++, i++, j++;
-    }
-    return nx + ny - inter ? (double)inter / (double)(nx + ny - inter) : 1.0;
+    return dpi_set_jaccard(x, nx, y, ny);
 }
 
 static double pair_sim(const dp_dedup *d, uint32_t a, uint32_t b)
