@@ -169,6 +169,42 @@ DP_API dp_status dp_doc_create(const char *text, size_t len,
                                const dp_text_opts *opts, dp_doc **out,
                                dp_error *err);
 
+/*
+ * Work contexts. A dp_work holds what one thread reuses from document to
+ * document: the Snowball stemmer and its cache of stems, the
+ * normaliser's scratch and caches, and the token and shingle arrays of
+ * the passes that keep only hashes (signatures). dp_doc_create() makes a
+ * short-lived one per call; a caller turning many texts into documents
+ * (a server thread, a Python worker, an MPI rank's threads) keeps one per
+ * thread and calls dp_doc_create_in(), which gives identical documents
+ * without re-opening the stemmer for each.
+ *
+ * Thread safety: a dp_work is used by one thread at a time; any number of
+ * dp_work may be used at once. Documents made with one do not depend on it
+ * afterwards (they own their arrays and may outlive it).
+ */
+typedef struct dp_work dp_work;
+
+/*
+ * dp_work_create - an empty work context (buffers are allocated on first
+ * use and grow to the largest document seen).
+ * @out:   OUT: the context; free with dp_work_free().
+ * @return DP_OK, DP_ENOMEM, DP_EINVAL (@out NULL).
+ */
+DP_API dp_status dp_work_create(dp_work **out);
+
+/* dp_work_free - release @w and everything it caches. Accepts NULL. */
+DP_API void dp_work_free(dp_work *w);
+
+/*
+ * dp_doc_create_in - dp_doc_create() using the stemmer and scratch of @w.
+ * The document is the same as dp_doc_create() gives; errors likewise
+ * (DP_EINVAL when @w is NULL).
+ */
+DP_API dp_status dp_doc_create_in(dp_work *w, const char *text, size_t len,
+                                  const dp_text_opts *opts, dp_doc **out,
+                                  dp_error *err);
+
 /* dp_doc_free - release a document and everything it owns. Accepts NULL. */
 DP_API void dp_doc_free(dp_doc *doc);
 

@@ -94,7 +94,16 @@ size_t dpi_norm_segment(const uint8_t *s, size_t len, size_t i);
  * @return DP_OK, DP_ENOMEM, DP_ETOOBIG (normalised text past 32-bit
  *         offsets), DP_EINTERNAL (utf8proc refused a valid segment).
  */
-dp_status dpi_norm_run(dp_doc *doc, dp_error *err);
+typedef struct dp_norm_scratch dp_norm_scratch;
+
+/* dpi_norm_scratch_create - scratch for dpi_norm_run(): segment buffers
+ * and a cache of single-code-point results, kept across documents (the
+ * results are a pure function of the code point). @return DP_OK or
+ * DP_ENOMEM. */
+dp_status dpi_norm_scratch_create(dp_norm_scratch **out);
+void dpi_norm_scratch_free(dp_norm_scratch *sc);
+
+dp_status dpi_norm_run(dp_doc *doc, dp_norm_scratch *sc, dp_error *err);
 
 /*
  * dpi_norm_orig_end - the original offset where the normalised character
@@ -148,7 +157,12 @@ typedef struct dp_stemmer dp_stemmer;
  * @return DP_OK, DP_ESTEM (unknown language; *out NULL), DP_ENOMEM.
  */
 dp_status dpi_stem_open(const char *language, dp_stemmer **out, dp_error *err);
+
+/* dpi_stem_close - free @st and its cache. Accepts NULL. */
 void dpi_stem_close(dp_stemmer *st);
+
+/* dpi_stem_language - the language name @st was opened with. */
+const char *dpi_stem_language(const dp_stemmer *st);
 
 /*
  * dpi_stem_word - the stem of normalised word @w (@n bytes) into *@stem /

@@ -130,7 +130,7 @@ TEST(utf8_reject_mode_reports_offset)
     CHECK(doc == NULL);
     CHECK_EQ(err.code, DP_EUTF8);
     CHECK_EQ(err.offset, 17);
-    CHECK(strstr(err.message, "offset 17") != NULL);
+    CHECK(strstr(err.message, "at byte 17 ") != NULL);
 }
 
 TEST(utf8_reject_mode_truncated_at_end)
@@ -200,7 +200,7 @@ TEST(utf8_nul_is_binary_with_offset)
     CHECK_EQ(dp_doc_create(text, 7, NULL, &doc, &err), DP_EBINARY);
     CHECK(doc == NULL);
     CHECK_EQ(err.offset, 3);
-    CHECK(strstr(err.message, "offset 3") != NULL);
+    CHECK(strstr(err.message, "at byte 3:") != NULL);
 
     dp_text_opts_init(&o);
     o.allow_binary = 1;
