@@ -198,7 +198,7 @@ static dp_status cover_side(side *s, const side *o, const ptoks *pt, size_t np,
             goto done;
         for (i = 0; i < n; i++)
             h[i] = o->d->toks[ob + i].hash;
-        rc = dpi_story_sort_u64(h, n);
+        rc = dpi_sort_u64(h, n);
         if (rc)
             goto done;
         for (i = pt[p].b[which]; i < pt[p].e[which]; i++)
@@ -268,7 +268,7 @@ static dp_status vote_side(side *s, const side *o, const ptoks *pt, int which)
             v[nv].val = 1;
             nv++;
         }
-        rc = dpi_story_sort_kv(v, nv);
+        rc = dpi_sort_kv(v, nv);
         if (rc)
             goto done;
         for (k = 0; k < nv;) {
@@ -316,7 +316,7 @@ static dp_status find_repeats(side *s)
         kv[n].val = i;
         n++;
     }
-    rc = dpi_story_sort_kv(kv, n); /* stable: earliest first in a group */
+    rc = dpi_sort_kv(kv, n); /* stable: earliest first in a group */
     if (!rc) {
         for (i = 1; i < n; i++) {
             size_t x = kv[i].val, first = s->repeat_of[kv[i - 1].val];
@@ -382,7 +382,7 @@ static dp_status build_features(side s[2], size_t **post_beg_out,
         }
     }
     /* stable: within a key, entries stay in (side, sentence) order */
-    rc = dpi_story_sort_kv(e, n);
+    rc = dpi_sort_kv(e, n);
     if (rc)
         goto done;
 
@@ -665,7 +665,7 @@ static dp_status order_chain(side s[2], cand *c, size_t n, double floor,
         ord[k].key = ((uint64_t)c[k].i << 32) | c[k].j;
         ord[k].val = k;
     }
-    rc = dpi_story_sort_kv(ord, n);
+    rc = dpi_sort_kv(ord, n);
     if (rc)
         goto done;
     for (k = 0; k < n; k = g) {
@@ -1048,7 +1048,7 @@ static dp_status added_for(const side *me, size_t x, const side *o,
         rc = DP_ENOMEM;
         goto done;
     }
-    rc = dpi_story_sort_kv(v->kv, v->n);
+    rc = dpi_sort_kv(v->kv, v->n);
     if (rc)
         goto done;
     for (k = 1; k < v->n; k++)
