@@ -71,6 +71,17 @@ size_t dpi_utf8_invalid_run(const uint8_t *s, size_t len);
  */
 size_t dpi_utf8_validate(const uint8_t *s, size_t len);
 
+/*
+ * dpi_utf8_repair - a copy of @s (@len bytes) with each maximal run of
+ * invalid bytes replaced by one U+FFFD, as the normaliser reads it (and
+ * with @nul each NUL byte too), malloc'd and NUL-terminated (free with
+ * free()). The one repair of the library: JSON writers use it for text
+ * that may not be valid UTF-8.
+ * @return DP_OK, DP_ENOMEM, DP_ETOOBIG (@len * 3 overflows).
+ */
+dp_status dpi_utf8_repair(const uint8_t *s, size_t len, int nul, char **out,
+                          size_t *out_len);
+
 /* dpi_utf8_encode - write @cp (valid scalar value) to @out; return 1-4. */
 int dpi_utf8_encode(int32_t cp, uint8_t out[4]);
 

@@ -233,3 +233,29 @@ TEST(utf8_too_big_is_refused_before_reading)
     CHECK(doc == NULL);
     CHECK_EQ(err.code, DP_ETOOBIG);
 }
+
+TEST(utf8_repair_replaces_each_invalid_run_once)
+{
+    char *out = NULL;
+    size_t n = 0;
+    /* "a", a run of three invalid bytes, "b", a truncated 3-byte
+     * sequence at the end. */
+    REQUIRE(dpi_utf8_repair((const uint8_t *)"a\xff\xfe\x80"
+                                             "b\xe2\x82",
+                            7, 0, &out, &n) == DP_OK);
+    CHECK_MEM(out, n, "a\xEF\xBF\xBD"
+                      "b\xEF\xBF\xBD");
+    free(out);
+    /* NUL kept, or replaced on request; valid text unchanged. */
+    REQUIRE(dpi_utf8_repair((const uint8_t *)"x\0y", 3, 0, &out, &n) == DP_OK);
+    CHECK_EQ(n, 3);
+    CHECK(memcmp(out, "x\0y", 3) == 0);
+    free(out);
+    REQUIRE(dpi_utf8_repair((const uint8_t *)"x\0y", 3, 1, &out, &n) == DP_OK);
+    CHECK_MEM(out, n, "x\xEF\xBF\xBDy");
+    free(out);
+    REQUIRE(dpi_utf8_repair((const uint8_t *)"caf\xc3\xa9", 5, 1, &out, &n) ==
+            DP_OK);
+    CHECK_MEM(out, n, "caf\xc3\xa9");
+    free(out);
+}
