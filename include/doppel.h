@@ -19,7 +19,12 @@
  *   - Offsets are byte offsets into the original, unnormalised input; ends
  *     are exclusive. A span printed from its offsets is the original text.
  *   - Pointers returned by accessors borrow from the handle and stay valid
- *     until that handle is freed.
+ *     until that handle is freed. The accessors of a document and of a
+ *     comparison (dp_doc_*, dp_comparison_*) given a NULL handle return
+ *     NULL, 0 or DP_EINVAL (as their type allows) and never crash; the
+ *     *_opts_init() functions ignore NULL. Other NULL arguments are
+ *     programming errors: debug builds stop on an assert, release builds
+ *     (asserts compiled out) return DP_EINVAL where a status is returned.
  *   - Thread safety: handles are not locked. Distinct handles may be used
  *     from distinct threads freely; a const handle (a dp_doc once created,
  *     a dp_comparison once computed) may be read from many threads at once.
@@ -345,10 +350,12 @@ DP_API dp_status dp_compare(const dp_doc *a, const dp_doc *b,
 /* dp_comparison_free - release a comparison. Accepts NULL. */
 DP_API void dp_comparison_free(dp_comparison *c);
 
-/* dp_comparison_scores - the scores; borrowed from @c. */
+/* dp_comparison_scores - the scores; borrowed from @c. NULL when @c is
+ * NULL. */
 DP_API const dp_scores *dp_comparison_scores(const dp_comparison *c);
 
-/* dp_comparison_passages - number of passages; ordered by a_start. */
+/* dp_comparison_passages - number of passages; ordered by a_start. 0 when
+ * @c is NULL. */
 DP_API size_t dp_comparison_passages(const dp_comparison *c);
 
 /* dp_comparison_passage - passage @i, borrowed from @c; NULL if out of range. */
