@@ -32,7 +32,7 @@
 dp_status dpi_grow(void **p, size_t *cap, size_t need, size_t elem);
 
 /* Grow typed array `arr` (with size_t fields len/cap named by the caller). */
-#define DP_RESERVE(arr, cap, need) \
+#define DP_RESERVE(arr, cap, need)                                             \
     dpi_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
 /*
@@ -40,7 +40,7 @@ dp_status dpi_grow(void **p, size_t *cap, size_t need, size_t elem);
  * formatted message. Returns @code so callers can `return dpi_error_set(..)`.
  */
 dp_status dpi_error_set(dp_error *err, dp_status code, size_t offset,
-                       const char *fmt, ...)
+                        const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif

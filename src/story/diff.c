@@ -1107,7 +1107,7 @@ dp_status dpi_story_diff(dp_comparison *c, uint8_t *const cls[2])
     for (p = 0; p < c->npassages; p++)
         for (w = 0; w < 2; w++)
             dpi_story_passage_toks(c->doc[w], &c->passages[p], w, &pt[p].b[w],
-                                  &pt[p].e[w]);
+                                   &pt[p].e[w]);
     for (w = 0; w < 2; w++) {
         rc = cover_side(&s[w], &s[!w], pt, c->npassages, w);
         if (rc)

@@ -39,16 +39,16 @@ typedef struct dp_sent {
  * to the next, so the token-only pass allocates nothing in steady state.
  */
 struct dp_doc {
-    const char *orig;   /* the original bytes: orig_buf, or (scratch
-                           document only) the caller's text, borrowed */
-    char *orig_buf;     /* our NUL-terminated copy, or NULL */
+    const char *orig; /* the original bytes: orig_buf, or (scratch
+                         document only) the caller's text, borrowed */
+    char *orig_buf;   /* our NUL-terminated copy, or NULL */
     size_t orig_len;
-    char *norm;         /* normalised text, NUL-terminated */
+    char *norm; /* normalised text, NUL-terminated */
     size_t norm_len, norm_cap;
-    uint32_t *map;      /* norm_len + 1 entries: original offset of each
-                           normalised byte; map[norm_len] == orig_len */
+    uint32_t *map; /* norm_len + 1 entries: original offset of each
+                      normalised byte; map[norm_len] == orig_len */
     size_t map_cap;
-    size_t replaced;    /* invalid UTF-8 sequences replaced by U+FFFD */
+    size_t replaced; /* invalid UTF-8 sequences replaced by U+FFFD */
     dp_tok *toks;
     size_t ntoks, toks_cap;
     dp_sent *sents;

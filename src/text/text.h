@@ -33,8 +33,8 @@
  * dp_doc_create(), except that the language is not looked at.
  */
 dp_status dpi_doc_create_tokens(const char *text, size_t len,
-                               const dp_text_opts *opts, dp_doc **out,
-                               dp_error *err);
+                                const dp_text_opts *opts, dp_doc **out,
+                                dp_error *err);
 
 /*
  * dpi_text_advise_huge - hint the kernel to back the large array @p
@@ -181,7 +181,7 @@ const char *dpi_stem_language(const dp_stemmer *st);
  * final possessive 's first. @return DP_OK or DP_ENOMEM.
  */
 dp_status dpi_stem_word(dp_stemmer *st, const char *w, size_t n,
-                       const char **stem, size_t *stem_len);
+                        const char **stem, size_t *stem_len);
 
 /*
  * dpi_stem_terms - set term and DP_TOK_STOP on every token of @doc: 0 for

@@ -81,8 +81,8 @@ TEST(utf8_truncated_and_stray_bytes)
 TEST(utf8_invalid_run_joins_subparts)
 {
     CHECK_EQ(dpi_utf8_invalid_run(U("\xFF\xFE\x80"
-                                   "A"),
-                                 4),
+                                    "A"),
+                                  4),
              3);
     CHECK_EQ(dpi_utf8_invalid_run(U("\xE2\x82\xC3\xA9"), 4), 2); /* then é */
     CHECK_EQ(dpi_utf8_invalid_run(U("\xF0\x9F\x98"), 3), 3);
@@ -243,8 +243,9 @@ TEST(utf8_repair_replaces_each_invalid_run_once)
     REQUIRE(dpi_utf8_repair((const uint8_t *)"a\xff\xfe\x80"
                                              "b\xe2\x82",
                             7, 0, &out, &n) == DP_OK);
-    CHECK_MEM(out, n, "a\xEF\xBF\xBD"
-                      "b\xEF\xBF\xBD");
+    CHECK_MEM(out, n,
+              "a\xEF\xBF\xBD"
+              "b\xEF\xBF\xBD");
     free(out);
     /* NUL kept, or replaced on request; valid text unchanged. */
     REQUIRE(dpi_utf8_repair((const uint8_t *)"x\0y", 3, 0, &out, &n) == DP_OK);
