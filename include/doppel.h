@@ -688,8 +688,14 @@ typedef struct dp_dedup_doc {
  *          A repeated id is still added; dp_dedup_stats_get() counts
  *          repeats in dup_ids and dp_dedup_id_repeats() tells which.
  * @return DP_OK (even when some documents were refused: see @status);
- *         DP_ENOMEM or DP_ETOOBIG (over 2^31 documents), after which the
- *         collection holds the documents added before the call.
+ *         DP_ENOMEM or DP_ETOOBIG (over 2^31 documents): all or nothing,
+ *         the collection then holds exactly the documents added before
+ *         the call and every @status entry is that code.
+ *
+ * Signatures are computed on the core thread pool with one work context
+ * per worker, kept by the collection from one call to the next; when a
+ * worker thread cannot be created its documents are signed by the others
+ * (ultimately by the calling thread), never skipped.
  */
 DP_API dp_status dp_dedup_add(dp_dedup *d, const dp_dedup_doc *docs, size_t n,
                               dp_status *status);
