@@ -74,6 +74,31 @@ double dpi_set_jaccard(const uint64_t *a, size_t na, const uint64_t *b,
  */
 size_t dpi_sort_unique_u64(uint64_t *v, size_t n);
 
+/*
+ * dpi_lower_bound_u64 - the first index i of sorted @a (@n values) with
+ * a[i] >= @key, or @n. Binary search, O(log n). Cannot fail.
+ */
+static inline size_t dpi_lower_bound_u64(const uint64_t *a, size_t n,
+                                         uint64_t key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* dpi_sorted_has - whether sorted @a (@n values) holds @key. */
+static inline int dpi_sorted_has(const uint64_t *a, size_t n, uint64_t key)
+{
+    size_t i = dpi_lower_bound_u64(a, n, key);
+    return i < n && a[i] == key;
+}
+
 /* Checked multiplication: returns 0 and sets *out, or 1 on overflow. */
 static inline int dpi_mul_overflow(size_t a, size_t b, size_t *out)
 {

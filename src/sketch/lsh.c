@@ -586,14 +586,7 @@ dp_status dpi_lsh_table_query(const dp_lsh_table *t, const uint64_t *keys,
     for (j = 0; j < t->bands; j++) {
         const uint64_t *key = t->b[j].key;
         const uint32_t *doc = t->b[j].doc;
-        size_t lo = 0, hi = t->n, taken = 0;
-        while (lo < hi) { /* first entry with key >= keys[j] */
-            size_t mid = lo + (hi - lo) / 2;
-            if (key[mid] < keys[j])
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
+        size_t lo = dpi_lower_bound_u64(key, t->n, keys[j]), taken = 0;
         for (i = lo; i < t->n && key[i] == keys[j] && taken < t->max_bucket;
              i++) {
             if (i > lo && doc[i] == doc[i - 1])

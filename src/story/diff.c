@@ -158,20 +158,6 @@ static dp_status side_alloc(side *s, const dp_doc *d, const uint8_t *cls)
  * 1. Coverage and copied sentences
  * ------------------------------------------------------------------- */
 
-/* Whether sorted @a[0..@n) holds @key. */
-static int sorted_has(const uint64_t *a, size_t n, uint64_t key)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && a[lo] == key;
-}
-
 /*
  * Mark covered tokens, the sentence of each token and each sentence's
  * coverage. A token is covered by a passage when it lies in the passage's
@@ -202,7 +188,7 @@ static dp_status cover_side(side *s, const side *o, const ptoks *pt, size_t np,
         if (rc)
             goto done;
         for (i = pt[p].b[which]; i < pt[p].e[which]; i++)
-            if (sorted_has(h, n, d->toks[i].hash))
+            if (dpi_sorted_has(h, n, d->toks[i].hash))
                 s->pid[i] = (int32_t)p;
     }
     for (i = 0; i < s->nsent; i++) {

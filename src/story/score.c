@@ -33,20 +33,6 @@ static dp_status sort_unique(uint64_t *a, size_t *n)
     return DP_OK;
 }
 
-/* Whether sorted array @a of @n keys holds @key. */
-static int has_key(const uint64_t *a, size_t n, uint64_t key)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && a[lo] == key;
-}
-
 /* ---------------------------------------------------------------------
  * Shared helpers
  * ------------------------------------------------------------------- */
@@ -182,7 +168,7 @@ dp_status dpi_story_classify(const dp_doc *const d[2], uint8_t *cls[2])
                 c = DP_CLS_NONE;
             else if ((t->flags & DP_TOK_CAPITAL) && !shouting[side] &&
                      (!capital_by_position(doc, i, first[side]) ||
-                      has_key(caps, ncaps, t->term)))
+                      dpi_sorted_has(caps, ncaps, t->term)))
                 c = DP_CLS_NAME;
             else
                 c = DP_CLS_WORD;
