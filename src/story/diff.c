@@ -972,6 +972,61 @@ static uint64_t mix(uint64_t h, uint64_t k)
 }
 
 /*
+ * The name run starting at token @t (names and the particles inside them)
+ * of a sentence ending at @te: added whole when most of its names are new
+ * (not in the partner sentences @ys), else its new sub-runs of two or
+ * more tokens ("State Department's Special Representative"). *@next is
+ * the token after the run.
+ */
+static dp_status added_name_run(const side *me, size_t t, size_t te,
+                                const side *o, const uint32_t *ys, size_t ny,
+                                addv *v, size_t *next)
+{
+    const dp_doc *d = me->d;
+    size_t r = t, nnew = 0, len = 0, sub = SIZE_MAX, q;
+    uint64_t rk = 0;
+    dp_status rc = DP_OK;
+
+    while (r < te && (me->cls[r] == DP_CLS_NAME || particle(me, r, te))) {
+        len++;
+        rk = mix(rk, d->toks[r].hash);
+        if (me->cls[r] == DP_CLS_NAME &&
+            !partner_has(o, ys, ny, dpi_story_key(&d->toks[r], me->cls[r])) &&
+            me->pid[r] < 0)
+            nnew++;
+        if (r + 1 < te && name_joint(d, r))
+            r++;
+        else {
+            r++;
+            break;
+        }
+    }
+    *next = r;
+    if (nnew * 2 > len)
+        return add_one(v, rk, d->toks[t].start, bare_end(d, r - 1));
+    if (nnew < 2)
+        return DP_OK;
+    for (q = t; q <= r && !rc; q++) {
+        int isnew =
+            q < r && me->cls[q] == DP_CLS_NAME && me->pid[q] < 0 &&
+            !partner_has(o, ys, ny, dpi_story_key(&d->toks[q], me->cls[q]));
+        if (isnew && sub == SIZE_MAX)
+            sub = q;
+        if (!isnew && sub != SIZE_MAX) {
+            if (q - sub >= 2) {
+                uint64_t sk = 0;
+                size_t z;
+                for (z = sub; z < q; z++)
+                    sk = mix(sk, d->toks[z].hash);
+                rc = add_one(v, sk, d->toks[sub].start, bare_end(d, q - 1));
+            }
+            sub = SIZE_MAX;
+        }
+    }
+    return rc;
+}
+
+/*
  * The names, numbers and content words of sentence @x (side @me) that its
  * counterparts @ys[0..@ny) on side @o (its partner and the sentences that
  * name it as theirs) all lack, outside passages, first occurrence only, in
@@ -989,61 +1044,11 @@ static dp_status added_for(const side *me, size_t x, const side *o,
     if (te > me->ntok)
         te = me->ntok;
     v->n = 0;
-    for (t = tb; t < te;) {
+    for (t = tb; t < te && !rc;) {
         uint8_t c = me->cls[t];
-        int known;
         uint64_t key;
         if (c == DP_CLS_NAME || particle(me, t, te)) {
-            /* a run of name tokens is one name */
-            size_t r = t, nnew = 0, len = 0, sub = SIZE_MAX;
-            uint64_t rk = 0;
-            while (r < te &&
-                   (me->cls[r] == DP_CLS_NAME || particle(me, r, te))) {
-                len++;
-                rk = mix(rk, d->toks[r].hash);
-                if (me->cls[r] == DP_CLS_NAME &&
-                    !partner_has(o, ys, ny,
-                                 dpi_story_key(&d->toks[r], me->cls[r])) &&
-                    me->pid[r] < 0)
-                    nnew++;
-                if (r + 1 < te && name_joint(d, r))
-                    r++;
-                else {
-                    r++;
-                    break;
-                }
-            }
-            if (nnew * 2 > len) {
-                rc = add_one(v, rk, d->toks[t].start, bare_end(d, r - 1));
-                if (rc)
-                    goto done;
-            } else if (nnew >= 2) {
-                /* a mostly known name: report its new sub-runs of two or
-                 * more tokens ("State Department's Special Representative") */
-                size_t q;
-                for (q = t; q <= r; q++) {
-                    int isnew =
-                        q < r && me->cls[q] == DP_CLS_NAME && me->pid[q] < 0 &&
-                        !partner_has(o, ys, ny,
-                                     dpi_story_key(&d->toks[q], me->cls[q]));
-                    if (isnew && sub == SIZE_MAX)
-                        sub = q;
-                    if (!isnew && sub != SIZE_MAX) {
-                        if (q - sub >= 2) {
-                            uint64_t sk = 0;
-                            size_t z;
-                            for (z = sub; z < q; z++)
-                                sk = mix(sk, d->toks[z].hash);
-                            rc = add_one(v, sk, d->toks[sub].start,
-                                         bare_end(d, q - 1));
-                            if (rc)
-                                goto done;
-                        }
-                        sub = SIZE_MAX;
-                    }
-                }
-            }
-            t = r;
+            rc = added_name_run(me, t, te, o, ys, ny, v, &t);
             continue;
         }
         if (c == DP_CLS_NONE || me->pid[t] >= 0) {
@@ -1051,15 +1056,11 @@ static dp_status added_for(const side *me, size_t x, const side *o,
             continue;
         }
         key = dpi_story_key(&d->toks[t], c);
-        known = partner_has(o, ys, ny, key);
-        if (!known) {
+        if (!partner_has(o, ys, ny, key))
             rc = add_one(v, key, d->toks[t].start, bare_end(d, t));
-            if (rc)
-                goto done;
-        }
         t++;
     }
-    if (v->n == 0)
+    if (rc || v->n == 0)
         goto done;
     /* first occurrence of each key only */
     dup = calloc(v->n, 1);
