@@ -577,8 +577,11 @@ static int cmd_add(cmdline *c)
     a.t0 = cli_now();
     while ((st = dp_reader_next(rd, &rec, &err)) != DP_EOF) {
         if (st) {
-            int code = cli_fail(cmdname, dp_reader_path(rd), dp_reader_line(rd),
-                                st, &err, 0, ", skipped");
+            /* an input that cannot be read is not a skipped record */
+            int code = cli_exit_of(st);
+            int whole = code == EXIT_FILE && st != DP_ETOOBIG;
+            cli_fail(cmdname, dp_reader_path(rd), dp_reader_line(rd), st, &err,
+                     0, whole ? NULL : ", skipped");
             cli_skip_count(&a.sk, st);
             a.records++;
             if (c->strict) {
@@ -586,7 +589,7 @@ static int cmd_add(cmdline *c)
                 break;
             }
             /* an input that could not be read fails the run at the end */
-            if (code == EXIT_FILE && st != DP_ETOOBIG)
+            if (whole)
                 unreadable = 1;
             continue;
         }

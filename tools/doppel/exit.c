@@ -103,7 +103,6 @@ const char *cli_remedy(dp_status st)
 {
     switch (st) {
     case DP_EUTF8: return " (use --invalid-utf8 replace to read it anyway)";
-    case DP_EBINARY: return " (not a text file?)";
     case DP_EMISMATCH:
         return " (leave the parameter out to use the index's own, or build "
                "a new index)";
