@@ -915,13 +915,18 @@ static int cmd_query(cmdline *c)
         json_object_set_new(o, "seconds", json_real(cli_now() - t0));
         dump_json(o);
     } else {
-        if (!c->quiet)
+        double qt = c->query_threshold > 0 ? c->query_threshold : p.threshold;
+        if (!c->quiet && c->query_id)
+            cli_msg(cmdname, c->db, 0,
+                    "%zu document%s similar to id '%s' (score >= %g)", n,
+                    cli_s(n), c->query_id, qt);
+        else if (!c->quiet)
             cli_msg(cmdname, strcmp(name, "-") ? name : "(stdin)", 0,
-                    "%zu similar document%s (score >= %g)", n, cli_s(n),
-                    c->query_threshold > 0 ? c->query_threshold : p.threshold);
+                    "%zu similar document%s (score >= %g)", n, cli_s(n), qt);
         for (i = 0; i < n; i++) {
-            printf("%.4f  %s  (estimate %.4f, %u words)\n", hits[i].score,
-                   hits[i].id, hits[i].estimate, hits[i].words);
+            printf("%.4f  %s  (estimate %.4f, %u word%s)\n", hits[i].score,
+                   hits[i].id, hits[i].estimate, hits[i].words,
+                   cli_s(hits[i].words));
             if (c->passages && qdoc)
                 passages(ix, qdoc, &hits[i], NULL, 1);
         }
