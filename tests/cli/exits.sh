@@ -218,4 +218,32 @@ expect_exit 0 && expect_err "removed 1 document" && expect_no_err "1 documents" 
     expect_exit 0 && expect_err "1 transaction," && ok
 }
 
+# ------------------------------------------------------------ the docs
+t docs_and_help_document_every_option_and_exit_code
+# Every long option a command accepts (its options[] table in
+# tools/doppel/cmd_*.c) is in its --help, in doppel(1) and in docs/cli.md;
+# both documents carry the exit-code table 0-5.
+bad=""
+sed 's/\\-/-/g' "$root/docs/doppel.1" >"$tmp/man" # the page, "\-" read as "-"
+for cmd in compare dedup index serve; do
+    src=$root/tools/doppel/cmd_$cmd.c
+    "$DOPPEL" $cmd --help >"$tmp/help" 2>&1 || bad="$bad [$cmd --help exit]"
+    for o in $(sed -n '/^static const struct option options\[\]/,/^};/p' "$src" |
+        grep -o '{"[a-z0-9-]*"' | tr -d '{"'); do
+        [ "$o" = colour ] && continue # the British spelling of --color
+        grep -q -- "--$o\b" "$tmp/help" || bad="$bad [$cmd --help: --$o]"
+        grep -q -- "--$o\b" "$tmp/man" || bad="$bad [doppel.1: $cmd --$o]"
+        grep -q -- "--$o\b" "$root/docs/cli.md" || bad="$bad [cli.md: $cmd --$o]"
+    done
+done
+for c in 0 1 2 3 4 5; do
+    grep -q "^| $c |" "$root/docs/cli.md" || bad="$bad [cli.md: exit $c]"
+    grep -q "^\.B $c$" "$root/docs/doppel.1" || bad="$bad [doppel.1: exit $c]"
+done
+for sub in create add remove get query list stats check compact; do
+    grep -q "^\.BI \"$sub " "$root/docs/doppel.1" || bad="$bad [doppel.1: index $sub]"
+    grep -q "^| \`$sub " "$root/docs/cli.md" || bad="$bad [cli.md: index $sub]"
+done
+[ -z "$bad" ] && ok || fail "undocumented:$bad"
+
 finish
