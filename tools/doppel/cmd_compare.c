@@ -156,8 +156,8 @@ int cmd_compare(int argc, char **argv)
     if (in.text.language && (rc = check_language(in.text.language)))
         return rc;
     if (strcmp(argv[optind], "-") == 0 && strcmp(argv[optind + 1], "-") == 0) {
-        fputs("doppel compare: only one input may be - (stdin)\n", stderr);
-        return EXIT_USAGE;
+        return cli_usage_error("compare", synopsis,
+                               "only one input may be - (stdin)");
     }
 
     rc = cli_load_doc(argv[optind], &in, &a);

@@ -371,15 +371,17 @@ static int spool_stdin(run *r)
     ssize_t n;
     int fd = mkstemp(path);
     if (fd < 0) {
-        perror("doppel dedup: spooling stdin");
-        return EXIT_FILE;
+        cli_msg("dedup", "(stdin)", 0, "cannot copy to %s for --output: %s",
+                path, strerror(errno));
+        return cli_exit_of(DP_EIO);
     }
     while ((n = read(STDIN_FILENO, buf, sizeof buf)) > 0) {
         if (write(fd, buf, (size_t)n) != n) {
-            perror("doppel dedup: spooling stdin");
+            cli_msg("dedup", "(stdin)", 0, "cannot copy to %s for --output: %s",
+                    path, strerror(errno));
             close(fd);
             unlink(path);
-            return EXIT_FILE;
+            return cli_exit_of(DP_EIO);
         }
     }
     close(fd);

@@ -178,11 +178,9 @@ int cmd_serve(int argc, char **argv)
         return cli_usage_error("serve", synopsis,
                                "expected one index directory, got %d",
                                argc - optind);
-    if (so.read_only && create) {
-        fputs("doppel serve: --create and --read-only do not go together\n",
-              stderr);
-        return EXIT_USAGE;
-    }
+    if (so.read_only && create)
+        return cli_usage_error("serve", synopsis,
+                               "--create and --read-only do not go together");
     db = argv[optind];
 
     /* Before any thread exists: the workers inherit this mask. */
@@ -226,10 +224,11 @@ int cmd_serve(int argc, char **argv)
     dp_index_stats_get(ix, &st, NULL);
     fprintf(stderr,
             "doppel serve: listening on http://%s%s%s:%u (%s, %llu "
-            "documents%s)\n",
+            "document%s%s)\n",
             strchr(so.bind, ':') ? "[" : "", so.bind,
             strchr(so.bind, ':') ? "]" : "", dp_server_port(srv), db,
-            (unsigned long long)st.docs, so.read_only ? ", read-only" : "");
+            (unsigned long long)st.docs, cli_s((size_t)st.docs),
+            so.read_only ? ", read-only" : "");
 
     while (sigwait(&set, &sig) != 0)
         ;
