@@ -176,9 +176,13 @@ t bad_record_is_path_line
 run dedup -q "$tmp/bad.jsonl"
 expect_exit 0 && expect_err "doppel dedup: $tmp/bad.jsonl:2: " &&
     expect_no_err "$tmp/bad.jsonl:2: $tmp/bad.jsonl" && {
-    run index add "$tmp/ix4" "$tmp/bad.jsonl"
+    printf '... *** ???\n' >"$tmp/stars.txt"
+    run index add "$tmp/ix4" "$tmp/bad.jsonl" "$tmp/stars.txt"
+    # a whole file: PATH without a line, and its id (the path) not repeated
     expect_exit 0 && expect_err "doppel index add: $tmp/bad.jsonl:2: " &&
-        expect_no_err "$tmp/bad.jsonl:2: $tmp/bad.jsonl" && ok
+        expect_no_err "$tmp/bad.jsonl:2: $tmp/bad.jsonl" &&
+        expect_err "doppel index add: $tmp/stars.txt: no words, skipped" &&
+        expect_no_err "id '$tmp/stars.txt'" && ok
 }
 
 t invalid_utf8_offset_once_with_remedy

@@ -462,9 +462,14 @@ static int flush(adder *a)
             doc_json(r, a->docs[i].id, a->where[i]);
         if (r->status) {
             a->refused++;
-            /* a whole-file document has no line: "PATH", not "PATH:1" */
-            cli_msg(cmdname, a->where[i], 0, "id '%s': %s, skipped",
-                    a->docs[i].id, refusal(r->status));
+            /* a whole-file document has no line ("PATH", not "PATH:1"),
+             * and its id is that path: not said twice */
+            if (strcmp(a->where[i], a->docs[i].id) == 0)
+                cli_msg(cmdname, a->where[i], 0, "%s, skipped",
+                        refusal(r->status));
+            else
+                cli_msg(cmdname, a->where[i], 0, "id '%s': %s, skipped",
+                        a->docs[i].id, refusal(r->status));
             cli_skip_count(&a->sk, r->status);
             if (a->c->strict && !ex)
                 ex = cli_exit_of(r->status);
