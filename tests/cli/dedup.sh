@@ -395,4 +395,14 @@ expect_exit 2 && expect_err "doppel dedup: no INPUT given" && expect_err "try 'd
     fi
 }
 
+t dedup_keep_first_is_input_order_for_plain_files
+mkdir -p "$tmp/ord/a"
+for f in a.txt a/x.txt b.txt; do printf '%s\n' "$story" >"$tmp/ord/$f"; done
+run dedup -q "$tmp/ord/b.txt" "$tmp/ord/a.txt"
+expect_exit 0 && expect_out "keep $tmp/ord/b.txt" && {
+    # a directory: depth first, names in byte order ("a" before "a.txt")
+    run dedup -q "$tmp/ord"
+    expect_exit 0 && expect_out "keep $tmp/ord/a/x.txt" && ok
+}
+
 finish
