@@ -43,8 +43,8 @@ int cli_exit_of(dp_status st);
  * (@line > 0), "doppel CMD: PATH: what" (@line 0) or "doppel CMD: what"
  * (@path NULL). A location the text already starts with is not repeated.
  */
-void cli_msg(const char *cmd, const char *path, uint64_t line,
-             const char *fmt, ...)
+void cli_msg(const char *cmd, const char *path, uint64_t line, const char *fmt,
+             ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
@@ -66,8 +66,7 @@ const char *cli_remedy(dp_status st);
  * cli_usage_error - "doppel CMD: what", then "usage: SYNOPSIS" and
  * "try 'doppel CMD --help'", on stderr. Returns EXIT_USAGE.
  */
-int cli_usage_error(const char *cmd, const char *synopsis, const char *fmt,
-                    ...)
+int cli_usage_error(const char *cmd, const char *synopsis, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
@@ -91,15 +90,15 @@ int cli_use_color(cli_color mode, FILE *f);
 
 /* Options that shape how an input file becomes a document. */
 typedef struct cli_input_opts {
-    dp_text_opts text;  /* UTF-8 mode, language */
-    size_t max_bytes;   /* largest file accepted */
+    dp_text_opts text; /* UTF-8 mode, language */
+    size_t max_bytes;  /* largest file accepted */
 } cli_input_opts;
 
 /*
  * cli_load_doc - read @path ("-" is stdin) and build its document. On any
  * failure prints "doppel compare: PATH: what went wrong" (cli_fail()) on
- * stderr and returns the exit code to use; on success returns EXIT_OK and sets *out.
- * A document with no words is an error (EXIT_INPUT). Under
+ * stderr and returns the exit code to use; on success returns EXIT_OK and sets
+ * *out. A document with no words is an error (EXIT_INPUT). Under
  * DP_UTF8_REPLACE, a note says how many sequences were replaced.
  */
 int cli_load_doc(const char *path, const cli_input_opts *opts, dp_doc **out);
