@@ -156,8 +156,19 @@ run index add "$tmp/ix2" "$tmp/c.jsonl" "$tmp/nope.jsonl"
 expect_exit 3 && expect_err "doppel index add: $tmp/nope.jsonl: No such file" &&
     expect_err "3 added" && {
     run dedup --keep-ids "$tmp/keep" "$tmp/nope.jsonl" "$tmp/c.jsonl"
-    expect_exit 3 && [ "$(grep -c . "$tmp/keep")" = 2 ] && ok
+    expect_exit 3 && { [ "$(grep -c . "$tmp/keep")" = 2 ] && ok || fail "keep-ids: $(tr '\n' ' ' <"$tmp/keep")"; }
 }
+
+t exit_3_corrupt_compressed_input_after_the_rest
+python3 -c "
+import json
+for i in range(3000):
+    print(json.dumps({'id': 'r%d' % i, 'text': 'words here number %d and more words to fill the line' % i}))
+" | gzip -c | head -c 3000 >"$tmp/trunc.jsonl.gz"
+run dedup -q --keep-ids "$tmp/keep" "$tmp/trunc.jsonl.gz" "$tmp/c.jsonl"
+expect_exit 3 && expect_err_re "^doppel dedup: $tmp/trunc.jsonl.gz(:[0-9]+)?: " &&
+    { grep -q '^b$' "$tmp/keep" && grep -q '^r0$' "$tmp/keep" && ok ||
+        fail "the records before the fault or the other input were lost"; }
 
 # ------------------------------------------------------------------ 4
 t exit_4_not_usable
@@ -167,6 +178,9 @@ code 4 compare "$tmp/bin.dat" "$EX_B" || bad="$bad compare-binary"
 code 4 compare "$tmp/empty.txt" "$EX_B" || bad="$bad compare-empty"
 code 4 dedup -q --strict "$tmp/bad.jsonl" || bad="$bad dedup-strict"
 code 4 index add "$tmp/ix3" -q --strict "$tmp/bad.jsonl" || bad="$bad index-strict"
+printf '{"id": "a", "text": "one two three four five six"}\n{"id": "a", "text": "seven eight nine ten"}\n' >"$tmp/dupid.jsonl"
+code 4 dedup -q --strict "$tmp/dupid.jsonl" || bad="$bad dedup-strict-dup-id"
+code 0 dedup -q "$tmp/dupid.jsonl" || bad="$bad dedup-dup-id-not-strict"
 code 4 index stats "$tmp/notindex" || bad="$bad index-not-an-index"
 code 4 index check "$tmp/notindex" || bad="$bad index-check-damaged"
 code 4 serve --port 0 "$tmp/notindex" || bad="$bad serve-not-an-index"
