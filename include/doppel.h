@@ -158,6 +158,13 @@ typedef struct dp_text_opts {
 DP_API void dp_text_opts_init(dp_text_opts *opts);
 
 /*
+ * dp_stem_languages - the Snowball languages dp_text_opts.language may
+ * name (libstemmer's list), as a NULL-terminated array of static strings.
+ * @return never NULL. Cannot fail; safe from any thread.
+ */
+DP_API const char *const *dp_stem_languages(void);
+
+/*
  * dp_doc_create - run the text pipeline over one document.
  * @text:  the original bytes; need not be NUL-terminated. The document
  *         keeps its own copy, so @text may be freed afterwards.

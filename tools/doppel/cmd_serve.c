@@ -49,8 +49,13 @@ static const char usage[] =
     "The listening address is printed on stderr as\n"
     "\"doppel serve: listening on http://ADDR:PORT\".\n"
     "\n"
-    "exit codes: 0 stopped by a signal; 2 usage; 3 the index could not be\n"
-    "opened or the address could not be listened on; 5 internal error.\n";
+    "exit codes: 0 stopped by a signal; 2 usage (parameters of another\n"
+    "text-pipeline version included); 3 the index, the log or the address\n"
+    "could not be opened (missing, busy, port in use); 4 the directory is\n"
+    "not a doppel index or it is damaged; 5 internal error. The table for\n"
+    "every command: doppel(1).\n";
+
+static const char synopsis[] = "doppel serve [options] DB";
 
 enum {
     OPT_BIND = 256,
@@ -110,16 +115,6 @@ static int parse_size(const char *s, size_t max, size_t *out)
     return 0;
 }
 
-static int exit_for_index(dp_status rc)
-{
-    switch (rc) {
-    case DP_ENOMEM:
-    case DP_EINTERNAL: return EXIT_INTERNAL;
-    case DP_EINVAL: return EXIT_USAGE;
-    default: return EXIT_FILE;
-    }
-}
-
 int cmd_serve(int argc, char **argv)
 {
     dp_server_opts so;
@@ -137,6 +132,7 @@ int cmd_serve(int argc, char **argv)
 
     dp_server_opts_init(&so);
     dp_index_opts_init(&io);
+    argv[0] = (char *)"doppel serve"; /* getopt's messages */
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
@@ -175,21 +171,16 @@ int cmd_serve(int argc, char **argv)
         case OPT_READ_ONLY: so.read_only = 1; break;
         case OPT_CREATE: create = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs("try: doppel serve --help\n", stderr); return EXIT_USAGE;
+        default: cli_try_help("serve"); return EXIT_USAGE;
         }
     }
-    if (argc - optind != 1) {
-        fprintf(stderr,
-                "doppel serve: expected one index directory, got "
-                "%d\n%s",
-                argc - optind, usage);
-        return EXIT_USAGE;
-    }
-    if (so.read_only && create) {
-        fputs("doppel serve: --create and --read-only do not go together\n",
-              stderr);
-        return EXIT_USAGE;
-    }
+    if (argc - optind != 1)
+        return cli_usage_error("serve", synopsis,
+                               "expected one index directory, got %d",
+                               argc - optind);
+    if (so.read_only && create)
+        return cli_usage_error("serve", synopsis,
+                               "--create and --read-only do not go together");
     db = argv[optind];
 
     /* Before any thread exists: the workers inherit this mask. */
@@ -204,7 +195,7 @@ int cmd_serve(int argc, char **argv)
     } else if (log_path && strcmp(log_path, "-") != 0) {
         logf = fopen(log_path, "a");
         if (!logf) {
-            fprintf(stderr, "doppel serve: %s: %s\n", log_path,
+            cli_msg("serve", log_path, 0, "cannot append to the log: %s",
                     strerror(errno));
             return EXIT_FILE;
         }
@@ -217,32 +208,27 @@ int cmd_serve(int argc, char **argv)
     memset(&err, 0, sizeof err);
     st_rc = dp_index_open(db, &io, NULL, &ix, &err);
     if (st_rc) {
-        fprintf(stderr, "doppel serve: %s: %s%s\n", db,
-                err.message[0] ? err.message : dp_strerror(st_rc),
-                st_rc == DP_ENOENT ? " (create it with doppel index create "
-                                     "or --create)"
-                                   : "");
-        rc = exit_for_index(st_rc);
+        rc = cli_fail("serve", db, 0, st_rc, &err, 1,
+                      st_rc == DP_ENOENT ? " (create it with doppel index "
+                                           "create, or serve --create)"
+                                         : NULL);
         goto done;
     }
     memset(&err, 0, sizeof err);
     st_rc = dp_server_start(ix, &so, &srv, &err);
     if (st_rc) {
-        fprintf(stderr, "doppel serve: %s\n",
-                err.message[0] ? err.message : dp_strerror(st_rc));
-        rc = st_rc == DP_ENOMEM   ? EXIT_INTERNAL
-             : st_rc == DP_EINVAL ? EXIT_USAGE
-                                  : EXIT_FILE;
+        rc = cli_fail("serve", NULL, 0, st_rc, &err, 0, NULL);
         goto done;
     }
     memset(&st, 0, sizeof st);
     dp_index_stats_get(ix, &st, NULL);
     fprintf(stderr,
             "doppel serve: listening on http://%s%s%s:%u (%s, %llu "
-            "documents%s)\n",
+            "document%s%s)\n",
             strchr(so.bind, ':') ? "[" : "", so.bind,
             strchr(so.bind, ':') ? "]" : "", dp_server_port(srv), db,
-            (unsigned long long)st.docs, so.read_only ? ", read-only" : "");
+            (unsigned long long)st.docs, cli_s((size_t)st.docs),
+            so.read_only ? ", read-only" : "");
 
     while (sigwait(&set, &sig) != 0)
         ;
@@ -257,8 +243,8 @@ done:
     dp_server_stop(srv);
     dp_index_close(ix);
     if (logf && fclose(logf) != 0 && rc == EXIT_OK) {
-        fprintf(stderr, "doppel serve: %s: %s\n", log_path, strerror(errno));
-        rc = EXIT_INTERNAL;
+        cli_msg("serve", log_path, 0, "writing the log: %s", strerror(errno));
+        rc = cli_exit_of(DP_EIO);
     }
     return rc;
 }
