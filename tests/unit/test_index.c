@@ -13,6 +13,7 @@
 #include <lmdb.h>
 
 #include "../test.h"
+#include "core/util.h"
 #include "dedup/dedup.h"
 #include "doppel.h"
 #include "index/record.h"
@@ -1111,6 +1112,6 @@ TEST(index_record_decoder_rejects_damage)
         CHECK_EQ(dpi_index_set_check(t, sizeof t), DP_ECORRUPT);
         CHECK_EQ(dpi_index_set_check(s, 7), DP_ECORRUPT);
         CHECK_EQ(dpi_index_set_check(s, 0), DP_ECORRUPT);
-        CHECK_NEAR(dpi_index_set_jaccard(s, 3, s, 2), 2.0 / 3.0, 1e-12);
+        CHECK_NEAR(dpi_set_jaccard(s, 3, s, 2), 2.0 / 3.0, 1e-12);
     }
 }
