@@ -242,8 +242,8 @@ dp_status dpi_index_doc_check(const dp_index_doc *d);
 /*
  * Test-only fault injection (tests/unit/test_index.c): while a bit is
  * set, the named step fails with DP_ENOMEM as if malloc had returned
- * NULL. Never set outside the unit tests; costs one relaxed load per
- * dp_index_add() call.
+ * NULL. Never set outside the unit tests (not thread-safe: set it while
+ * no other thread uses the library); costs one load per result block.
  */
 enum {
     DPI_INDEX_FAULT_RESULTS = 1u << 0 /* the dp_index_add result block */
