@@ -236,7 +236,7 @@ void dpi_index_sketch_batch(const dp_index *ix, const dp_index_doc *docs,
 
 /* dpi_index_doc_check - the refusals that need no text pipeline (see
  * dp_index_add_result.status). @return DP_OK, DP_EINVAL, DP_ETOOBIG,
- * DP_EJSON. Thread-safe. */
+ * DP_EJSON, DP_ENOMEM (parsing the metadata). Thread-safe. */
 dp_status dpi_index_doc_check(const dp_index_doc *d);
 
 /*

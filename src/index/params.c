@@ -229,10 +229,15 @@ static dp_status decode_family(json_t *o, dp_error *err)
 dp_status dpi_index_params_decode(const char *s, size_t len, dp_index_params *p,
                                   dp_error *err)
 {
-    json_t *o = json_loadb(s, len, 0, NULL);
+    json_error_t jerr;
+    json_t *o = json_loadb(s, len, 0, &jerr);
     dp_status st;
 
     memset(p, 0, sizeof *p);
+    /* (jansson 2.14 names only some of its allocation failures) */
+    if (!o && json_error_code(&jerr) == json_error_out_of_memory)
+        return dpi_error_set(err, DP_ENOMEM, (size_t)-1,
+                             "reading the index parameters: out of memory");
     if (!json_is_object(o)) {
         json_decref(o);
         return dpi_error_set(err, DP_ECORRUPT, (size_t)-1,

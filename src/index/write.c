@@ -41,9 +41,12 @@ dp_status dpi_index_doc_check(const dp_index_doc *d)
     if (!d->text && d->text_len)
         return DP_EINVAL;
     if (d->meta) {
-        json_t *j = json_loadb(d->meta, d->meta_len, 0, NULL);
+        json_error_t jerr;
+        json_t *j = json_loadb(d->meta, d->meta_len, 0, &jerr);
         int ok = json_is_object(j);
         json_decref(j);
+        if (!j && json_error_code(&jerr) == json_error_out_of_memory)
+            return DP_ENOMEM; /* fails the batch, not the document */
         if (!ok)
             return DP_EJSON;
     }
