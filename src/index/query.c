@@ -48,6 +48,28 @@ static int cmp_hit(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Append to s->seqs the seqs under band key @key (at most @max_bucket,
+ * the earliest indexed: duplicates are sorted). */
+static dp_status bucket_seqs(MDB_cursor *cur, uint64_t *key, size_t max_bucket,
+                             dpi_index_scratch *s, dp_error *err)
+{
+    MDB_val k = {8, key}, v;
+    size_t taken = 0;
+    dp_status st;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+    for (; rc == 0 && taken < max_bucket; taken++) {
+        if (v.mv_size != 8)
+            return dpi_error_set(err, DP_ECORRUPT, (size_t)-1,
+                                 "bands: an entry holds a malformed seq");
+        if ((st = DP_RESERVE(s->seqs, s->cap_seqs, s->nseqs + 1)))
+            return st;
+        s->seqs[s->nseqs++] = dpi_index_seq_of(v.mv_data);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+    }
+    st = dpi_index_mdb(rc, err, "reading band keys");
+    return st == DP_ENOTFOUND ? DP_OK : st;
+}
+
 /* The seqs of every document sharing a band key of @sig (at most
  * @max_bucket per key), sorted, unique, without @exclude, in s->seqs. */
 static dp_status collect_candidates(dp_index *ix, MDB_txn *txn,
@@ -65,24 +87,8 @@ static dp_status collect_candidates(dp_index *ix, MDB_txn *txn,
     dpi_lsh_band_keys(&ix->lsh, sig, s->keys);
     if ((rc = mdb_cursor_open(txn, ix->bands, &cur)))
         return dpi_index_mdb(rc, err, "reading band keys");
-    for (b = 0; !st && b < ix->p.bands; b++) {
-        MDB_val key = {8, &s->keys[b]}, val;
-        size_t taken = 0;
-        rc = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY);
-        while (rc == 0 && taken < max_bucket) {
-            if (val.mv_size != 8) {
-                rc = MDB_CORRUPTED;
-                break;
-            }
-            if ((st = DP_RESERVE(s->seqs, s->cap_seqs, s->nseqs + 1)))
-                break;
-            s->seqs[s->nseqs++] = dpi_index_seq_of(val.mv_data);
-            taken++;
-            rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT_DUP);
-        }
-        if (!st && rc != MDB_NOTFOUND)
-            st = dpi_index_mdb(rc, err, "reading band keys");
-    }
+    for (b = 0; !st && b < ix->p.bands; b++)
+        st = bucket_seqs(cur, &s->keys[b], max_bucket, s, err);
     mdb_cursor_close(cur);
     if (st)
         return st;
