@@ -947,7 +947,9 @@ typedef struct dp_index_add_result {
  *         reached map_max; nothing of the batch was written); DP_ETOOBIG
  *         (the batch is too large for one LMDB transaction: split it);
  *         DP_ESTEM (unknown language in @opts->text); DP_EIO (LMDB or
- *         disk error; nothing written); DP_ENOMEM; DP_EINVAL.
+ *         disk error; nothing written); DP_ENOMEM (nothing written: the
+ *         results are built before the transaction commits, so a call
+ *         that committed always returns DP_OK); DP_EINVAL.
  * Thread safety: serialised with other writers; readers go on meanwhile
  * and see the batch only after it commits. Cost: the text pipeline (on
  * @opts->threads threads) plus about bands + 3 B-tree writes per document
