@@ -246,9 +246,9 @@ dp_status dpi_index_doc_check(const dp_index_doc *d);
  * no other thread uses the library); costs one load per result block.
  */
 enum {
-    DPI_INDEX_FAULT_RESULTS = 1u << 0 /* the dp_index_add result block */
+    DPI_INDEX_TEST_FAULT_RESULTS = 1u << 0 /* the dp_index_add result block */
 };
-extern unsigned dpi_index_faults;
+extern unsigned dpi_index_test_faults;
 
 /* ---------------------------------------------------------- query.c */
 

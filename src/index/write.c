@@ -22,7 +22,7 @@
 #include "core/util.h"
 #include "index/index_int.h"
 
-unsigned dpi_index_faults;
+unsigned dpi_index_test_faults;
 
 void dp_index_add_opts_init(dp_index_add_opts *o)
 {
@@ -327,7 +327,7 @@ static dp_status add_results(const add_ctx *a, dp_index_add_result **out,
 
     if (!dpi_mul_overflow(a->n, sizeof *r, &head) &&
         head + a->ids_len + 1 > head &&
-        !(dpi_index_faults & DPI_INDEX_FAULT_RESULTS))
+        !(dpi_index_test_faults & DPI_INDEX_TEST_FAULT_RESULTS))
         r = malloc(head + a->ids_len + 1);
     if (!r)
         return dpi_error_set(err, DP_ENOMEM, (size_t)-1,

@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
 #include "core/util.h"
 #include "report/report.h"
@@ -22,38 +21,6 @@
  * digits so that they parse back to the same double. */
 #define TEXT_FLAGS                                                             \
     (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
-
-json_t *dpi_report_str(const char *p, size_t n)
-{
-    json_t *j;
-    char *fix;
-    size_t i = 0, m = 0, cap;
-
-    if ((j = json_stringn(p, n)))
-        return j;
-    if (dpi_mul_overflow(n, 3, &cap) || cap == SIZE_MAX)
-        return NULL;
-    fix = malloc(cap + 1);
-    if (!fix)
-        return NULL;
-    while (i < n) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)p + i,
-                                              (utf8proc_ssize_t)(n - i), &cp);
-        if (r > 0 && cp != 0) {
-            memcpy(fix + m, p + i, (size_t)r);
-            m += (size_t)r;
-            i += (size_t)r;
-        } else {
-            memcpy(fix + m, "\xEF\xBF\xBD", 3);
-            m += 3;
-            i++;
-        }
-    }
-    j = json_stringn(fix, m);
-    free(fix);
-    return j;
-}
 
 dp_status dpi_report_index_params_fields(json_t *o, const dp_index_params *p)
 {
@@ -89,7 +56,7 @@ static json_t *hit(const dp_index_hit *h)
     int bad;
     if (!o)
         return NULL;
-    bad = dpi_report_put(o, "id", dpi_report_str(h->id, h->id_len));
+    bad = dpi_report_put(o, "id", dpi_json_text(h->id, h->id_len));
     bad |= dpi_report_put(o, "score", json_real(h->score));
     bad |= dpi_report_put(o, "estimate", json_real(h->estimate));
     bad |= dpi_report_put(o, "words", json_integer(h->words));

@@ -1,20 +1,30 @@
 /*
- * report.h - the JSON building blocks of src/report/ that other parts of
- * the library share, as jansson values: strings of bytes that may not be
- * valid UTF-8, and the index's parameters, hits and statistics (the index
- * writes its on-disk parameter record with the same fields; the HTTP
- * server answers with the same objects as the command line). The public
- * dp_index_*_json() functions (index_json.c) dump these.
+ * report.h - internals of the report module shared with other modules,
+ * as jansson values: JSON text from raw bytes, and the index's
+ * parameters, hits and statistics (the server builds its answers with the
+ * same pieces as the command line; the index writes its on-disk
+ * parameter record around the same fields). The public dp_index_*_json()
+ * functions (index_json.c) dump these.
  *
- * Every function checks every jansson write: a NULL (or nonzero) result
- * means memory ran out and nothing partial is handed out.
+ * The index builders check every jansson write: a NULL (or nonzero)
+ * result means memory ran out and nothing partial is handed out.
  */
 #ifndef DP_REPORT_REPORT_H
 #define DP_REPORT_REPORT_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 #include "doppel.h"
+
+/*
+ * dpi_json_text - a JSON string of @n bytes of text that may not be valid
+ * UTF-8 (a document read with DP_UTF8_REPLACE, a file name in another
+ * encoding): each invalid run is written as U+FFFD, as the pipeline reads
+ * it (dpi_utf8_repair). NUL bytes are kept (JSON writes them as \u0000).
+ * @return a new reference, or NULL when memory runs out.
+ */
+json_t *dpi_json_text(const char *p, size_t n);
 
 /* Set @key of @obj to @val, which is consumed (also on failure).
  * Returns nonzero on failure, including a NULL @val. */
@@ -28,11 +38,6 @@ static inline int dpi_report_push(json_t *arr, json_t *val)
 {
     return !val || json_array_append_new(arr, val) != 0;
 }
-
-/* dpi_report_str - a JSON string of the @n bytes at @p; when they are
- * not valid UTF-8, each invalid sequence becomes U+FFFD (as the text
- * pipeline reads it). NULL only when out of memory. */
-json_t *dpi_report_str(const char *p, size_t n);
 
 /*
  * dpi_report_index_params_fields - add the parameter fields to @o, in

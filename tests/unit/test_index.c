@@ -1163,10 +1163,10 @@ TEST(index_add_results_are_built_before_the_commit)
     o.dedup = DP_INDEX_DEDUP_REPORT;
     /* The result block cannot be allocated: the call fails and the
      * transaction it belonged to never commits. */
-    dpi_index_faults |= DPI_INDEX_FAULT_RESULTS;
+    dpi_index_test_faults |= DPI_INDEX_TEST_FAULT_RESULTS;
     memset(&err, 0, sizeof err);
     CHECK_EQ(dp_index_add(ix, d, 2, &o, &r, &err), DP_ENOMEM);
-    dpi_index_faults &= ~DPI_INDEX_FAULT_RESULTS;
+    dpi_index_test_faults &= ~DPI_INDEX_TEST_FAULT_RESULTS;
     CHECK(r == NULL);
     CHECK(strstr(err.message, "nothing added") != NULL);
     after = snap(ix);
@@ -1180,9 +1180,9 @@ TEST(index_add_results_are_built_before_the_commit)
     dp_free(e);
     CHECK_EQ(dp_index_check(ix, NULL), DP_OK);
     /* Without results asked for, nothing is allocated for them. */
-    dpi_index_faults |= DPI_INDEX_FAULT_RESULTS;
+    dpi_index_test_faults |= DPI_INDEX_TEST_FAULT_RESULTS;
     CHECK_EQ(dp_index_add(ix, d, 1, NULL, NULL, NULL), DP_OK);
-    dpi_index_faults &= ~DPI_INDEX_FAULT_RESULTS;
+    dpi_index_test_faults &= ~DPI_INDEX_TEST_FAULT_RESULTS;
     /* The same batch goes in whole once memory is there. */
     REQUIRE(dp_index_add(ix, d, 2, &o, &r, NULL) == DP_OK);
     CHECK_EQ(r[0].status, DP_OK);
