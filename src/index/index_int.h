@@ -145,6 +145,12 @@ dp_status dpi_index_tables_open(dp_index *ix, int may_create,
 dp_status dpi_index_seq_get(dp_index *ix, MDB_txn *txn, const char *id,
                             size_t len, uint64_t *seq, dp_error *err);
 
+/* dpi_index_seq_find - as dpi_index_seq_get() for an id the caller
+ * asked for: DP_ENOTFOUND says "no document with id '...'" in @err (also
+ * for an id longer than any indexed one). */
+dp_status dpi_index_seq_find(dp_index *ix, MDB_txn *txn, const char *id,
+                             size_t len, uint64_t *seq, dp_error *err);
+
 /* dpi_index_next_seq_get / _put - the "next_seq" counter in meta.
  * @return DP_OK; get: DP_ECORRUPT when missing or malformed. */
 dp_status dpi_index_next_seq_get(dp_index *ix, MDB_txn *txn, uint64_t *seq,

@@ -221,67 +221,93 @@ static dp_status query_opts(const dp_index *ix, const dp_index_query_opts *in,
     return DP_OK;
 }
 
+/* One query's state, from query_start() to query_end(). */
+typedef struct query {
+    dp_index *ix;
+    dp_index_query_opts o; /* completed */
+    dpi_index_scratch s;
+    uint32_t *sig; /* the query's signature (perms) */
+    uint64_t *set; /* its shingle set, aligned, malloc'd; or NULL */
+    size_t nset;
+    uint64_t exclude; /* a seq left out of the hits */
+} query;
+
 /* The common start of both queries: clear the outputs, check the
- * arguments and options, allocate the signature and the scratch. */
-static dp_status query_start(dp_index *ix, const dp_index_query_opts *opts,
-                             dp_index_hit **hits, size_t *nhits,
-                             dp_index_query_opts *o, uint32_t **sig,
-                             dpi_index_scratch *s, dp_error *err)
+ * arguments and options, allocate the signature and the scratch. End
+ * with query_end() whatever it returns. */
+static dp_status query_start(query *q, dp_index *ix,
+                             const dp_index_query_opts *opts,
+                             dp_index_hit **hits, size_t *nhits, dp_error *err)
 {
     dp_status st;
-    memset(s, 0, sizeof *s);
-    *sig = NULL;
+    memset(q, 0, sizeof *q);
+    q->ix = ix;
+    q->exclude = DPI_INDEX_NO_SEQ;
     if (hits)
         *hits = NULL;
     if (nhits)
         *nhits = 0;
     if (!ix || !hits || !nhits)
         return dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
-    if ((st = query_opts(ix, opts, o, err)))
+    if ((st = query_opts(ix, opts, &q->o, err)))
         return st;
-    *sig = malloc((size_t)ix->p.perms * sizeof **sig);
-    if (!*sig || dpi_index_scratch_init(s, ix))
+    q->sig = malloc((size_t)ix->p.perms * sizeof *q->sig);
+    if (!q->sig || dpi_index_scratch_init(&q->s, ix))
         return DP_ENOMEM;
     return DP_OK;
+}
+
+/* In @txn: the documents similar to q->sig and q->set, copied out. */
+static dp_status query_run(query *q, MDB_txn *txn, dp_index_hit **hits,
+                           size_t *nhits, dp_error *err)
+{
+    dp_status st = dpi_index_find_similar(q->ix, txn, q->sig, q->set, q->nset,
+                                          q->o.threshold, q->o.max_bucket,
+                                          q->exclude, &q->s, err);
+    return st ? st : hits_out(&q->s, q->o.limit, hits, nhits);
+}
+
+/* Free the query's memory; returns @st. */
+static dp_status query_end(query *q, dp_status st)
+{
+    free(q->sig);
+    free(q->set);
+    dpi_index_scratch_free(&q->s);
+    return st;
+}
+
+/* The query text's signature and set, through the text pipeline. */
+static dp_status sketch_text(query *q, const char *text, size_t len,
+                             dp_error *err)
+{
+    uint32_t words;
+    dp_status st;
+    if (!text && len)
+        return dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
+    if (len > DP_MAX_DOC_BYTES)
+        return dpi_error_set(err, DP_ETOOBIG, (size_t)-1, "text too large");
+    st = dpi_index_sketch_one(q->ix, &q->o.text, text, len, q->sig, &words,
+                              &q->set, &q->nset);
+    if (st)
+        dpi_error_set(err, st, (size_t)-1, "query text: %s",
+                      st == DP_EEMPTY ? "no words" : dp_strerror(st));
+    return st;
 }
 
 dp_status dp_index_query_text(dp_index *ix, const char *text, size_t len,
                               const dp_index_query_opts *opts,
                               dp_index_hit **hits, size_t *nhits, dp_error *err)
 {
-    dp_index_query_opts o;
-    dpi_index_scratch s;
-    uint32_t *sig = NULL, words;
-    uint64_t *set = NULL;
-    size_t nset = 0;
+    query q;
     MDB_txn *txn;
-    dp_status st;
-
-    st = query_start(ix, opts, hits, nhits, &o, &sig, &s, err);
-    if (!st && !text && len)
-        st = dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
-    if (!st && len > DP_MAX_DOC_BYTES)
-        st = dpi_error_set(err, DP_ETOOBIG, (size_t)-1, "text too large");
-    if (st)
-        goto done;
-    st = dpi_index_sketch_one(ix, &o.text, text, len, sig, &words, &set, &nset);
-    if (st) {
-        dpi_error_set(err, st, (size_t)-1, "query text: %s",
-                      st == DP_EEMPTY ? "no words" : dp_strerror(st));
-        goto done;
-    }
-    if ((st = dpi_index_txn_begin(ix, 0, &txn, err)))
-        goto done;
-    st = dpi_index_find_similar(ix, txn, sig, set, nset, o.threshold,
-                                o.max_bucket, DPI_INDEX_NO_SEQ, &s, err);
+    dp_status st = query_start(&q, ix, opts, hits, nhits, err);
     if (!st)
-        st = hits_out(&s, o.limit, hits, nhits);
-    dpi_index_txn_abort(ix, txn);
-done:
-    free(sig);
-    free(set);
-    dpi_index_scratch_free(&s);
-    return st;
+        st = sketch_text(&q, text, len, err);
+    if (!st && !(st = dpi_index_txn_begin(ix, 0, &txn, err))) {
+        st = query_run(&q, txn, hits, nhits, err);
+        dpi_index_txn_abort(ix, txn);
+    }
+    return query_end(&q, st);
 }
 
 /* The stored signature (into @sig) and, when the index keeps sets, an
@@ -314,38 +340,21 @@ dp_status dp_index_query_id(dp_index *ix, const char *id, size_t id_len,
                             const dp_index_query_opts *opts,
                             dp_index_hit **hits, size_t *nhits, dp_error *err)
 {
-    dp_index_query_opts o;
-    dpi_index_scratch s;
-    uint32_t *sig = NULL;
-    uint64_t seq = 0, *set = NULL;
-    size_t nset = 0;
+    query q;
+    uint64_t seq = 0;
     MDB_txn *txn;
-    dp_status st;
-
-    st = query_start(ix, opts, hits, nhits, &o, &sig, &s, err);
+    dp_status st = query_start(&q, ix, opts, hits, nhits, err);
     if (!st && (!id || id_len == 0))
         st = dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
-    if (!st && id_len > DP_INDEX_MAX_ID)
-        st = dpi_error_set(err, DP_ENOTFOUND, (size_t)-1,
-                           "no document with that id");
-    if (st || (st = dpi_index_txn_begin(ix, 0, &txn, err)))
-        goto done;
-    st = dpi_index_seq_get(ix, txn, id, id_len, &seq, err);
-    if (st == DP_ENOTFOUND)
-        dpi_error_set(err, st, (size_t)-1, "no document with id '%.*s'",
-                      (int)DP_MIN(id_len, 200), id);
-    if (!st)
-        st = stored_sketch(ix, txn, seq, sig, &set, &nset, err);
-    if (!st)
-        st = dpi_index_find_similar(
-            ix, txn, sig, set, nset, o.threshold, o.max_bucket,
-            o.include_self ? DPI_INDEX_NO_SEQ : seq, &s, err);
-    if (!st)
-        st = hits_out(&s, o.limit, hits, nhits);
-    dpi_index_txn_abort(ix, txn);
-done:
-    free(sig);
-    free(set);
-    dpi_index_scratch_free(&s);
-    return st;
+    if (!st && !(st = dpi_index_txn_begin(ix, 0, &txn, err))) {
+        st = dpi_index_seq_find(ix, txn, id, id_len, &seq, err);
+        if (!st)
+            st = stored_sketch(ix, txn, seq, q.sig, &q.set, &q.nset, err);
+        if (!q.o.include_self)
+            q.exclude = seq;
+        if (!st)
+            st = query_run(&q, txn, hits, nhits, err);
+        dpi_index_txn_abort(ix, txn);
+    }
+    return query_end(&q, st);
 }

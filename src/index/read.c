@@ -55,13 +55,10 @@ static dp_status get_txn(dp_index *ix, MDB_txn *txn, const char *id,
     dp_index_rec r;
     MDB_val tv = {0, NULL};
     uint64_t seq = 0;
-    dp_status st = dpi_index_seq_get(ix, txn, id, id_len, &seq, err);
-    if (st == DP_ENOTFOUND)
-        return dpi_error_set(err, DP_ENOTFOUND, (size_t)-1,
-                             "no document with id '%.*s'",
-                             (int)DP_MIN(id_len, 200), id);
-    if (!st)
-        st = dpi_index_rec_get(ix, txn, seq, &r, err);
+    dp_status st = dpi_index_seq_find(ix, txn, id, id_len, &seq, err);
+    if (st)
+        return st;
+    st = dpi_index_rec_get(ix, txn, seq, &r, err);
     if (!st && with_text && (ix->p.flags & DP_INDEX_STORE_TEXT)) {
         unsigned char kb[8];
         MDB_val k = {8, kb};
@@ -89,9 +86,6 @@ dp_status dp_index_get(dp_index *ix, const char *id, size_t id_len,
         *out = NULL;
     if (!ix || !id || !out || id_len == 0)
         return dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
-    if (id_len > DP_INDEX_MAX_ID)
-        return dpi_error_set(err, DP_ENOTFOUND, (size_t)-1,
-                             "no document with that id");
     if ((st = dpi_index_txn_begin(ix, 0, &txn, err)))
         return st;
     st = get_txn(ix, txn, id, id_len, with_text, out, err);

@@ -158,6 +158,19 @@ dp_status dpi_index_seq_get(dp_index *ix, MDB_txn *txn, const char *id,
     return DP_OK;
 }
 
+dp_status dpi_index_seq_find(dp_index *ix, MDB_txn *txn, const char *id,
+                             size_t len, uint64_t *seq, dp_error *err)
+{
+    dp_status st = len > DP_INDEX_MAX_ID
+                       ? DP_ENOTFOUND /* could not have been added */
+                       : dpi_index_seq_get(ix, txn, id, len, seq, err);
+    if (st == DP_ENOTFOUND)
+        return dpi_error_set(err, DP_ENOTFOUND, (size_t)-1,
+                             "no document with id '%.*s'",
+                             (int)DP_MIN(len, 200), id);
+    return st;
+}
+
 dp_status dpi_index_next_seq_get(dp_index *ix, MDB_txn *txn, uint64_t *seq,
                                  dp_error *err)
 {

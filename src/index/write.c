@@ -419,13 +419,10 @@ static dp_status remove_txn(dp_index *ix, MDB_txn *txn, const char *id,
 {
     MDB_val k = {id_len, (void *)id};
     uint64_t seq = 0;
-    dp_status st = dpi_index_seq_get(ix, txn, id, id_len, &seq, err);
-    if (st == DP_ENOTFOUND)
-        return dpi_error_set(err, DP_ENOTFOUND, (size_t)-1,
-                             "no document with id '%.*s'",
-                             (int)DP_MIN(id_len, 200), id);
-    if (!st)
-        st = remove_seq(ix, txn, seq, s, err);
+    dp_status st = dpi_index_seq_find(ix, txn, id, id_len, &seq, err);
+    if (st)
+        return st;
+    st = remove_seq(ix, txn, seq, s, err);
     if (!st)
         st = dpi_index_mdb(mdb_del(txn, ix->ids, &k, NULL), err,
                            "removing a document");
@@ -441,9 +438,6 @@ dp_status dp_index_remove(dp_index *ix, const char *id, size_t id_len,
 
     if (!ix || !id || id_len == 0)
         return dpi_error_set(err, DP_EINVAL, (size_t)-1, "no id");
-    if (id_len > DP_INDEX_MAX_ID)
-        return dpi_error_set(err, DP_ENOTFOUND, (size_t)-1,
-                             "no document with that id");
     if (dpi_index_scratch_init(&s, ix)) {
         dpi_index_scratch_free(&s);
         return DP_ENOMEM;

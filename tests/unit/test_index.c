@@ -1470,6 +1470,7 @@ TEST(index_errors_come_back_as_statuses)
     size_t nh = 0;
     nested n;
     dp_error err;
+    char longid[DP_INDEX_MAX_ID + 90];
 
     REQUIRE(path);
     dp_index_opts_init(&o);
@@ -1485,7 +1486,15 @@ TEST(index_errors_come_back_as_statuses)
     CHECK(n.depth >= 1 && n.depth < 5000);
     CHECK_EQ(n.err.code, DP_EBUSY);
     CHECK(strstr(n.err.message, "reader slots") != NULL);
-    /* Absent ids: DP_ENOTFOUND everywhere. */
+    /* Absent ids (also longer than any id): DP_ENOTFOUND everywhere. */
+    memset(longid, 'x', sizeof longid);
+    CHECK_EQ(dp_index_remove(ix, longid, sizeof longid, NULL), DP_ENOTFOUND);
+    CHECK_EQ(dp_index_get(ix, longid, sizeof longid, 0, &e, NULL),
+             DP_ENOTFOUND);
+    memset(&err, 0, sizeof err);
+    CHECK_EQ(dp_index_query_id(ix, longid, sizeof longid, NULL, &h, &nh, &err),
+             DP_ENOTFOUND);
+    CHECK(strstr(err.message, "no document with id 'xxx") != NULL);
     CHECK_EQ(dp_index_remove(ix, "zz", 2, NULL), DP_ENOTFOUND);
     CHECK_EQ(dp_index_get(ix, "zz", 2, 0, &e, NULL), DP_ENOTFOUND);
     CHECK_EQ(dp_index_query_id(ix, "zz", 2, NULL, &h, &nh, NULL), DP_ENOTFOUND);
