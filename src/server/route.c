@@ -575,18 +575,45 @@ static dp_status do_stats(dp_http_ctx *ctx, dp_http_response *resp)
 
 /* --------------------------------------------------------------- query */
 
+/* The answer to a query: as `doppel index query --json`, plus the count.
+ * @threshold: the one asked for, 0 for the index's. */
+static dp_status query_answer(dp_http_ctx *ctx, dp_http_response *resp,
+                              double threshold, const dp_index_hit *hits,
+                              size_t nhits)
+{
+    dp_index_params params;
+    json_t *root = json_object(), *arr = dpi_report_index_hits(hits, nhits);
+    int bad = !root || !arr;
+
+    dp_index_params_get(ctx->index, &params);
+    if (threshold == 0.0)
+        threshold = params.threshold;
+    if (!bad) {
+        bad = put(root, "threshold", json_real(threshold));
+        bad |= put(root, "exact",
+                   json_boolean(!(params.flags & DP_INDEX_NO_SETS)));
+        bad |= put(root, "count", json_integer((json_int_t)nhits));
+        bad |= put(root, "hits", arr);
+        arr = NULL;
+    }
+    if (bad) {
+        json_decref(root);
+        json_decref(arr);
+        return DP_ENOMEM;
+    }
+    return respond(resp, 200, root);
+}
+
 static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
                           dp_http_response *resp)
 {
     dp_index_query_opts qo;
-    dp_index_params params;
     dp_index_hit *hits = NULL;
     size_t nhits = 0;
     dp_error err;
-    json_t *root, *body, *text, *id, *self, *arr;
+    json_t *body, *text, *id, *self;
     json_int_t limit = 100;
     dp_status rc;
-    int bad;
 
     if (!need_index(ctx, resp, &rc))
         return rc;
@@ -653,28 +680,7 @@ static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
             goto done;
         }
     }
-    dp_index_params_get(ctx->index, &params);
-    if (qo.threshold == 0.0)
-        qo.threshold = params.threshold;
-    root = json_object();
-    arr = dpi_report_index_hits(hits, nhits);
-    bad = !root || !arr;
-    if (!bad) {
-        /* As `doppel index query --json`, plus the count. */
-        bad = put(root, "threshold", json_real(qo.threshold));
-        bad |= put(root, "exact",
-                   json_boolean(!(params.flags & DP_INDEX_NO_SETS)));
-        bad |= put(root, "count", json_integer((json_int_t)nhits));
-        bad |= put(root, "hits", arr);
-        arr = NULL;
-    }
-    if (bad) {
-        json_decref(root);
-        json_decref(arr);
-        rc = DP_ENOMEM;
-        goto done;
-    }
-    rc = respond(resp, 200, root);
+    rc = query_answer(ctx, resp, qo.threshold, hits, nhits);
 done:
     dp_free(hits);
     json_decref(body);

@@ -821,6 +821,38 @@ static int passages(dp_index *ix, const dp_doc *q, const dp_index_hit *h,
     return 0;
 }
 
+/* `query --json`: the hits of dp_index_hits_json(), each with its
+ * passages when asked for, in one object on one line. */
+static int query_json(const cmdline *c, dp_index *ix, const dp_index_params *p,
+                      const char *name, const dp_index_hit *hits, size_t n,
+                      const dp_doc *qdoc, double t0)
+{
+    json_t *o = NULL, *arr;
+    char *js = NULL;
+    size_t i;
+    dp_status st = dp_index_hits_json(hits, n, &js, NULL);
+    if (!(arr = lib_json(st, js)) || !(o = json_object())) {
+        json_decref(arr);
+        return fail(c->db, DP_ENOMEM, NULL);
+    }
+    json_object_set_new(o, c->query_id ? "id" : "file", json_string(name));
+    json_object_set_new(
+        o, "threshold",
+        json_real(c->query_threshold > 0 ? c->query_threshold : p->threshold));
+    json_object_set_new(o, "exact",
+                        json_boolean(!(p->flags & DP_INDEX_NO_SETS)));
+    for (i = 0; c->passages && i < n; i++) {
+        json_t *ps = json_array();
+        if (qdoc)
+            passages(ix, qdoc, &hits[i], ps, 0);
+        json_object_set_new(json_array_get(arr, i), "passages", ps);
+    }
+    json_object_set_new(o, "hits", arr);
+    json_object_set_new(o, "seconds", json_real(cli_now() - t0));
+    dump_json(o);
+    return EXIT_OK;
+}
+
 static int cmd_query(cmdline *c)
 {
     dp_index *ix = NULL;
@@ -884,31 +916,8 @@ static int cmd_query(cmdline *c)
         goto done;
     }
     if (c->json) {
-        json_t *o = json_object(), *arr;
-        char *js = NULL;
-        st = dp_index_hits_json(hits, n, &js, NULL);
-        arr = lib_json(st, js);
-        if (!arr) {
-            json_decref(o);
-            ex = fail(c->db, DP_ENOMEM, NULL);
+        if ((ex = query_json(c, ix, &p, name, hits, n, qdoc, t0)))
             goto done;
-        }
-        json_object_set_new(o, c->query_id ? "id" : "file", json_string(name));
-        json_object_set_new(o, "threshold",
-                            json_real(c->query_threshold > 0
-                                          ? c->query_threshold
-                                          : p.threshold));
-        json_object_set_new(o, "exact",
-                            json_boolean(!(p.flags & DP_INDEX_NO_SETS)));
-        for (i = 0; c->passages && i < n; i++) {
-            json_t *ps = json_array();
-            if (qdoc)
-                passages(ix, qdoc, &hits[i], ps, 0);
-            json_object_set_new(json_array_get(arr, i), "passages", ps);
-        }
-        json_object_set_new(o, "hits", arr);
-        json_object_set_new(o, "seconds", json_real(cli_now() - t0));
-        dump_json(o);
     } else {
         if (!c->quiet)
             fprintf(stderr,
