@@ -297,20 +297,22 @@ static void dump_json(json_t *o)
     json_decref(o);
 }
 
+/* The JSON text @js of a dp_index_*_json() call that returned @st, as a
+ * jansson value, the text freed; NULL when the call failed. The text keeps
+ * every real exactly, so dumping the value with JSON_FLAGS prints what
+ * building it here would. */
+static json_t *lib_json(dp_status st, char *js)
+{
+    json_t *j = st ? NULL : json_loads(js, 0, NULL);
+    dp_free(js);
+    return j;
+}
+
 static json_t *params_json(const dp_index_params *p)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "shingle_k", json_integer(p->shingle_k));
-    json_object_set_new(o, "perms", json_integer(p->perms));
-    json_object_set_new(o, "threshold", json_real(p->threshold));
-    json_object_set_new(o, "bands", json_integer(p->bands));
-    json_object_set_new(o, "rows", json_integer(p->rows));
-    json_object_set_new(o, "store_text",
-                        json_boolean(p->flags & DP_INDEX_STORE_TEXT));
-    json_object_set_new(o, "shingle_sets",
-                        json_boolean(!(p->flags & DP_INDEX_NO_SETS)));
-    json_object_set_new(o, "norm_version", json_integer(p->norm_version));
-    return o;
+    char *js = NULL;
+    dp_status st = dp_index_params_json(p, &js, NULL);
+    return lib_json(st, js);
 }
 
 static void print_params(FILE *f, const dp_index_params *p)
@@ -839,6 +841,38 @@ static int passages(dp_index *ix, const dp_doc *q, const dp_index_hit *h,
     return 0;
 }
 
+/* `query --json`: the hits of dp_index_hits_json(), each with its
+ * passages when asked for, in one object on one line. */
+static int query_json(const cmdline *c, dp_index *ix, const dp_index_params *p,
+                      const char *name, const dp_index_hit *hits, size_t n,
+                      const dp_doc *qdoc, double t0)
+{
+    json_t *o = NULL, *arr;
+    char *js = NULL;
+    size_t i;
+    dp_status st = dp_index_hits_json(hits, n, &js, NULL);
+    if (!(arr = lib_json(st, js)) || !(o = json_object())) {
+        json_decref(arr);
+        return fail(c->db, DP_ENOMEM, NULL);
+    }
+    json_object_set_new(o, c->query_id ? "id" : "file", json_string(name));
+    json_object_set_new(
+        o, "threshold",
+        json_real(c->query_threshold > 0 ? c->query_threshold : p->threshold));
+    json_object_set_new(o, "exact",
+                        json_boolean(!(p->flags & DP_INDEX_NO_SETS)));
+    for (i = 0; c->passages && i < n; i++) {
+        json_t *ps = json_array();
+        if (qdoc)
+            passages(ix, qdoc, &hits[i], ps, 0);
+        json_object_set_new(json_array_get(arr, i), "passages", ps);
+    }
+    json_object_set_new(o, "hits", arr);
+    json_object_set_new(o, "seconds", json_real(cli_now() - t0));
+    dump_json(o);
+    return EXIT_OK;
+}
+
 static int cmd_query(cmdline *c)
 {
     dp_index *ix = NULL;
@@ -904,32 +938,8 @@ static int cmd_query(cmdline *c)
         goto done;
     }
     if (c->json) {
-        json_t *o = json_object(), *arr = json_array();
-        json_object_set_new(o, c->query_id ? "id" : "file", json_string(name));
-        json_object_set_new(o, "threshold",
-                            json_real(c->query_threshold > 0
-                                          ? c->query_threshold
-                                          : p.threshold));
-        json_object_set_new(o, "exact",
-                            json_boolean(!(p.flags & DP_INDEX_NO_SETS)));
-        for (i = 0; i < n; i++) {
-            json_t *h = json_object();
-            json_object_set_new(h, "id",
-                                json_stringn(hits[i].id, hits[i].id_len));
-            json_object_set_new(h, "score", json_real(hits[i].score));
-            json_object_set_new(h, "estimate", json_real(hits[i].estimate));
-            json_object_set_new(h, "words", json_integer(hits[i].words));
-            if (c->passages) {
-                json_t *ps = json_array();
-                if (qdoc)
-                    passages(ix, qdoc, &hits[i], ps, 0);
-                json_object_set_new(h, "passages", ps);
-            }
-            json_array_append_new(arr, h);
-        }
-        json_object_set_new(o, "hits", arr);
-        json_object_set_new(o, "seconds", json_real(cli_now() - t0));
-        dump_json(o);
+        if ((ex = query_json(c, ix, &p, name, hits, n, qdoc, t0)))
+            goto done;
     } else {
         double qt = c->query_threshold > 0 ? c->query_threshold : p.threshold;
         if (!c->quiet && c->query_id)
@@ -976,28 +986,12 @@ static int cmd_stats(cmdline *c)
     if (st)
         return fail(c->db, st, &err);
     if (c->json) {
-        json_t *o = json_object();
-        json_object_set_new(o, "docs", json_integer((json_int_t)s.docs));
-        json_object_set_new(o, "band_entries",
-                            json_integer((json_int_t)s.band_entries));
-        json_object_set_new(o, "texts", json_integer((json_int_t)s.texts));
-        json_object_set_new(o, "next_seq",
-                            json_integer((json_int_t)s.next_seq));
-        json_object_set_new(o, "txn_id", json_integer((json_int_t)s.txn_id));
-        json_object_set_new(o, "file_bytes",
-                            json_integer((json_int_t)s.file_bytes));
-        json_object_set_new(o, "used_bytes",
-                            json_integer((json_int_t)s.used_bytes));
-        json_object_set_new(o, "data_bytes",
-                            json_integer((json_int_t)s.data_bytes));
-        json_object_set_new(o, "map_size",
-                            json_integer((json_int_t)s.map_size));
-        json_object_set_new(
-            o, "bytes_per_doc",
-            json_real(s.docs ? (double)s.data_bytes / s.docs : 0.0));
-        json_object_set_new(o, "readers", json_integer(s.readers));
-        json_object_set_new(o, "max_readers", json_integer(s.max_readers));
-        json_object_set_new(o, "params", params_json(&s.params));
+        char *js = NULL;
+        json_t *o;
+        st = dp_index_stats_json(&s, &js, NULL);
+        o = lib_json(st, js);
+        if (!o)
+            return fail(c->db, DP_ENOMEM, NULL);
         dump_json(o);
         return EXIT_OK;
     }
