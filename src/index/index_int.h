@@ -13,8 +13,8 @@
  *             the parameter record in a new index), single-entry lookups
  *   params.c  the parameters: defaults, validation, matching, and the
  *             on-disk parameter record (JSON)
- *   sketch.c  signatures, word counts and shingle sets of texts, on
- *             threads (to be replaced by the sketch layer)
+ *   sketch.c  signatures, word counts and shingle sets of texts, through
+ *             the sketch layer (src/sketch/sketch.h) on the core pool
  *   write.c   dp_index_add, dp_index_remove
  *   query.c   dp_index_query_text, dp_index_query_id: candidates, scores,
  *             hits
