@@ -115,23 +115,23 @@ static int parse_size(const char *s, size_t max, size_t *out)
     return 0;
 }
 
-int cmd_serve(int argc, char **argv)
-{
+/* What the command line asked for. */
+typedef struct serve_args {
     dp_server_opts so;
-    dp_index_opts io;
-    dp_index *ix = NULL;
-    dp_server *srv = NULL;
-    dp_index_stats st;
-    dp_error err;
-    sigset_t set;
-    const char *log_path = NULL, *db;
-    FILE *logf = NULL;
-    unsigned long v;
-    int c, sig = 0, no_log = 0, create = 0, rc = EXIT_OK;
-    dp_status st_rc;
+    const char *log_path; /* --log FILE, or NULL */
+    int no_log;           /* --no-log */
+    int create;           /* --create */
+    const char *db;       /* the index directory */
+} serve_args;
 
-    dp_server_opts_init(&so);
-    dp_index_opts_init(&io);
+/* Parse the options into @a. Returns -1 to go on, else the exit code. */
+static int parse_args(serve_args *a, int argc, char **argv)
+{
+    unsigned long v;
+    int c;
+
+    memset(a, 0, sizeof *a);
+    dp_server_opts_init(&a->so);
     argv[0] = (char *)"doppel serve"; /* getopt's messages */
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -139,37 +139,37 @@ int cmd_serve(int argc, char **argv)
         case OPT_BIND:
             if (!*optarg)
                 return bad_value("bind", optarg);
-            so.bind = optarg;
+            a->so.bind = optarg;
             break;
         case OPT_PORT:
             if (cli_parse_uint(optarg, 65535, &v))
                 return bad_value("port", optarg);
-            so.port = (unsigned)v;
+            a->so.port = (unsigned)v;
             break;
         case OPT_THREADS:
             if (cli_parse_uint(optarg, 1024, &v) || v < 1)
                 return bad_value("threads", optarg);
-            so.threads = (unsigned)v;
+            a->so.threads = (unsigned)v;
             break;
         case OPT_MAX_BODY:
-            if (parse_size(optarg, DP_MAX_DOC_BYTES, &so.max_body))
+            if (parse_size(optarg, DP_MAX_DOC_BYTES, &a->so.max_body))
                 return bad_value("max-body", optarg);
             break;
         case OPT_LOG:
-            log_path = optarg;
-            no_log = 0;
+            a->log_path = optarg;
+            a->no_log = 0;
             break;
         case OPT_NO_LOG:
-            no_log = 1;
-            log_path = NULL;
+            a->no_log = 1;
+            a->log_path = NULL;
             break;
         case OPT_TIMEOUT:
             if (cli_parse_uint(optarg, 86400, &v))
                 return bad_value("timeout", optarg);
-            so.timeout = (unsigned)v;
+            a->so.timeout = (unsigned)v;
             break;
-        case OPT_READ_ONLY: so.read_only = 1; break;
-        case OPT_CREATE: create = 1; break;
+        case OPT_READ_ONLY: a->so.read_only = 1; break;
+        case OPT_CREATE: a->create = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: cli_try_help("serve"); return EXIT_USAGE;
         }
@@ -178,72 +178,106 @@ int cmd_serve(int argc, char **argv)
         return cli_usage_error("serve", synopsis,
                                "expected one index directory, got %d",
                                argc - optind);
-    if (so.read_only && create)
+    if (a->so.read_only && a->create)
         return cli_usage_error("serve", synopsis,
                                "--create and --read-only do not go together");
-    db = argv[optind];
+    a->db = argv[optind];
+    return -1;
+}
 
-    /* Before any thread exists: the workers inherit this mask. */
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    if (no_log) {
-        so.log = NULL;
-    } else if (log_path && strcmp(log_path, "-") != 0) {
-        logf = fopen(log_path, "a");
-        if (!logf) {
-            cli_msg("serve", log_path, 0, "cannot append to the log: %s",
+/* Where the request log goes: nowhere, stderr, or appended to a file
+ * (*@logf, closed by the caller). Returns -1 to go on, else the exit
+ * code. */
+static int open_log(serve_args *a, FILE **logf)
+{
+    *logf = NULL;
+    if (a->no_log) {
+        a->so.log = NULL;
+    } else if (a->log_path && strcmp(a->log_path, "-") != 0) {
+        *logf = fopen(a->log_path, "a");
+        if (!*logf) {
+            cli_msg("serve", a->log_path, 0, "cannot append to the log: %s",
                     strerror(errno));
             return EXIT_FILE;
         }
-        so.log = logf;
+        a->so.log = *logf;
     } else {
-        so.log = stderr;
+        a->so.log = stderr;
     }
+    return -1;
+}
 
-    io.flags = so.read_only ? DP_INDEX_RDONLY : create ? DP_INDEX_CREATE : 0;
+/* Open the index, start the server, wait for SIGTERM or SIGINT (blocked
+ * in @set), stop. Returns the exit code. */
+static int run(serve_args *a, sigset_t *set)
+{
+    dp_index_opts io;
+    dp_index *ix = NULL;
+    dp_server *srv = NULL;
+    dp_index_stats st;
+    dp_error err;
+    dp_status st_rc;
+    int sig = 0, rc = EXIT_OK;
+    const char *bind = a->so.bind;
+
+    dp_index_opts_init(&io);
+    io.flags = a->so.read_only ? DP_INDEX_RDONLY
+               : a->create     ? DP_INDEX_CREATE
+                               : 0;
     memset(&err, 0, sizeof err);
-    st_rc = dp_index_open(db, &io, NULL, &ix, &err);
-    if (st_rc) {
-        rc = cli_fail("serve", db, 0, st_rc, &err, 1,
-                      st_rc == DP_ENOENT ? " (create it with doppel index "
-                                           "create, or serve --create)"
-                                         : NULL);
-        goto done;
-    }
+    st_rc = dp_index_open(a->db, &io, NULL, &ix, &err);
+    if (st_rc)
+        return cli_fail("serve", a->db, 0, st_rc, &err, 1,
+                        st_rc == DP_ENOENT ? " (create it with doppel index "
+                                             "create, or serve --create)"
+                                           : NULL);
     memset(&err, 0, sizeof err);
-    st_rc = dp_server_start(ix, &so, &srv, &err);
+    st_rc = dp_server_start(ix, &a->so, &srv, &err);
     if (st_rc) {
         rc = cli_fail("serve", NULL, 0, st_rc, &err, 0, NULL);
-        goto done;
+        dp_index_close(ix);
+        return rc;
     }
     memset(&st, 0, sizeof st);
     dp_index_stats_get(ix, &st, NULL);
     fprintf(stderr,
             "doppel serve: listening on http://%s%s%s:%u (%s, %llu "
             "document%s%s)\n",
-            strchr(so.bind, ':') ? "[" : "", so.bind,
-            strchr(so.bind, ':') ? "]" : "", dp_server_port(srv), db,
-            (unsigned long long)st.docs, cli_s((size_t)st.docs),
-            so.read_only ? ", read-only" : "");
-
-    while (sigwait(&set, &sig) != 0)
+            strchr(bind, ':') ? "[" : "", bind, strchr(bind, ':') ? "]" : "",
+            dp_server_port(srv), a->db, (unsigned long long)st.docs,
+            cli_s((size_t)st.docs), a->so.read_only ? ", read-only" : "");
+    while (sigwait(set, &sig) != 0)
         ;
     fprintf(stderr,
             "doppel serve: %s: stopping (answering requests in "
             "flight)\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     dp_server_stop(srv);
-    srv = NULL;
     fprintf(stderr, "doppel serve: stopped\n");
-done:
-    dp_server_stop(srv);
     dp_index_close(ix);
+    return rc;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    serve_args a;
+    sigset_t set;
+    FILE *logf = NULL;
+    int rc;
+
+    if ((rc = parse_args(&a, argc, argv)) >= 0)
+        return rc;
+    /* Before any thread exists: the workers inherit this mask. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if ((rc = open_log(&a, &logf)) >= 0)
+        return rc;
+    rc = run(&a, &set);
     if (logf && fclose(logf) != 0 && rc == EXIT_OK) {
-        cli_msg("serve", log_path, 0, "writing the log: %s", strerror(errno));
+        cli_msg("serve", a.log_path, 0, "writing the log: %s", strerror(errno));
         rc = cli_exit_of(DP_EIO);
     }
     return rc;
