@@ -815,6 +815,11 @@ static void summary(run *r, double secs)
     fputs(cli_skips_hint(&r->sk), stderr);
 }
 
+/*
+ * The command line into @r. Returns EXIT_OK to go on, -1 after --help,
+ * else the exit code of a usage error. Long because it is one case per
+ * option, read straight down.
+ */
 static int parse_args(run *r, int argc, char **argv)
 {
     int c;
@@ -944,6 +949,56 @@ static int parse_args(run *r, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* --keep earliest without dates: say what the clusters keep instead. */
+static void warn_undated(const run *r)
+{
+    size_t n = dp_dedup_docs(r->d);
+    const char *f = r->ropts.date_field ? r->ropts.date_field : "date";
+
+    if (r->dopts.keep != DP_KEEP_EARLIEST || n == 0 || r->dated >= n)
+        return;
+    if (r->dated == 0)
+        cli_msg("dedup", NULL, 0,
+                "warning: --keep earliest, but no record has a '%s' "
+                "field (--date-field): each cluster keeps its first "
+                "document in input order, as --keep first",
+                f);
+    else
+        cli_msg("dedup", NULL, 0,
+                "warning: --keep earliest: %zu of %zu documents have no "
+                "'%s' field; they are kept only when no member of "
+                "their cluster has a date",
+                n - r->dated, n, f);
+}
+
+/* Every output the options ask for; the readable clusters on stdout when
+ * none is asked for. Returns the exit code. */
+static int write_outputs(run *r)
+{
+    int ex;
+
+    if (r->clusters_path) {
+        FILE *f = open_out(r->clusters_path);
+        if (!f)
+            return EXIT_FILE;
+        write_clusters(r, f, 1);
+        if ((ex = close_out(f, r->clusters_path)))
+            return ex;
+    }
+    if (r->keep_path && (ex = write_ids(r, r->keep_path, 0)))
+        return ex;
+    if (r->drop_path && (ex = write_ids(r, r->drop_path, 1)))
+        return ex;
+    if (r->output_path && (ex = write_output(r)))
+        return ex;
+    if (r->explain[0])
+        return explain(r);
+    if (!r->json && !r->clusters_path && !r->keep_path && !r->drop_path &&
+        !r->output_path)
+        write_clusters(r, stdout, 0);
+    return EXIT_OK;
+}
+
 int cmd_dedup(int argc, char **argv)
 {
     run r;
@@ -994,44 +1049,9 @@ int cmd_dedup(int argc, char **argv)
         ex = cli_fail("dedup", NULL, 0, rc, NULL, 0, NULL);
         goto done;
     }
-    if (r.dopts.keep == DP_KEEP_EARLIEST && dp_dedup_docs(r.d) &&
-        r.dated < dp_dedup_docs(r.d)) {
-        const char *f = r.ropts.date_field ? r.ropts.date_field : "date";
-        if (r.dated == 0)
-            cli_msg("dedup", NULL, 0,
-                    "warning: --keep earliest, but no record has a '%s' "
-                    "field (--date-field): each cluster keeps its first "
-                    "document in input order, as --keep first",
-                    f);
-        else
-            cli_msg("dedup", NULL, 0,
-                    "warning: --keep earliest: %zu of %zu documents have no "
-                    "'%s' field; they are kept only when no member of "
-                    "their cluster has a date",
-                    dp_dedup_docs(r.d) - r.dated, dp_dedup_docs(r.d), f);
-    }
+    warn_undated(&r);
     summary(&r, cli_now() - t0);
-    if (r.clusters_path) {
-        FILE *f = open_out(r.clusters_path);
-        if (!f) {
-            ex = EXIT_FILE;
-            goto done;
-        }
-        write_clusters(&r, f, 1);
-        if ((ex = close_out(f, r.clusters_path)))
-            goto done;
-    }
-    if (r.keep_path && (ex = write_ids(&r, r.keep_path, 0)))
-        goto done;
-    if (r.drop_path && (ex = write_ids(&r, r.drop_path, 1)))
-        goto done;
-    if (r.output_path && (ex = write_output(&r)))
-        goto done;
-    if (r.explain[0])
-        ex = explain(&r);
-    else if (!r.json && !r.clusters_path && !r.keep_path && !r.drop_path &&
-             !r.output_path)
-        write_clusters(&r, stdout, 0);
+    ex = write_outputs(&r);
     /* every output is written; an input that could not be read still
      * fails the run */
     if (!ex && r.unreadable)
