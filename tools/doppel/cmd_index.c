@@ -1084,16 +1084,143 @@ static int cmd_compact(cmdline *c)
 /* Command line                                                       */
 /* ------------------------------------------------------------------ */
 
-int cmd_index(int argc, char **argv)
+/*
+ * The options of an index subcommand into @c (argv[0] is the command
+ * name). Returns -1 to go on, else the exit code (0 after --help).
+ * Long because it is one case per option, read straight down.
+ */
+static int parse_options(cmdline *c, int argc, char **argv)
 {
-    static const char *const cmds[] = {"create", "add",   "remove",
-                                       "get",    "query", "list",
-                                       "stats",  "check", "compact"};
-    cmdline c;
     unsigned long v;
     int opt, progress = -1;
-    size_t i;
-    int known = 0;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_THRESHOLD:
+            if (cli_parse_double(optarg, 1e-9, 1.0, &c->params.threshold))
+                return bad_value("threshold", optarg);
+            c->query_threshold = c->params.threshold;
+            c->params_given = 1;
+            break;
+        case OPT_SHINGLE:
+            if (cli_parse_uint(optarg, 64, &v) || v == 0)
+                return bad_value("shingle", optarg);
+            c->params.shingle_k = (unsigned)v;
+            c->params_given = 1;
+            break;
+        case OPT_PERMS:
+            if (cli_parse_uint(optarg, 1024, &v) || v == 0)
+                return bad_value("perms", optarg);
+            c->params.perms = (unsigned)v;
+            c->params_given = 1;
+            break;
+        case OPT_BANDS:
+            if (cli_parse_uint(optarg, 1024, &v) || v == 0)
+                return bad_value("bands", optarg);
+            c->params.bands = (unsigned)v;
+            break;
+        case OPT_ROWS:
+            if (cli_parse_uint(optarg, 1024, &v) || v == 0)
+                return bad_value("rows", optarg);
+            c->params.rows = (unsigned)v;
+            break;
+        case OPT_STORE_TEXT: c->params.flags |= DP_INDEX_STORE_TEXT; break;
+        case OPT_NO_SETS: c->params.flags |= DP_INDEX_NO_SETS; break;
+        case OPT_MAP_SIZE:
+            if (parse_size(optarg, &c->iopts.map_size) ||
+                c->iopts.map_size < 65536)
+                return bad_value("map-size", optarg);
+            break;
+        case OPT_MAP_MAX:
+            if (parse_size(optarg, &c->iopts.map_max) ||
+                c->iopts.map_max < 65536)
+                return bad_value("map-max", optarg);
+            break;
+        case OPT_BATCH:
+            if (cli_parse_uint(optarg, 1000000, &v) || v == 0)
+                return bad_value("batch", optarg);
+            c->batch = v;
+            break;
+        case OPT_DEDUP:
+            if (c->dedup == DP_INDEX_DEDUP_OFF)
+                c->dedup = DP_INDEX_DEDUP_REPORT;
+            break;
+        case OPT_SKIP_DUPS: c->dedup = DP_INDEX_DEDUP_SKIP; break;
+        case OPT_DEDUP_THRESHOLD:
+            if (cli_parse_double(optarg, 1e-9, 1.0, &c->dedup_threshold))
+                return bad_value("dedup-threshold", optarg);
+            break;
+        case OPT_THREADS:
+            if (cli_parse_uint(optarg, 256, &v))
+                return bad_value("threads", optarg);
+            c->threads = (unsigned)v;
+            break;
+        case OPT_ID_FIELD:
+            if (!*optarg)
+                return bad_value("id-field", optarg);
+            c->ropts.id_field = optarg;
+            break;
+        case OPT_TEXT_FIELD:
+            if (!*optarg)
+                return bad_value("text-field", optarg);
+            c->ropts.text_field = optarg;
+            break;
+        case OPT_NO_META: c->no_meta = 1; break;
+        case OPT_UTF8:
+            if (strcmp(optarg, "reject") == 0)
+                c->utf8 = DP_UTF8_REJECT;
+            else if (strcmp(optarg, "replace") == 0)
+                c->utf8 = DP_UTF8_REPLACE;
+            else
+                return bad_value("invalid-utf8", optarg);
+            break;
+        case OPT_STRICT: c->strict = 1; break;
+        case OPT_PROGRESS:
+            if (strcmp(optarg, "auto") == 0)
+                progress = -1;
+            else if (strcmp(optarg, "always") == 0)
+                progress = 1;
+            else if (strcmp(optarg, "never") == 0)
+                progress = 0;
+            else
+                return bad_value("progress", optarg);
+            break;
+        case OPT_ID: c->query_id = optarg; break;
+        case OPT_LIMIT:
+            if (cli_parse_uint(optarg, 1000000000, &v))
+                return bad_value("limit", optarg);
+            c->limit = v;
+            break;
+        case OPT_PASSAGES: c->passages = 1; break;
+        case OPT_TEXT: c->with_text = 1; break;
+        case OPT_JSON: c->json = 1; break;
+        case 'q': c->quiet = 1; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: cli_try_help(cmdname); return EXIT_USAGE;
+        }
+    }
+    c->progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
+    if (c->quiet)
+        c->progress = 0;
+    return -1;
+}
+
+/* The subcommands, in the order usage lists them. */
+static const struct {
+    const char *name;
+    int (*run)(cmdline *c);
+} subcommands[] = {
+    {"create", cmd_create}, {"add", cmd_add},     {"remove", cmd_remove},
+    {"get", cmd_get},       {"query", cmd_query}, {"list", cmd_list},
+    {"stats", cmd_stats},   {"check", cmd_check}, {"compact", cmd_compact},
+};
+
+int cmd_index(int argc, char **argv)
+{
+    cmdline c;
+    size_t i, which = SIZE_MAX;
+    int ex;
 
     memset(&c, 0, sizeof c);
     dp_index_params_init(&c.params);
@@ -1109,9 +1236,10 @@ int cmd_index(int argc, char **argv)
     if (argc < 2)
         return cli_usage_error("index", synopsis, "no COMMAND");
     c.cmd = argv[1];
-    for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        known |= strcmp(c.cmd, cmds[i]) == 0;
-    if (!known)
+    for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        if (strcmp(c.cmd, subcommands[i].name) == 0)
+            which = i;
+    if (which == SIZE_MAX)
         return cli_usage_error("index", synopsis,
                                "unknown command '%s' (create, add, remove, "
                                "get, query, list, stats, check, compact)",
@@ -1121,111 +1249,8 @@ int cmd_index(int argc, char **argv)
     argv++;
     argv[0] = cmdname_full; /* getopt's messages */
     snprintf(cmdname_full, sizeof cmdname_full, "doppel %s", cmdname);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
-        switch (opt) {
-        case OPT_THRESHOLD:
-            if (cli_parse_double(optarg, 1e-9, 1.0, &c.params.threshold))
-                return bad_value("threshold", optarg);
-            c.query_threshold = c.params.threshold;
-            c.params_given = 1;
-            break;
-        case OPT_SHINGLE:
-            if (cli_parse_uint(optarg, 64, &v) || v == 0)
-                return bad_value("shingle", optarg);
-            c.params.shingle_k = (unsigned)v;
-            c.params_given = 1;
-            break;
-        case OPT_PERMS:
-            if (cli_parse_uint(optarg, 1024, &v) || v == 0)
-                return bad_value("perms", optarg);
-            c.params.perms = (unsigned)v;
-            c.params_given = 1;
-            break;
-        case OPT_BANDS:
-            if (cli_parse_uint(optarg, 1024, &v) || v == 0)
-                return bad_value("bands", optarg);
-            c.params.bands = (unsigned)v;
-            break;
-        case OPT_ROWS:
-            if (cli_parse_uint(optarg, 1024, &v) || v == 0)
-                return bad_value("rows", optarg);
-            c.params.rows = (unsigned)v;
-            break;
-        case OPT_STORE_TEXT: c.params.flags |= DP_INDEX_STORE_TEXT; break;
-        case OPT_NO_SETS: c.params.flags |= DP_INDEX_NO_SETS; break;
-        case OPT_MAP_SIZE:
-            if (parse_size(optarg, &c.iopts.map_size) ||
-                c.iopts.map_size < 65536)
-                return bad_value("map-size", optarg);
-            break;
-        case OPT_MAP_MAX:
-            if (parse_size(optarg, &c.iopts.map_max) || c.iopts.map_max < 65536)
-                return bad_value("map-max", optarg);
-            break;
-        case OPT_BATCH:
-            if (cli_parse_uint(optarg, 1000000, &v) || v == 0)
-                return bad_value("batch", optarg);
-            c.batch = v;
-            break;
-        case OPT_DEDUP:
-            if (c.dedup == DP_INDEX_DEDUP_OFF)
-                c.dedup = DP_INDEX_DEDUP_REPORT;
-            break;
-        case OPT_SKIP_DUPS: c.dedup = DP_INDEX_DEDUP_SKIP; break;
-        case OPT_DEDUP_THRESHOLD:
-            if (cli_parse_double(optarg, 1e-9, 1.0, &c.dedup_threshold))
-                return bad_value("dedup-threshold", optarg);
-            break;
-        case OPT_THREADS:
-            if (cli_parse_uint(optarg, 256, &v))
-                return bad_value("threads", optarg);
-            c.threads = (unsigned)v;
-            break;
-        case OPT_ID_FIELD:
-            if (!*optarg)
-                return bad_value("id-field", optarg);
-            c.ropts.id_field = optarg;
-            break;
-        case OPT_TEXT_FIELD:
-            if (!*optarg)
-                return bad_value("text-field", optarg);
-            c.ropts.text_field = optarg;
-            break;
-        case OPT_NO_META: c.no_meta = 1; break;
-        case OPT_UTF8:
-            if (strcmp(optarg, "reject") == 0)
-                c.utf8 = DP_UTF8_REJECT;
-            else if (strcmp(optarg, "replace") == 0)
-                c.utf8 = DP_UTF8_REPLACE;
-            else
-                return bad_value("invalid-utf8", optarg);
-            break;
-        case OPT_STRICT: c.strict = 1; break;
-        case OPT_PROGRESS:
-            if (strcmp(optarg, "auto") == 0)
-                progress = -1;
-            else if (strcmp(optarg, "always") == 0)
-                progress = 1;
-            else if (strcmp(optarg, "never") == 0)
-                progress = 0;
-            else
-                return bad_value("progress", optarg);
-            break;
-        case OPT_ID: c.query_id = optarg; break;
-        case OPT_LIMIT:
-            if (cli_parse_uint(optarg, 1000000000, &v))
-                return bad_value("limit", optarg);
-            c.limit = v;
-            break;
-        case OPT_PASSAGES: c.passages = 1; break;
-        case OPT_TEXT: c.with_text = 1; break;
-        case OPT_JSON: c.json = 1; break;
-        case 'q': c.quiet = 1; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: cli_try_help(cmdname); return EXIT_USAGE;
-        }
-    }
+    if ((ex = parse_options(&c, argc, argv)) >= 0)
+        return ex;
     if ((c.params.bands == 0) != (c.params.rows == 0))
         return cli_usage_error(cmdname, synopsis,
                                "--bands and --rows go together");
@@ -1235,27 +1260,8 @@ int cmd_index(int argc, char **argv)
     c.args = argv + optind + 1;
     c.nargs = (size_t)(argc - optind - 1);
     c.ropts.utf8 = c.utf8;
-    c.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
-    if (c.quiet)
-        c.progress = 0;
     /* a query threshold is not an index parameter */
     if (strcmp(c.cmd, "query") == 0)
         c.params.threshold = 0;
-    if (strcmp(c.cmd, "create") == 0)
-        return cmd_create(&c);
-    if (strcmp(c.cmd, "add") == 0)
-        return cmd_add(&c);
-    if (strcmp(c.cmd, "remove") == 0)
-        return cmd_remove(&c);
-    if (strcmp(c.cmd, "get") == 0)
-        return cmd_get(&c);
-    if (strcmp(c.cmd, "query") == 0)
-        return cmd_query(&c);
-    if (strcmp(c.cmd, "list") == 0)
-        return cmd_list(&c);
-    if (strcmp(c.cmd, "stats") == 0)
-        return cmd_stats(&c);
-    if (strcmp(c.cmd, "check") == 0)
-        return cmd_check(&c);
-    return cmd_compact(&c);
+    return subcommands[which].run(&c);
 }
