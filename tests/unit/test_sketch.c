@@ -171,7 +171,8 @@ static int same_doc(const dp_doc *x, const dp_doc *y)
         dp_token s, t;
         dp_doc_token(x, i, &s);
         dp_doc_token(y, i, &t);
-        if (memcmp(&s, &t, sizeof s))
+        if (s.span.start != t.span.start || s.span.end != t.span.end ||
+            s.hash != t.hash || s.term != t.term || s.flags != t.flags)
             return 0;
     }
     for (i = 0; i < dp_doc_sentences(x); i++) {
