@@ -113,7 +113,8 @@ typedef struct rec_copy {
     uint64_t line;
     uint64_t offset;
     int has_raw, has_date;
-    char msg[256];
+    char msg[600];  /* "PATH:LINE: message" as a caller composes it */
+    char bare[256]; /* err.message itself */
     size_t err_offset;
     uint64_t hash; /* FNV-1a of the full id, text and raw */
 } rec_copy;
@@ -172,11 +173,22 @@ static size_t read_all(dp_reader *r, rec_copy *out, size_t max)
                     out[n].hash = fnv(out[n].hash, t, strlen(t));
             }
         } else {
-            snprintf(out[n].msg, sizeof out[n].msg, "%s", err.message);
+            snprintf(out[n].bare, sizeof out[n].bare, "%s", err.message);
             out[n].err_offset = err.offset;
             out[n].line = dp_reader_line(r);
             snprintf(out[n].source, sizeof out[n].source, "%s",
                      dp_reader_path(r) ? dp_reader_path(r) : "");
+            if (out[n].line)
+                snprintf(out[n].msg, sizeof out[n].msg, "%s:%llu: %s",
+                         out[n].source, (unsigned long long)out[n].line,
+                         err.message);
+            else
+                snprintf(out[n].msg, sizeof out[n].msg, "%s: %s", out[n].source,
+                         err.message);
+            /* The library's message never starts with the path. */
+            CHECK(out[n].source[0] == '\0' ||
+                  strncmp(err.message, out[n].source, strlen(out[n].source)) !=
+                      0);
         }
         n++;
     }
@@ -428,12 +440,14 @@ TEST(reader_jsonl_invalid_utf8)
     n = read_all(r, v, 4);
     dp_reader_free(r);
     REQUIRE(n == 3);
-    CHECK_EQ(v[0].rc, DP_EJSON);
+    CHECK_EQ(v[0].rc, DP_EUTF8);
     CHECK_EQ(v[0].line, 1);
-    CHECK(strstr(v[0].msg, "UTF-8") != NULL);
+    CHECK_STR(v[0].bare, "invalid UTF-8 at byte 21 (0xE9)");
+    CHECK_EQ(v[0].err_offset, 21);
     CHECK_EQ(v[1].rc, DP_OK);
     CHECK_STR(v[1].text, "ok \xc3\xa9");
-    CHECK_EQ(v[2].rc, DP_EJSON); /* a surrogate */
+    CHECK_EQ(v[2].rc, DP_EUTF8); /* a surrogate */
+    CHECK_EQ(v[2].line, 3);
     rmtmp();
 }
 
@@ -620,9 +634,10 @@ TEST(reader_text_invalid_utf8_and_cap)
     dp_reader_free(r);
     REQUIRE(n == 4);
     CHECK_EQ(v[0].rc, DP_EUTF8);
-    CHECK_EQ(v[0].line, 3);
-    CHECK(strstr(v[0].msg, "at byte 25 ") != NULL);
-    CHECK(strstr(v[0].msg, tp("a.txt")) != NULL);
+    CHECK_EQ(v[0].line, 0); /* a whole-file document */
+    CHECK_STR(v[0].bare, "invalid UTF-8 at byte 25 (0xC0)");
+    CHECK_EQ(v[0].err_offset, 25);
+    CHECK_STR(v[0].source, tp("a.txt"));
     CHECK_EQ(v[1].rc, DP_ETOOBIG);
     CHECK_STR(v[1].source, tp("b.txt"));
     CHECK_EQ(v[2].rc, DP_OK);
