@@ -1363,3 +1363,409 @@ TEST(reader_threads_same_results)
     CHECK_EQ(dp_reader_open(paths, 1, &o, &r, NULL), DP_EINVAL);
     rmtmp();
 }
+
+/* ---- the JSONL rules ------------------------------------------------ */
+
+TEST(reader_jsonl_duplicate_keys_refused)
+{
+    rec_copy v[4];
+    dp_reader *r;
+    size_t n;
+
+    REQUIRE(mktmp());
+    puts_file("c.jsonl",
+              "{\"id\":\"1\",\"text\":\"a\",\"id\":\"2\"}\n"
+              "{\"id\":\"3\",\"text\":\"b\",\"m\":{\"x\":1,\"x\":2}}\n"
+              "{\"id\":\"4\",\"text\":\"c\"}\n");
+    r = open1(tp("c.jsonl"), NULL);
+    REQUIRE(r);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 3);
+    CHECK_EQ(v[0].rc, DP_EJSON);
+    CHECK(strncmp(v[0].bare, "duplicate key at byte ", 22) == 0);
+    CHECK_EQ(v[0].line, 1);
+    CHECK_EQ(v[1].rc, DP_EJSON); /* nested objects too */
+    CHECK_EQ(v[1].line, 2);
+    CHECK_EQ(v[2].rc, DP_OK);
+    rmtmp();
+}
+
+TEST(reader_jsonl_big_integer_ids)
+{
+    rec_copy v[6];
+    dp_reader *r;
+    size_t n;
+
+    REQUIRE(mktmp());
+    puts_file(
+        "c.jsonl",
+        "{\"id\": 123456789012345678901234567890, \"text\": \"a\"}\n"
+        "{\"id\": -9223372036854775808, \"text\": \"b\"}\n"
+        "{\"id\": \"123456789012345678901234567890\", \"text\": \"c\"}\n"
+        "{\"id\": 1e3, \"text\": \"d\"}\n"
+        "{\"id\": \"e\", \"text\": \"e\", \"n\": 99999999999999999999}\n");
+    r = open1(tp("c.jsonl"), NULL);
+    REQUIRE(r);
+    n = read_all(r, v, 6);
+    dp_reader_free(r);
+    REQUIRE(n == 5);
+    CHECK_EQ(v[0].rc, DP_EFIELD);
+    CHECK(strstr(v[0].bare, "beyond the 64-bit range") != NULL);
+    CHECK_EQ(v[1].rc, DP_OK);
+    CHECK_STR(v[1].id, "-9223372036854775808");
+    CHECK_EQ(v[2].rc, DP_OK); /* as a string the digits are kept */
+    CHECK_STR(v[2].id, "123456789012345678901234567890");
+    CHECK_EQ(v[3].rc, DP_EFIELD);
+    CHECK(strstr(v[3].bare, "a real number") != NULL);
+    CHECK_EQ(v[4].rc, DP_OK); /* a big integer elsewhere is kept */
+    rmtmp();
+}
+
+TEST(reader_jsonl_text_field_errors_name_the_field)
+{
+    rec_copy v[4];
+    dp_reader_opts o;
+    dp_reader *r;
+    size_t n;
+
+    REQUIRE(mktmp());
+    puts_file("c.jsonl", "{\"id\":\"1\"}\n{\"id\":\"2\",\"body\":null}\n"
+                         "{\"id\":\"3\",\"body\":[\"x\"]}\n");
+    dp_reader_opts_init(&o);
+    o.text_field = "body";
+    r = open1(tp("c.jsonl"), &o);
+    REQUIRE(r);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 3);
+    CHECK_EQ(v[0].rc, DP_EFIELD);
+    CHECK_STR(v[0].bare, "no \"body\" (text) field");
+    CHECK_EQ(v[1].rc, DP_EFIELD);
+    CHECK_STR(v[1].bare, "the \"body\" (text) field is null, not a string");
+    CHECK_EQ(v[2].rc, DP_EFIELD);
+    CHECK(strstr(v[2].bare, "an array") != NULL);
+    CHECK_EQ(v[0].err_offset, (size_t)-1);
+    rmtmp();
+}
+
+TEST(reader_jsonl_replace_repairs_line)
+{
+    dp_reader_opts o;
+    dp_reader *r;
+    dp_record rec;
+    dp_error err;
+    const char *in =
+        "{\"id\":\"1\",\"text\":\"caf\xe9 au lait\",\"t\":\"\xff\xfe\"}\n"
+        "{\"id\":\"2\",\"text\":\"fine\"}\n";
+
+    dp_reader_opts_init(&o);
+    o.utf8 = DP_UTF8_REPLACE;
+    o.keep_meta = 1;
+    REQUIRE(dp_reader_open_memory(in, strlen(in), "m", &o, &r, NULL) == DP_OK);
+    REQUIRE(dp_reader_next(r, &rec, &err) == DP_OK);
+    CHECK_MEM(rec.text, rec.text_len, "caf\xef\xbf\xbd au lait");
+    CHECK_STR(dp_reader_field(r, "t", NULL), "\xef\xbf\xbd"); /* one run */
+    CHECK_MEM(rec.raw, rec.raw_len,
+              "{\"id\":\"1\",\"text\":\"caf\xe9 au lait\",\"t\":\"\xff\xfe\"}");
+    CHECK_STR(rec.meta, "{\"t\":\"\xef\xbf\xbd\"}");
+    REQUIRE(dp_reader_next(r, &rec, &err) == DP_OK);
+    CHECK_STR(rec.id, "2");
+    CHECK(rec.meta == NULL);
+    dp_reader_free(r);
+}
+
+TEST(reader_jsonl_meta_keeps_other_fields_in_order)
+{
+    dp_reader_opts o;
+    dp_reader *r;
+    dp_record rec;
+    const char *in =
+        "{\"z\":1,\"id\":7,\"nested\":{\"a\":[1,2]},\"text\":\"t\","
+        "\"date\":\"2020\"}\n";
+
+    dp_reader_opts_init(&o);
+    o.keep_meta = 1;
+    REQUIRE(dp_reader_open_memory(in, strlen(in), "m", &o, &r, NULL) == DP_OK);
+    REQUIRE(dp_reader_next(r, &rec, NULL) == DP_OK);
+    CHECK_STR(rec.id, "7");
+    CHECK_STR(rec.meta, "{\"z\":1,\"nested\":{\"a\":[1,2]},\"date\":\"2020\"}");
+    CHECK_EQ(rec.meta_len, strlen(rec.meta));
+    CHECK_STR(rec.date, "2020");
+    dp_reader_free(r);
+    o.keep_meta = 0;
+    REQUIRE(dp_reader_open_memory(in, strlen(in), "m", &o, &r, NULL) == DP_OK);
+    REQUIRE(dp_reader_next(r, &rec, NULL) == DP_OK);
+    CHECK(rec.meta == NULL);
+    dp_reader_free(r);
+}
+
+TEST(reader_json_document_object_or_array)
+{
+    dp_reader_opts o;
+    dp_reader *r;
+    rec_copy v[5];
+    size_t n;
+    const char *arr = "[{\"id\":\"a\",\"text\":\"x\"},\n 5,\n"
+                      " {\"id\":\"c\",\"text\":\"z\",\"k\":\"v\"}]";
+    const char *one = "{\n  \"id\": 1,\n  \"text\": \"pretty\"\n}\n";
+
+    dp_reader_opts_init(&o);
+    o.stdin_format = DP_FORMAT_JSON;
+    REQUIRE(dp_reader_open_memory(arr, strlen(arr), "b", &o, &r, NULL) ==
+            DP_OK);
+    n = read_all(r, v, 5);
+    dp_reader_free(r);
+    REQUIRE(n == 3);
+    CHECK_STR(v[0].id, "a");
+    CHECK_EQ(v[0].line, 1);
+    CHECK_EQ(v[1].rc, DP_EJSON);
+    CHECK_EQ(v[1].line, 2);
+    CHECK_STR(v[2].id, "c");
+    CHECK_EQ(v[2].line, 3);
+    REQUIRE(dp_reader_open_memory(one, strlen(one), "b", &o, &r, NULL) ==
+            DP_OK);
+    n = read_all(r, v, 5);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].id, "1");
+    CHECK_STR(v[0].text, "pretty");
+}
+
+/* ---- CSV and TSV ---------------------------------------------------- */
+
+TEST(reader_csv_header_quotes_and_lines)
+{
+    rec_copy v[8];
+    dp_reader_opts o;
+    dp_reader *r;
+    dp_record rec;
+    size_t n;
+    const char *csv = "id,title,text,date\r\n"
+                      "a1,\"Hello, world\",plain text,2020-01-02\r\n"
+                      "\r\n"
+                      "a2,T2,\"two\nlines, \"\"quoted\"\"\",\n"
+                      "a3,T3,last,";
+
+    REQUIRE(mktmp());
+    puts_file("c.csv", csv);
+    r = open1(tp("c.csv"), NULL);
+    REQUIRE(r);
+    n = read_all(r, v, 8);
+    dp_reader_free(r);
+    REQUIRE(n == 3);
+    CHECK_EQ(v[0].rc, DP_OK);
+    CHECK_STR(v[0].id, "a1");
+    CHECK_STR(v[0].text, "plain text");
+    CHECK_STR(v[0].date, "2020-01-02");
+    CHECK_EQ(v[0].line, 2);
+    CHECK(!v[0].has_raw);
+    CHECK_STR(v[1].id, "a2");
+    CHECK_STR(v[1].text, "two\nlines, \"quoted\"");
+    CHECK_EQ(v[1].line, 4);
+    CHECK_STR(v[2].id, "a3");
+    CHECK_STR(v[2].text, "last");
+    CHECK_EQ(v[2].line, 6); /* after a two-line record */
+
+    /* Metadata and fields by name. */
+    dp_reader_opts_init(&o);
+    o.keep_meta = 1;
+    r = open1(tp("c.csv"), &o);
+    REQUIRE(r);
+    REQUIRE(dp_reader_next(r, &rec, NULL) == DP_OK);
+    CHECK_STR(rec.meta, "{\"title\":\"Hello, world\",\"date\":\"2020-01-02\"}");
+    CHECK_STR(dp_reader_field(r, "title", NULL), "Hello, world");
+    CHECK(dp_reader_field(r, "nope", NULL) == NULL);
+    dp_reader_free(r);
+    rmtmp();
+}
+
+TEST(reader_csv_missing_text_column)
+{
+    rec_copy v[4];
+    dp_reader *r;
+    const char *p[2];
+    size_t n;
+
+    REQUIRE(mktmp());
+    puts_file("c.csv", "id,body\n1,x\n2,y\n");
+    puts_file("d.jsonl", "{\"id\":\"ok\",\"text\":\"after\"}\n");
+    p[0] = tp("c.csv");
+    p[1] = tp("d.jsonl");
+    REQUIRE(dp_reader_open(p, 2, NULL, &r, NULL) == DP_OK);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 2); /* one error for the file, never one document */
+    CHECK_EQ(v[0].rc, DP_EFIELD);
+    CHECK_STR(v[0].source, tp("c.csv"));
+    CHECK_EQ(v[0].line, 1);
+    CHECK(strstr(v[0].bare, "no \"text\" (text) column") != NULL);
+    CHECK_STR(v[1].id, "ok");
+    rmtmp();
+}
+
+TEST(reader_csv_malformed_quotes_go_on)
+{
+    rec_copy v[8];
+    dp_reader *r;
+    size_t n;
+
+    REQUIRE(mktmp());
+    puts_file("c.csv", "id,text\n"
+                       "1,ok\n"
+                       "2,bad \"quote\" here\n"
+                       "3,\"closed\"junk\n"
+                       "4,fine\n"
+                       "5,three,fields\n"
+                       ",empty id\n"
+                       "6,\"never closed\n");
+    r = open1(tp("c.csv"), NULL);
+    REQUIRE(r);
+    n = read_all(r, v, 8);
+    dp_reader_free(r);
+    REQUIRE(n == 7);
+    CHECK_EQ(v[0].rc, DP_OK);
+    CHECK_EQ(v[1].rc, DP_EJSON);
+    CHECK_EQ(v[1].line, 3);
+    CHECK(strncmp(v[1].bare, "malformed CSV at byte ", 22) == 0);
+    CHECK(v[1].err_offset >= 13 && v[1].err_offset < 31);
+    CHECK_EQ(v[2].rc, DP_EJSON);
+    CHECK_EQ(v[2].line, 4);
+    CHECK_EQ(v[3].rc, DP_OK);
+    CHECK_STR(v[3].id, "4");
+    CHECK_EQ(v[3].line, 5);
+    CHECK_EQ(v[4].rc, DP_EFIELD);
+    CHECK_EQ(v[4].line, 6);
+    CHECK_EQ(v[5].rc, DP_EFIELD);
+    CHECK_EQ(v[5].line, 7);
+    CHECK_EQ(v[6].rc, DP_EJSON); /* unclosed at the end */
+    CHECK_EQ(v[6].line, 8);
+    rmtmp();
+}
+
+TEST(reader_tsv_and_explicit_format)
+{
+    rec_copy v[4];
+    dp_reader_opts o;
+    dp_reader *r;
+    size_t n;
+
+    REQUIRE(mktmp());
+    puts_file("c.tsv", "text\tid\n  a, b \t1\n");
+    puts_file("c.dat", "id,text\n9,nine\n");
+    r = open1(tp("c.tsv"), NULL);
+    REQUIRE(r);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].id, "1");
+    CHECK_STR(v[0].text, "a, b");
+    dp_reader_opts_init(&o);
+    o.format = DP_FORMAT_CSV;
+    r = open1(tp("c.dat"), &o);
+    REQUIRE(r);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].id, "9");
+    /* gzip'd CSV */
+    put_gz("g.csv.gz", "id,text\ng1,zipped\n", "wb");
+    r = open1(tp("g.csv.gz"), NULL);
+    REQUIRE(r);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].text, "zipped");
+    rmtmp();
+}
+
+TEST(reader_threads_location_after_errors)
+{
+    static rec_copy a[3000], b[3000];
+    dp_reader_opts o;
+    dp_reader *r;
+    size_t na, nb, i;
+    char *big;
+    size_t at = 0;
+
+    REQUIRE(mktmp());
+    big = malloc(4u << 20);
+    REQUIRE(big);
+    /* Over two batches: good lines, bad lines of every kind. */
+    for (i = 0; i < 2500; i++) {
+        switch (i % 7) {
+        case 3: at += (size_t)sprintf(big + at, "{\"id\":\"%zu\"}\n", i); break;
+        case 5: at += (size_t)sprintf(big + at, "{bad %zu\n", i); break;
+        case 6:
+            at += (size_t)sprintf(big + at,
+                                  "{\"id\":\"%zu\",\"text\":\"\xe9\"}\n", i);
+            break;
+        default:
+            at += (size_t)sprintf(
+                big + at, "{\"id\":\"%zu\",\"text\":\"t %zu\"}\n", i, i);
+        }
+    }
+    put("c.jsonl", big, at);
+    put("d.csv", "id,text\n1,\"x\"y\n2,z\n", 19);
+    {
+        const char *p[2];
+        p[0] = tp("c.jsonl");
+        p[1] = tp("d.csv");
+        dp_reader_opts_init(&o);
+        REQUIRE(dp_reader_open(p, 2, &o, &r, NULL) == DP_OK);
+        na = read_all(r, a, 3000);
+        dp_reader_free(r);
+        o.threads = 3;
+        REQUIRE(dp_reader_open(p, 2, &o, &r, NULL) == DP_OK);
+        nb = read_all(r, b, 3000);
+        dp_reader_free(r);
+    }
+    REQUIRE(na == 2502);
+    REQUIRE(nb == na);
+    for (i = 0; i < na; i++) {
+        CHECK_EQ(a[i].rc, b[i].rc);
+        CHECK_EQ(a[i].line, b[i].line);
+        CHECK_STR(a[i].source, b[i].source);
+        CHECK_STR(a[i].msg, b[i].msg);
+        CHECK_EQ(a[i].err_offset, b[i].err_offset);
+        if (i < 2500)
+            CHECK_EQ(a[i].line, i + 1);
+    }
+    CHECK_EQ(b[3].rc, DP_EFIELD);
+    CHECK_EQ(b[6].rc, DP_EUTF8);
+    CHECK_EQ(b[2500].rc, DP_EJSON);
+    CHECK_EQ(b[2500].line, 2);
+    CHECK(strstr(b[2500].source, "d.csv") != NULL);
+    CHECK_STR(b[2501].id, "2");
+    CHECK_EQ(b[2501].line, 3);
+    free(big);
+    rmtmp();
+}
+
+TEST(reader_read_file_decompresses)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    dp_error err;
+
+    REQUIRE(mktmp());
+    put_gz("a.txt.gz", "\xEF\xBB\xBFzipped words\n", "wb");
+    put_zst("b.txt.zst", "zstd words");
+    puts_file("c.txt.gz", "not gzip");
+    REQUIRE(dp_reader_read_file(tp("a.txt.gz"), 1000, &buf, &len, &err) ==
+            DP_OK);
+    CHECK_MEM(buf, len, "\xEF\xBB\xBFzipped words\n"); /* BOM kept */
+    dp_free(buf);
+    REQUIRE(dp_reader_read_file(tp("b.txt.zst"), 1000, &buf, &len, &err) ==
+            DP_OK);
+    CHECK_MEM(buf, len, "zstd words");
+    dp_free(buf);
+    CHECK_EQ(dp_reader_read_file(tp("c.txt.gz"), 1000, &buf, &len, &err),
+             DP_ECOMPRESS);
+    CHECK(buf == NULL);
+    CHECK_EQ(dp_reader_read_file(tp("b.txt.zst"), 4, &buf, &len, &err),
+             DP_ETOOBIG);
+    CHECK_EQ(dp_reader_read_file(tp("missing"), 4, &buf, &len, &err),
+             DP_ENOENT);
+    rmtmp();
+}
