@@ -236,6 +236,12 @@ static dp_status take_record(dp_reader *r, dp_csv *c, dp_record *rec,
         return dpi_reader_report(
             r, err, DP_EFIELD, c->rec_line, (size_t)c->rec_off,
             "the \"%s\" (id) field is empty", r->cfg.id_field);
+    if (c->f[idc].len > DP_INDEX_MAX_ID)
+        return dpi_reader_report(
+            r, err, DP_EFIELD, c->rec_line, (size_t)c->rec_off,
+            "the \"%s\" (id) field is %zu bytes, over "
+            "the %d-byte limit",
+            r->cfg.id_field, c->f[idc].len, DP_INDEX_MAX_ID);
     if (memchr(val(c, idc), '\0', c->f[idc].len))
         return dpi_reader_report(
             r, err, DP_EFIELD, c->rec_line, (size_t)c->rec_off,

@@ -149,6 +149,11 @@ static dp_status take_id(const dp_json_cfg *cfg, json_t *j, int overflow,
         if (p->id_len == 0)
             return parse_fail(p, DP_EFIELD, (size_t)-1,
                               "the \"%s\" (id) field is empty", cfg->id_field);
+        if (p->id_len > DP_INDEX_MAX_ID)
+            return parse_fail(p, DP_EFIELD, (size_t)-1,
+                              "the \"%s\" (id) field is %zu bytes, over the "
+                              "%d-byte limit",
+                              cfg->id_field, p->id_len, DP_INDEX_MAX_ID);
         return DP_OK;
     }
     if (json_is_integer(v)) {

@@ -494,43 +494,21 @@ static int flush(adder *a)
     return ex;
 }
 
-/* The record's metadata: its JSONL fields but id and text, as JSON text
- * (malloc'd), or NULL. */
-static char *record_meta(const cmdline *c, const dp_record *rec)
-{
-    json_t *o;
-    char *s = NULL;
-    if (c->no_meta || !rec->raw)
-        return NULL;
-    o = json_loadb(rec->raw, rec->raw_len, 0, NULL);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return NULL;
-    }
-    json_object_del(o, c->ropts.id_field ? c->ropts.id_field : "id");
-    json_object_del(o, c->ropts.text_field ? c->ropts.text_field : "text");
-    if (json_object_size(o))
-        s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    return s;
-}
-
 static int add_record(adder *a, const dp_record *rec, const char *where)
 {
-    char *meta = record_meta(a->c, rec);
-    size_t mlen = meta ? strlen(meta) : 0;
+    /* The reader's metadata: every field but id and text, as JSON. */
+    const char *meta = a->c->no_meta ? NULL : rec->meta;
+    size_t mlen = meta ? rec->meta_len : 0;
     size_t need = rec->id_len + rec->text_len + mlen + strlen(where) + 4;
     int rc;
     if (a->n == a->c->batch || (a->n && a->arena_len + need > BATCH_BYTES)) {
-        if ((rc = flush(a))) {
-            free(meta);
+        if ((rc = flush(a)))
             return rc;
-        }
     }
     if (cli_grow((void **)&a->arena, &a->arena_cap, a->arena_len + need, 1) ||
         cli_grow((void **)&a->docs, &a->cap, a->n + 1, sizeof *a->docs) ||
-        cli_grow((void **)&a->where, &a->where_cap, a->n + 1, sizeof *a->where)) {
-        free(meta);
+        cli_grow((void **)&a->where, &a->where_cap, a->n + 1,
+                 sizeof *a->where)) {
         fputs("doppel index: out of memory\n", stderr);
         return EXIT_INTERNAL;
     }
@@ -547,7 +525,6 @@ static int add_record(adder *a, const dp_record *rec, const char *where)
     a->docs[a->n].meta_len = mlen;
     a->where[a->n] = (char *)(uintptr_t)arena_put(a, where, strlen(where));
     a->n++;
-    free(meta);
     return EXIT_OK;
 }
 
@@ -576,6 +553,8 @@ static int cmd_add(cmdline *c)
     if ((ex = open_index(c, DP_INDEX_CREATE, &a.ix)))
         return ex;
     memset(&err, 0, sizeof err);
+    c->ropts.keep_meta = !c->no_meta;
+    c->ropts.utf8 = c->utf8; /* --invalid-utf8 also repairs JSONL lines */
     if (dp_reader_open((const char *const *)c->args, c->nargs, &c->ropts, &rd,
                        &err)) {
         fprintf(stderr, "doppel index: %s\n", err.message);
