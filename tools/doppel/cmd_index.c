@@ -507,8 +507,7 @@ static int add_record(adder *a, const dp_record *rec, const char *where)
     }
     if (cli_grow((void **)&a->arena, &a->arena_cap, a->arena_len + need, 1) ||
         cli_grow((void **)&a->docs, &a->cap, a->n + 1, sizeof *a->docs) ||
-        cli_grow((void **)&a->where, &a->where_cap, a->n + 1,
-                 sizeof *a->where)) {
+        cli_grow((void **)&a->where, &a->where_cap, a->n + 1, sizeof *a->where)) {
         fputs("doppel index: out of memory\n", stderr);
         return EXIT_INTERNAL;
     }

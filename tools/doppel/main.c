@@ -121,17 +121,15 @@ int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
 static int exit_for(dp_status rc)
 {
     switch (rc) {
-    case DP_ENOENT:
-    case DP_EACCES:
-    case DP_EISDIR:
-    case DP_ETOOBIG:
-    case DP_EIO: return EXIT_FILE;
-    case DP_EUTF8:
-    case DP_EBINARY:
-    case DP_EEMPTY: return EXIT_INPUT;
-    case DP_ESTEM:
-    case DP_EINVAL: return EXIT_USAGE;
-    default: return EXIT_INTERNAL;
+    case DP_ENOENT: case DP_EACCES: case DP_EISDIR: case DP_ETOOBIG:
+    case DP_EIO:
+        return EXIT_FILE;
+    case DP_EUTF8: case DP_EBINARY: case DP_EEMPTY:
+        return EXIT_INPUT;
+    case DP_ESTEM: case DP_EINVAL:
+        return EXIT_USAGE;
+    default:
+        return EXIT_INTERNAL;
     }
 }
 
@@ -181,10 +179,8 @@ int cli_load_doc(const char *path, const cli_input_opts *opts, dp_doc **out)
     if (dp_doc_words(*out) == 0) {
         dp_doc_free(*out);
         *out = NULL;
-        fprintf(stderr,
-                "doppel: %s: no words in %zu bytes, nothing to "
-                "compare\n",
-                name, len);
+        fprintf(stderr, "doppel: %s: no words in %zu bytes, nothing to "
+                        "compare\n", name, len);
         return EXIT_INPUT;
     }
     return EXIT_OK;
