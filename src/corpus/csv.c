@@ -224,7 +224,7 @@ static char *record_meta(const dp_csv *c)
 static dp_status take_record(dp_reader *r, dp_csv *c, dp_record *rec,
                              dp_error *err)
 {
-    size_t idc = (size_t)c->id_col, tc = (size_t)c->text_col;
+    size_t idc = (size_t)c->id_col, tc = (size_t)c->text_col, i;
 
     if (c->nf != c->ncols)
         return dpi_reader_report(r, err, DP_EFIELD, c->rec_line,
@@ -242,10 +242,11 @@ static dp_status take_record(dp_reader *r, dp_csv *c, dp_record *rec,
             "the \"%s\" (id) field is %zu bytes, over "
             "the %d-byte limit",
             r->cfg.id_field, c->f[idc].len, DP_INDEX_MAX_ID);
-    if (memchr(val(c, idc), '\0', c->f[idc].len))
-        return dpi_reader_report(
-            r, err, DP_EFIELD, c->rec_line, (size_t)c->rec_off,
-            "the \"%s\" (id) field holds a NUL byte", r->cfg.id_field);
+    for (i = 0; i < c->nf; i++) /* as JSONL refuses \u0000 */
+        if (memchr(val(c, i), '\0', c->f[i].len))
+            return dpi_reader_report(
+                r, err, DP_EFIELD, c->rec_line, (size_t)c->rec_off,
+                "the \"%s\" field holds a NUL byte", c->hdr + c->cols[i].off);
     if (r->cfg.keep_meta && c->ncols > 2 && !(c->meta = record_meta(c)))
         return dpi_reader_report(r, err, DP_ENOMEM, c->rec_line, (size_t)-1,
                                  "out of memory");
