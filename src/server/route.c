@@ -1001,6 +1001,121 @@ static const char *dedup_name(dp_index_dedup_mode m)
                                       : "report";
 }
 
+/* The query arguments of POST /documents into @ao; 0, or nonzero with
+ * the 400 in @resp / *@rc. */
+static int add_args(const dp_http_request *req, dp_index_add_opts *ao,
+                    dp_http_response *resp, dp_status *rc)
+{
+    char arg[64];
+    int r;
+
+    dp_index_add_opts_init(ao);
+    ao->dedup = DP_INDEX_DEDUP_REPORT;
+    ao->threads = 1; /* the worker thread itself: requests are the unit */
+    r = query_arg(req->query, "dedup", arg, sizeof arg);
+    if (r < 0 || (r > 0 && strcmp(arg, "off") != 0 &&
+                  strcmp(arg, "report") != 0 && strcmp(arg, "skip") != 0)) {
+        *rc = dpi_http_error(resp, 400,
+                             "query argument dedup must be off, "
+                             "report or skip");
+        return 1;
+    }
+    if (r > 0)
+        ao->dedup = strcmp(arg, "off") == 0    ? DP_INDEX_DEDUP_OFF
+                    : strcmp(arg, "skip") == 0 ? DP_INDEX_DEDUP_SKIP
+                                               : DP_INDEX_DEDUP_REPORT;
+    r = query_arg(req->query, "threshold", arg, sizeof arg);
+    if (r != 0) {
+        char *end = NULL;
+        double t = r > 0 ? strtod(arg, &end) : -1.0;
+        if (r < 0 || end == arg || *end || !(t > 0.0 && t <= 1.0)) {
+            *rc = dpi_http_error(resp, 400,
+                                 "query argument threshold must "
+                                 "be a number in (0, 1]");
+            return 1;
+        }
+        ao->threshold = t;
+    }
+    return 0;
+}
+
+/* Counts of an add, for the answer's summary. */
+typedef struct add_counts {
+    size_t added, replaced, dups, skipped, refused;
+} add_counts;
+
+/* The answer entry of document @i; NULL when memory runs out. */
+static json_t *add_entry(const batch *b, size_t i, const dp_index_add_result *x,
+                         const dp_index_add_opts *ao, int single, add_counts *n)
+{
+    json_t *o = json_object();
+    /* The statuses of `doppel index add --json`. */
+    const char *st = x->status != DP_OK ? "refused"
+                     : x->skipped       ? "skipped"
+                     : x->replaced      ? "replaced"
+                                        : "added";
+    int bad = !o;
+
+    bad = bad || put(o, "id", str_n(b->idocs[i].id, b->idocs[i].id_len));
+    bad = bad || put(o, "status", json_string(st));
+    if (x->status != DP_OK) {
+        n->refused++;
+        bad = bad || put(o, "error", json_string(dp_strerror(x->status)));
+        if (!single)
+            bad = bad ||
+                  put(o, "line", json_integer((json_int_t)b->docs[i].line));
+    } else {
+        n->skipped += x->skipped != 0;
+        n->added += !x->skipped;
+        n->replaced += x->replaced != 0;
+        n->dups += x->duplicate != 0;
+        if (ao->dedup != DP_INDEX_DEDUP_OFF) {
+            bad = bad || put(o, "duplicate", json_boolean(x->duplicate));
+            bad = bad || put(o, "best_match",
+                             x->dup_id ? str_n(x->dup_id, x->dup_id_len)
+                                       : json_null());
+            bad = bad || put(o, "score",
+                             x->dup_id ? json_real(x->dup_score) : json_null());
+        }
+    }
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The 200 answer of an add: counts and one entry per document. */
+static dp_status add_answer(const batch *b, const dp_index_add_result *res,
+                            const dp_index_add_opts *ao, int single,
+                            dp_http_response *resp)
+{
+    json_t *root = json_object(), *arr = json_array();
+    add_counts n;
+    size_t i;
+    int bad = !root || !arr;
+
+    memset(&n, 0, sizeof n);
+    for (i = 0; !bad && i < b->n; i++)
+        bad = push(arr, add_entry(b, i, &res[i], ao, single, &n));
+    if (!bad) {
+        bad = put(root, "added", json_integer((json_int_t)n.added));
+        bad |= put(root, "replaced", json_integer((json_int_t)n.replaced));
+        bad |= put(root, "duplicates", json_integer((json_int_t)n.dups));
+        bad |= put(root, "skipped", json_integer((json_int_t)n.skipped));
+        bad |= put(root, "refused", json_integer((json_int_t)n.refused));
+        bad |= put(root, "dedup", json_string(dedup_name(ao->dedup)));
+        bad |= put(root, "documents", arr);
+        arr = NULL;
+    }
+    if (bad) {
+        json_decref(root);
+        json_decref(arr);
+        return DP_ENOMEM;
+    }
+    return respond(resp, 200, root);
+}
+
 static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
                         dp_http_response *resp)
 {
@@ -1008,11 +1123,9 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
     dp_index_add_opts ao;
     dp_index_add_result *res = NULL;
     dp_error err;
-    json_t *root = NULL, *arr = NULL;
     unsigned kind = dpi_http_content_type_parse(req->content_type);
-    size_t i, added = 0, replaced = 0, dups = 0, skipped = 0, refused = 0;
-    int single = 0, bad, r;
-    char arg[64];
+    size_t i;
+    int single;
     dp_status rc = DP_OK;
 
     memset(&b, 0, sizeof b);
@@ -1020,37 +1133,15 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
         return rc;
     if (ctx->read_only)
         return dpi_http_error(resp, 403, "the index is open read-only");
-    dp_index_add_opts_init(&ao);
-    ao.dedup = DP_INDEX_DEDUP_REPORT;
-    ao.threads = 1; /* the worker thread itself: requests are the unit */
-    r = query_arg(req->query, "dedup", arg, sizeof arg);
-    if (r < 0 || (r > 0 && strcmp(arg, "off") != 0 &&
-                  strcmp(arg, "report") != 0 && strcmp(arg, "skip") != 0))
-        return dpi_http_error(resp, 400,
-                              "query argument dedup must be off, "
-                              "report or skip");
-    if (r > 0)
-        ao.dedup = strcmp(arg, "off") == 0    ? DP_INDEX_DEDUP_OFF
-                   : strcmp(arg, "skip") == 0 ? DP_INDEX_DEDUP_SKIP
-                                              : DP_INDEX_DEDUP_REPORT;
-    r = query_arg(req->query, "threshold", arg, sizeof arg);
-    if (r != 0) {
-        char *end = NULL;
-        double t = r > 0 ? strtod(arg, &end) : -1.0;
-        if (r < 0 || end == arg || *end || !(t > 0.0 && t <= 1.0))
-            return dpi_http_error(resp, 400,
-                                  "query argument threshold must "
-                                  "be a number in (0, 1]");
-        ao.threshold = t;
-    }
-
+    if (add_args(req, &ao, resp, &rc))
+        return rc;
     if (req->body_len == 0)
         return dpi_http_error(resp, 400,
                               "empty body: expected a JSON "
                               "document or JSONL lines");
     if (read_docs(&b, req, kind == DP_HTTP_CT_NDJSON, resp, &rc))
         goto done;
-    single = kind != DP_HTTP_CT_NDJSON && b.n == 1 && req->body_len > 0 &&
+    single = kind != DP_HTTP_CT_NDJSON && b.n == 1 &&
              !body_is_array(req->body, req->body_len);
     if (b.n == 0) {
         rc = dpi_http_error(resp, 400, "no documents in the body");
@@ -1073,76 +1164,15 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
     }
     memset(&err, 0, sizeof err);
     rc = dp_index_add(ctx->index, b.idocs, b.n, &ao, &res, &err);
-    if (rc) {
+    if (rc)
         rc = lib_error(resp, rc, &err, "adding documents");
-        goto done;
-    }
-    if (single && res[0].status != DP_OK) {
+    else if (single && res[0].status != DP_OK)
         rc = dpi_http_error(
             resp, status_of(res[0].status), "document \"%.*s%s\" not added: %s",
             id_shown(b.idocs[0].id_len), b.idocs[0].id,
             id_more(b.idocs[0].id_len), dp_strerror(res[0].status));
-        goto done;
-    }
-    root = json_object();
-    arr = json_array();
-    bad = !root || !arr;
-    for (i = 0; !bad && i < b.n; i++) {
-        const dp_index_add_result *x = &res[i];
-        json_t *o = json_object();
-        /* The statuses of `doppel index add --json`. */
-        const char *st = x->status != DP_OK ? "refused"
-                         : x->skipped       ? "skipped"
-                         : x->replaced      ? "replaced"
-                                            : "added";
-        bad = !o;
-        bad = bad || put(o, "id", str_n(b.idocs[i].id, b.idocs[i].id_len));
-        bad = bad || put(o, "status", json_string(st));
-        if (x->status != DP_OK) {
-            refused++;
-            bad = bad || put(o, "error", json_string(dp_strerror(x->status)));
-            if (!single)
-                bad = bad ||
-                      put(o, "line", json_integer((json_int_t)b.docs[i].line));
-        } else {
-            if (x->skipped)
-                skipped++;
-            else
-                added++;
-            if (x->replaced)
-                replaced++;
-            if (x->duplicate)
-                dups++;
-            if (ao.dedup != DP_INDEX_DEDUP_OFF) {
-                bad = bad || put(o, "duplicate", json_boolean(x->duplicate));
-                bad = bad || put(o, "best_match",
-                                 x->dup_id ? str_n(x->dup_id, x->dup_id_len)
-                                           : json_null());
-                bad = bad ||
-                      put(o, "score",
-                          x->dup_id ? json_real(x->dup_score) : json_null());
-            }
-        }
-        if (push(arr, o))
-            bad = 1;
-    }
-    if (!bad) {
-        bad = put(root, "added", json_integer((json_int_t)added));
-        bad |= put(root, "replaced", json_integer((json_int_t)replaced));
-        bad |= put(root, "duplicates", json_integer((json_int_t)dups));
-        bad |= put(root, "skipped", json_integer((json_int_t)skipped));
-        bad |= put(root, "refused", json_integer((json_int_t)refused));
-        bad |= put(root, "dedup", json_string(dedup_name(ao.dedup)));
-        bad |= put(root, "documents", arr);
-        arr = NULL;
-    }
-    if (bad) {
-        json_decref(root);
-        json_decref(arr);
-        rc = DP_ENOMEM;
-        goto done;
-    }
-    rc = respond(resp, 200, root);
+    else
+        rc = add_answer(&b, res, &ao, single, resp);
 done:
     dp_free(res);
     batch_free(&b);
