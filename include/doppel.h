@@ -386,7 +386,9 @@ typedef enum dp_input_format {
                             .jsonl, .ndjson, .json -> JSONL; .csv -> CSV;
                             .tsv -> TSV; anything else plain text. stdin
                             and memory: JSONL if the first non-space byte
-                            is '{', else plain text */
+                            is '{'; CSV (TSV) if the first line is a
+                            comma- (tab-) separated header naming both the
+                            id and the text field; else plain text */
     DP_FORMAT_JSONL = 1, /* one JSON object per line */
     DP_FORMAT_TEXT = 2,  /* the whole input is one document */
     DP_FORMAT_CSV = 3,   /* comma-separated values with a header row */

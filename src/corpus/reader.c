@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "corpus/corpus.h"
 #include "text/text.h"
@@ -363,11 +364,15 @@ dp_status dp_reader_read_file(const char *path, size_t max, char **out,
     dp_reader *r;
     dp_record rec;
     dp_status rc;
+    struct stat st;
 
     if (!path || !out || !len)
         return dpi_error_set(err, DP_EINVAL, (size_t)-1, "no path given");
     *out = NULL;
     *len = 0;
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return dpi_error_set(err, DP_EISDIR, (size_t)-1,
+                             "is a directory, not a file");
     dp_reader_opts_init(&o);
     o.format = o.stdin_format = DP_FORMAT_TEXT;
     o.utf8 = DP_UTF8_REPLACE; /* bytes as they are: the caller checks */

@@ -414,8 +414,52 @@ static dp_status skip_bom(dp_reader *r)
     return DP_OK;
 }
 
+/* Does the line @p (@n bytes) list @name as one of its @delim-separated
+ * cells (optionally in double quotes, spaces around it)? */
+static int header_has(const char *p, size_t n, char delim, const char *name)
+{
+    size_t k = strlen(name), i = 0;
+    while (i <= n) {
+        size_t j = i, a, b;
+        while (j < n && p[j] != delim)
+            j++;
+        a = i;
+        b = j;
+        while (a < b && p[a] == ' ')
+            a++;
+        while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\r'))
+            b--;
+        if (b - a >= 2 && p[a] == '"' && p[b - 1] == '"') {
+            a++;
+            b--;
+        }
+        if (b - a == k && memcmp(p + a, name, k) == 0)
+            return 1;
+        i = j + 1;
+    }
+    return 0;
+}
+
+/* A first line that is a CSV (or TSV) header naming both the id and the
+ * text column: the input is read as CSV (TSV), never as one document. */
+static int sniff_csv(const dp_reader *r, size_t i)
+{
+    const char *p = r->buf + i;
+    const char *nl = memchr(p, '\n', r->end - i);
+    size_t n = nl ? (size_t)(nl - p) : r->end - i;
+    if (header_has(p, n, '\t', r->cfg.id_field) &&
+        header_has(p, n, '\t', r->cfg.text_field) && memchr(p, '\t', n))
+        return DPI_FMT_TSV;
+    if (header_has(p, n, ',', r->cfg.id_field) &&
+        header_has(p, n, ',', r->cfg.text_field) && memchr(p, ',', n))
+        return DPI_FMT_CSV;
+    return DPI_FMT_TEXT;
+}
+
 /* Stdin and memory under DP_FORMAT_AUTO: JSONL when the first byte that
- * is not a space, tab, CR or LF is '{' (or there is none), else text. */
+ * is not a space, tab, CR or LF is '{' (or there is none); CSV or TSV
+ * when the first line is a header naming the id and text columns; else
+ * text. */
 static dp_status sniff_format(dp_reader *r, int *fmt)
 {
     size_t i = r->start;
@@ -432,7 +476,13 @@ static dp_status sniff_format(dp_reader *r, int *fmt)
         if (rc)
             return rc;
     }
-    *fmt = i == r->end || r->buf[i] == '{' ? DPI_FMT_JSONL : DPI_FMT_TEXT;
+    if (i == r->end || r->buf[i] == '{') {
+        *fmt = DPI_FMT_JSONL;
+        return DP_OK;
+    }
+    while (i > r->start && r->buf[i - 1] != '\n')
+        i--; /* the start of the first line that is not blank */
+    *fmt = sniff_csv(r, i);
     return DP_OK;
 }
 

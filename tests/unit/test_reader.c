@@ -1767,5 +1767,37 @@ TEST(reader_read_file_decompresses)
              DP_ETOOBIG);
     CHECK_EQ(dp_reader_read_file(tp("missing"), 4, &buf, &len, &err),
              DP_ENOENT);
+    CHECK_EQ(dp_reader_read_file(tmpdir, 4, &buf, &len, &err), DP_EISDIR);
     rmtmp();
+}
+
+TEST(reader_csv_sniffed_on_stdin_and_memory)
+{
+    rec_copy v[4];
+    dp_reader *r;
+    size_t n;
+    const char *csv = "\"id\",title,text\n1,T,hello there\n";
+    const char *tsv = "\n\nid\ttext\n2\tworld\n";
+    const char *txt = "id, text and more: just prose\n";
+
+    REQUIRE(dp_reader_open_memory(csv, strlen(csv), "m", NULL, &r, NULL) ==
+            DP_OK);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].id, "1");
+    CHECK_STR(v[0].text, "hello there");
+    REQUIRE(dp_reader_open_memory(tsv, strlen(tsv), "m", NULL, &r, NULL) ==
+            DP_OK);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].id, "2");
+    CHECK_EQ(v[0].line, 4);
+    REQUIRE(dp_reader_open_memory(txt, strlen(txt), "m", NULL, &r, NULL) ==
+            DP_OK);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].id, "m"); /* prose: one plain-text document */
 }
