@@ -325,11 +325,17 @@ static dp_status finish(dp_reader *r, dp_csv *c, dp_error *err)
         uint64_t line = c->rec_line;
         size_t off = (size_t)c->rec_off;
         parser_reset(c);
+        if (rc == DP_ETOOBIG)
+            return dpi_reader_report(r, err, rc, line, off,
+                                     "record is longer than the %zu-byte "
+                                     "limit",
+                                     c->max);
+        if (rc == DP_ENOMEM)
+            return dpi_reader_report(r, err, rc, line, (size_t)-1,
+                                     "out of memory");
         return dpi_reader_report(r, err, rc, line, off,
-                                 rc == DP_EJSON
-                                     ? "malformed CSV: a quoted field is not "
-                                       "closed before the end of the input"
-                                     : "record is too long or out of memory");
+                                 "malformed CSV: a quoted field is not "
+                                 "closed before the end of the input");
     }
     return DP_OK;
 }

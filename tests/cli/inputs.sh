@@ -214,6 +214,11 @@ run dedup --json "$tmp/notext.csv"
     grep -q 'no "text" (text) column in the header row' "$tmp/err" && ok ||
     fail "$(head -c 300 "$tmp/out") $(head -c 300 "$tmp/err")"
 
+t inputs_csv_on_stdin_is_sniffed
+run_in "$tmp/c.csv" dedup --json -
+"$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j["docs"] == 3 and j["skipped"] == 1 else 1)' "$tmp/out" &&
+    ok || fail "CSV on stdin: $(head -c 300 "$tmp/out") $(head -c 300 "$tmp/err")"
+
 t inputs_tsv_dedup
 printf 'id\ttext\nt1\tferries in the harbour, stopped by the storm for two days\n' >"$tmp/t.tsv"
 run dedup --json "$tmp/t.tsv"
