@@ -164,12 +164,11 @@ struct dp_reader {
     dp_csv *csv; /* parser state of the open CSV input, or NULL */
 
     /* The last record or error (reader.c). */
-    json_t *json;               /* parsed object of the last JSON record
-                                   (owned, serial mode) */
     const json_t *fields;       /* object dp_reader_field() looks in */
     const dp_batch *view_batch; /* parse-ahead: where the last record's */
     const dp_item *view_item;   /* fields are (dp_reader_field()) */
-    dp_parsed one;              /* the serial mode's parse */
+    dp_parsed one;              /* the last JSON record's parse (owns its
+                                   value); in parse-ahead the builder's */
     unsigned long path_gen;     /* bumped each time path changes */
     const char *view_path;      /* path of the last item handed out */
     int started;                /* dp_reader_next() was called */
