@@ -576,8 +576,11 @@ DP_API const char *dp_reader_path(const dp_reader *r);
 
 /*
  * dp_reader_line - the 1-based line of the last record or error in its
- * input; 0 when the error concerns the whole input (it could not be
- * opened) or before the first call.
+ * input (a CSV record: the line it starts on; DP_FORMAT_JSON: the
+ * element's position); 0 when the error concerns the whole input (it
+ * could not be opened, a plain-text document is invalid, a compressed
+ * stream failed between lines) or before the first call. See the location
+ * contract at dp_reader_next().
  */
 DP_API uint64_t dp_reader_line(const dp_reader *r);
 
