@@ -18,6 +18,7 @@
  * Usage: bench_dedup CORPUS.jsonl [--threads N[,N...]] [--limit N]
  *                    [--repeat N] [--verify auto|exact|estimate] [--no-run]
  */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,36 @@
 #include "doppel.h"
 
 #define BATCH 4096
+
+/*
+ * Allocation counting: the link wraps malloc, calloc and realloc of every
+ * object linked in (this file and the static libdoppel; shared libraries
+ * such as jansson are not wrapped), and the calls made while dp_dedup_add
+ * runs are counted: "add_allocs" in the output.
+ */
+static atomic_size_t n_allocs;
+static atomic_int counting;
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n)
+{
+    if (atomic_load_explicit(&counting, memory_order_relaxed))
+        atomic_fetch_add_explicit(&n_allocs, 1, memory_order_relaxed);
+    return __real_malloc(n);
+}
+void *__wrap_calloc(size_t n, size_t m)
+{
+    if (atomic_load_explicit(&counting, memory_order_relaxed))
+        atomic_fetch_add_explicit(&n_allocs, 1, memory_order_relaxed);
+    return __real_calloc(n, m);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+    if (atomic_load_explicit(&counting, memory_order_relaxed))
+        atomic_fetch_add_explicit(&n_allocs, 1, memory_order_relaxed);
+    return __real_realloc(p, n);
+}
 
 static double now(void)
 {
@@ -121,6 +152,7 @@ static int bench_once(const corpus *c, dp_dedup_opts o, unsigned threads,
         return 1;
     t0 = now();
     c0 = cpu();
+    atomic_store(&n_allocs, 0);
     for (i = 0; i < c->n; i += BATCH) {
         size_t k, m = c->n - i < BATCH ? c->n - i : BATCH;
         for (k = 0; k < m; k++) {
@@ -132,7 +164,10 @@ static int bench_once(const corpus *c, dp_dedup_opts o, unsigned threads,
             docs[k].date_len = 0;
             text_bytes += c->text_len[i + k];
         }
-        if ((st = dp_dedup_add(d, docs, m, sts)) != DP_OK) {
+        atomic_store(&counting, 1);
+        st = dp_dedup_add(d, docs, m, sts);
+        atomic_store(&counting, 0);
+        if (st != DP_OK) {
             fprintf(stderr, "bench_dedup: add: %s\n", dp_strerror(st));
             return 1;
         }
@@ -176,12 +211,13 @@ static int bench_once(const corpus *c, dp_dedup_opts o, unsigned threads,
            "\"threads\":%u,\"exact\":%s,\"bands\":%u,\"rows\":%u,"
            "\"candidates\":%zu,\"verified\":%zu,\"clusters\":%zu,"
            "\"duplicates\":%zu,\"memory_bytes\":%zu,\"maxrss_before_kb\":%ld,"
-           "\"maxrss_after_add_kb\":%ld,\"maxrss_kb\":%ld}\n",
+           "\"maxrss_after_add_kb\":%ld,\"maxrss_kb\":%ld,"
+           "\"add_allocs\":%zu}\n",
            s.docs, refused, bad, (unsigned long long)text_bytes, c->len,
            read_s, read_cpu, add_s, add_cpu, run_s, run_cpu, threads,
            s.exact ? "true" : "false", s.bands, s.rows, s.candidates,
            s.verified, s.clusters, s.duplicates, s.memory, rss_before,
-           rss_after_add, maxrss_kb());
+           rss_after_add, maxrss_kb(), atomic_load(&n_allocs));
     fflush(stdout);
     dp_dedup_free(d);
     free(docs);

@@ -19,7 +19,12 @@
  *   - Offsets are byte offsets into the original, unnormalised input; ends
  *     are exclusive. A span printed from its offsets is the original text.
  *   - Pointers returned by accessors borrow from the handle and stay valid
- *     until that handle is freed.
+ *     until that handle is freed. The accessors of a document and of a
+ *     comparison (dp_doc_*, dp_comparison_*) given a NULL handle return
+ *     NULL, 0 or DP_EINVAL (as their type allows) and never crash; the
+ *     *_opts_init() functions ignore NULL. Other NULL arguments are
+ *     programming errors: debug builds stop on an assert, release builds
+ *     (asserts compiled out) return DP_EINVAL where a status is returned.
  *   - Thread safety: handles are not locked. Distinct handles may be used
  *     from distinct threads freely; a const handle (a dp_doc once created,
  *     a dp_comparison once computed) may be read from many threads at once.
@@ -169,6 +174,42 @@ DP_API dp_status dp_doc_create(const char *text, size_t len,
                                const dp_text_opts *opts, dp_doc **out,
                                dp_error *err);
 
+/*
+ * Work contexts. A dp_work holds what one thread reuses from document to
+ * document: the Snowball stemmer and its cache of stems, the
+ * normaliser's scratch and caches, and the token and shingle arrays of
+ * the passes that keep only hashes (signatures). dp_doc_create() makes a
+ * short-lived one per call; a caller turning many texts into documents
+ * (a server thread, a Python worker, an MPI rank's threads) keeps one per
+ * thread and calls dp_doc_create_in(), which gives identical documents
+ * without re-opening the stemmer for each.
+ *
+ * Thread safety: a dp_work is used by one thread at a time; any number of
+ * dp_work may be used at once. Documents made with one do not depend on it
+ * afterwards (they own their arrays and may outlive it).
+ */
+typedef struct dp_work dp_work;
+
+/*
+ * dp_work_create - an empty work context (buffers are allocated on first
+ * use and grow to the largest document seen).
+ * @out:   OUT: the context; free with dp_work_free().
+ * @return DP_OK, DP_ENOMEM, DP_EINVAL (@out NULL).
+ */
+DP_API dp_status dp_work_create(dp_work **out);
+
+/* dp_work_free - release @w and everything it caches. Accepts NULL. */
+DP_API void dp_work_free(dp_work *w);
+
+/*
+ * dp_doc_create_in - dp_doc_create() using the stemmer and scratch of @w.
+ * The document is the same as dp_doc_create() gives; errors likewise
+ * (DP_EINVAL when @w is NULL).
+ */
+DP_API dp_status dp_doc_create_in(dp_work *w, const char *text, size_t len,
+                                  const dp_text_opts *opts, dp_doc **out,
+                                  dp_error *err);
+
 /* dp_doc_free - release a document and everything it owns. Accepts NULL. */
 DP_API void dp_doc_free(dp_doc *doc);
 
@@ -309,10 +350,12 @@ DP_API dp_status dp_compare(const dp_doc *a, const dp_doc *b,
 /* dp_comparison_free - release a comparison. Accepts NULL. */
 DP_API void dp_comparison_free(dp_comparison *c);
 
-/* dp_comparison_scores - the scores; borrowed from @c. */
+/* dp_comparison_scores - the scores; borrowed from @c. NULL when @c is
+ * NULL. */
 DP_API const dp_scores *dp_comparison_scores(const dp_comparison *c);
 
-/* dp_comparison_passages - number of passages; ordered by a_start. */
+/* dp_comparison_passages - number of passages; ordered by a_start. 0 when
+ * @c is NULL. */
 DP_API size_t dp_comparison_passages(const dp_comparison *c);
 
 /* dp_comparison_passage - passage @i, borrowed from @c; NULL if out of range. */
@@ -716,8 +759,14 @@ typedef struct dp_dedup_doc {
  *          A repeated id is still added; dp_dedup_stats_get() counts
  *          repeats in dup_ids and dp_dedup_id_repeats() tells which.
  * @return DP_OK (even when some documents were refused: see @status);
- *         DP_ENOMEM or DP_ETOOBIG (over 2^31 documents), after which the
- *         collection holds the documents added before the call.
+ *         DP_ENOMEM or DP_ETOOBIG (over 2^31 documents): all or nothing,
+ *         the collection then holds exactly the documents added before
+ *         the call and every @status entry is that code.
+ *
+ * Signatures are computed on the core thread pool with one work context
+ * per worker, kept by the collection from one call to the next; when a
+ * worker thread cannot be created its documents are signed by the others
+ * (ultimately by the calling thread), never skipped.
  */
 DP_API dp_status dp_dedup_add(dp_dedup *d, const dp_dedup_doc *docs, size_t n,
                               dp_status *status);

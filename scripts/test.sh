@@ -1,7 +1,8 @@
 #!/bin/bash
 # test.sh: set up everything and run doppel's whole test suite.
 #
-#   1. install missing Debian packages (scripts/install-deps.sh)
+#   1. install missing Debian packages (scripts/install-deps.sh) and
+#      check every C file against .clang-format (scripts/check-format.sh)
 #   2. build with -Werror and run the unit tests, every CLI test script
 #      (tests/cli/*.sh) and the install + pkg-config check
 #   3. build again with clang + AddressSanitizer + UBSan and rerun both
@@ -56,6 +57,7 @@ build_or_fail() {
 
 scripts/install-deps.sh
 
+run_stage format scripts/check-format.sh
 build_or_fail build -Dwerror_all=true
 run_stage unit build/tests/unit
 for t in tests/cli/*.sh; do

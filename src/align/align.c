@@ -42,10 +42,10 @@ typedef struct slot {
 } slot;
 
 typedef struct table {
-    slot *slots;    /* open addressing, linear probing, load <= 1/2 */
-    uint32_t *pos;  /* B positions, grouped by slot, increasing */
-    size_t mask;    /* number of slots - 1 (a power of two minus one) */
-    uint64_t seed;  /* mixed into slot selection against crafted input */
+    slot *slots;   /* open addressing, linear probing, load <= 1/2 */
+    uint32_t *pos; /* B positions, grouped by slot, increasing */
+    size_t mask;   /* number of slots - 1 (a power of two minus one) */
+    uint64_t seed; /* mixed into slot selection against crafted input */
 } table;
 
 /* What the aligner knows about one diagonal: the A range of the last run
@@ -63,12 +63,12 @@ typedef struct aligner {
     unsigned max_occ;      /* frequent-gram threshold and per-seed cap */
     unsigned chain_min;    /* shortest run a chain steps onto */
     table t;
-    diag_run *diags;       /* per diagonal, index j - i + na */
-    dp_match *pas;         /* passages found */
+    diag_run *diags; /* per diagonal, index j - i + na */
+    dp_match *pas;   /* passages found */
     size_t npas, cappas;
-    uint32_t *active;      /* indices into pas; see the file comment */
+    uint32_t *active; /* indices into pas; see the file comment */
     size_t nactive, capactive;
-    uint32_t a_reach;      /* largest a_end of any kept passage */
+    uint32_t a_reach; /* largest a_end of any kept passage */
 } aligner;
 
 void dpi_align_opts_init(dp_align_opts *opts)
@@ -156,8 +156,9 @@ static dp_status table_build(table *t, const uint64_t *b, uint32_t nb,
     /* A per-call seed from addresses (randomised by ASLR and the
      * allocator): slot placement only, so the output does not depend on
      * it, but crafted input cannot aim at one probe chain. */
-    t->seed = mix64((uint64_t)(uintptr_t)t->slots ^
-                    ((uint64_t)(uintptr_t)&local << 17) ^ 0x6a09e667f3bcc909ULL);
+    t->seed =
+        mix64((uint64_t)(uintptr_t)t->slots ^
+              ((uint64_t)(uintptr_t)&local << 17) ^ 0x6a09e667f3bcc909ULL);
 
     for (j = 0; j < ng; j++) {
         uint64_t h = gram_hash(b, j, k);
@@ -203,8 +204,7 @@ static void mark_run(aligner *al, const dp_match *r)
 }
 
 /* The maximal run through the matching pair (i, j). */
-static void run_through(const aligner *al, uint32_t i, uint32_t j,
-                        dp_match *r)
+static void run_through(const aligner *al, uint32_t i, uint32_t j, dp_match *r)
 {
     const uint64_t *a = al->a, *b = al->b;
     uint32_t a0 = i, b0 = j, a1 = i, b1 = j;
@@ -425,9 +425,8 @@ static dp_status seed_all(aligner *al)
         prune_active(al, i);
         lim = frequent ? al->max_occ : cnt;
         for (u = 0; u < lim; u++) {
-            uint32_t j = frequent
-                             ? list[(size_t)((uint64_t)u * cnt / lim)]
-                             : list[u];
+            uint32_t j =
+                frequent ? list[(size_t)((uint64_t)u * cnt / lim)] : list[u];
             dp_status rc;
             if (on_known_run(al, i, j) || al->a[i] != al->b[j] ||
                 in_active(al, i, j))
@@ -469,8 +468,7 @@ static uint64_t extent(const dp_match *p)
  * one passage produces; two copies of a text at distinct places of B do
  * not overlap in B, so both stay.
  */
-static int dominates(const dp_match *q, size_t qi, const dp_match *p,
-                     size_t pi)
+static int dominates(const dp_match *q, size_t qi, const dp_match *p, size_t pi)
 {
     uint64_t sq = extent(q), sp = extent(p);
     int a_in, b_in, a_ov, b_ov;
@@ -609,8 +607,8 @@ static void aligner_free(aligner *al)
 }
 
 dp_status dpi_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
-                          size_t nb, const dp_align_opts *opts, dp_match **out,
-                          size_t *nout)
+                           size_t nb, const dp_align_opts *opts, dp_match **out,
+                           size_t *nout)
 {
     dp_align_opts def;
     aligner al;
@@ -675,8 +673,8 @@ dp_status dpi_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
 }
 
 dp_status dpi_align_docs(const dp_doc *a, const dp_doc *b,
-                        const dp_align_opts *opts, dp_passage **out,
-                        size_t *nout)
+                         const dp_align_opts *opts, dp_passage **out,
+                         size_t *nout)
 {
     uint64_t *ha = NULL, *hb = NULL;
     dp_match *m = NULL;

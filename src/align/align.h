@@ -40,15 +40,15 @@
 #include "doppel.h"
 
 /* Defaults (docs/alignment.md explains how they were chosen). */
-#define DP_ALIGN_MIN_WORDS 8
-#define DP_ALIGN_MAX_GAP 4
+#define DP_ALIGN_MIN_WORDS  8
+#define DP_ALIGN_MAX_GAP    4
 #define DP_ALIGN_SEED_WORDS 4
-#define DP_ALIGN_MAX_OCC 64
-#define DP_ALIGN_CHAIN_MIN 3
+#define DP_ALIGN_MAX_OCC    64
+#define DP_ALIGN_CHAIN_MIN  3
 
 /* Larger values are clamped to these: a chain step examines
  * (max_gap + 1)^2 pairs, a seed hash seed_words tokens. */
-#define DP_ALIGN_GAP_LIMIT 64
+#define DP_ALIGN_GAP_LIMIT  64
 #define DP_ALIGN_SEED_LIMIT 32
 
 /* Alignment options. dpi_align_opts_init() fills the defaults; a NULL
@@ -94,8 +94,8 @@ void dpi_align_opts_init(dp_align_opts *opts);
  * at most max_occ per position of A.
  */
 dp_status dpi_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
-                          size_t nb, const dp_align_opts *opts, dp_match **out,
-                          size_t *nout);
+                           size_t nb, const dp_align_opts *opts, dp_match **out,
+                           size_t *nout);
 
 /*
  * dpi_align_docs - the shared passages of two documents, as original byte
@@ -109,7 +109,7 @@ dp_status dpi_align_tokens(const uint64_t *a, size_t na, const uint64_t *b,
  * @return as dpi_align_tokens().
  */
 dp_status dpi_align_docs(const dp_doc *a, const dp_doc *b,
-                        const dp_align_opts *opts, dp_passage **out,
-                        size_t *nout);
+                         const dp_align_opts *opts, dp_passage **out,
+                         size_t *nout);
 
 #endif /* DP_ALIGN_ALIGN_H */

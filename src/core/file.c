@@ -28,18 +28,18 @@ dp_status dp_file_read(const char *path, char **out, size_t *len, size_t max,
     if (fd < 0) {
         int e = errno;
         return dpi_error_set(err, dpi_status_of_errno(e), (size_t)-1, "%s",
-                            strerror(e));
+                             strerror(e));
     }
     if (fstat(fd, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
             rc = dpi_error_set(err, DP_EISDIR, (size_t)-1,
-                              "is a directory, not a file");
+                               "is a directory, not a file");
             goto fail;
         }
         if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max) {
             rc = dpi_error_set(err, DP_ETOOBIG, (size_t)-1,
-                              "file is %jd bytes, over the %zu-byte limit",
-                              (intmax_t)st.st_size, max);
+                               "file is %jd bytes, over the %zu-byte limit",
+                               (intmax_t)st.st_size, max);
             goto fail;
         }
         if (S_ISREG(st.st_mode))
@@ -57,7 +57,7 @@ dp_status dp_file_read(const char *path, char **out, size_t *len, size_t max,
             buf = malloc(cap);
             if (!buf) {
                 rc = dpi_error_set(err, DP_ENOMEM, (size_t)-1,
-                                  "cannot allocate %zu bytes", cap);
+                                   "cannot allocate %zu bytes", cap);
                 goto fail;
             }
         }
@@ -66,8 +66,8 @@ dp_status dp_file_read(const char *path, char **out, size_t *len, size_t max,
             int e = errno;
             if (e == EINTR)
                 continue;
-            rc = dpi_error_set(err, dpi_status_of_errno(e), n, "read failed: %s",
-                              strerror(e));
+            rc = dpi_error_set(err, dpi_status_of_errno(e), n,
+                               "read failed: %s", strerror(e));
             goto fail;
         }
         if (r == 0)
@@ -75,7 +75,7 @@ dp_status dp_file_read(const char *path, char **out, size_t *len, size_t max,
         n += (size_t)r;
         if (n > max) {
             rc = dpi_error_set(err, DP_ETOOBIG, (size_t)-1,
-                              "input is over the %zu-byte limit", max);
+                               "input is over the %zu-byte limit", max);
             goto fail;
         }
     }

@@ -49,7 +49,7 @@ void dp_free(void *p)
 }
 
 dp_status dpi_error_set(dp_error *err, dp_status code, size_t offset,
-                       const char *fmt, ...)
+                        const char *fmt, ...)
 {
     if (err) {
         va_list ap;

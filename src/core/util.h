@@ -32,7 +32,7 @@
 dp_status dpi_grow(void **p, size_t *cap, size_t need, size_t elem);
 
 /* Grow typed array `arr` (with size_t fields len/cap named by the caller). */
-#define DP_RESERVE(arr, cap, need) \
+#define DP_RESERVE(arr, cap, need)                                             \
     dpi_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
 /*
@@ -40,7 +40,7 @@ dp_status dpi_grow(void **p, size_t *cap, size_t need, size_t elem);
  * formatted message. Returns @code so callers can `return dpi_error_set(..)`.
  */
 dp_status dpi_error_set(dp_error *err, dp_status code, size_t offset,
-                       const char *fmt, ...)
+                        const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
@@ -73,6 +73,31 @@ double dpi_set_jaccard(const uint64_t *a, size_t na, const uint64_t *b,
  * place; returns the number of distinct values. Cannot fail.
  */
 size_t dpi_sort_unique_u64(uint64_t *v, size_t n);
+
+/*
+ * dpi_lower_bound_u64 - the first index i of sorted @a (@n values) with
+ * a[i] >= @key, or @n. Binary search, O(log n). Cannot fail.
+ */
+static inline size_t dpi_lower_bound_u64(const uint64_t *a, size_t n,
+                                         uint64_t key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* dpi_sorted_has - whether sorted @a (@n values) holds @key. */
+static inline int dpi_sorted_has(const uint64_t *a, size_t n, uint64_t key)
+{
+    size_t i = dpi_lower_bound_u64(a, n, key);
+    return i < n && a[i] == key;
+}
 
 /* Checked multiplication: returns 0 and sets *out, or 1 on overflow. */
 static inline int dpi_mul_overflow(size_t a, size_t b, size_t *out)

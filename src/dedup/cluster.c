@@ -48,9 +48,8 @@ void dpi_cluster_free(dp_clusters *c)
     memset(c, 0, sizeof *c);
 }
 
-dp_status dpi_cluster_build(uint32_t ndocs, const dp_pair *pairs,
-                           size_t npairs, const uint64_t *rank,
-                           dp_clusters *out)
+dp_status dpi_cluster_build(uint32_t ndocs, const dp_pair *pairs, size_t npairs,
+                            const uint64_t *rank, dp_clusters *out)
 {
     size_t *off = NULL, i, nlinked = 0, nmem = 0;
     edge *adj = NULL;

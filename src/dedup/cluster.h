@@ -29,14 +29,14 @@ typedef struct dp_pair {
  * document and its members (sorted by rank). */
 typedef struct dp_clusters {
     uint32_t ndocs;
-    uint32_t nclusters;     /* clusters of 2 or more documents */
-    uint32_t *cluster;      /* ndocs entries: cluster id, or UINT32_MAX for
-                               a document in no cluster */
-    uint32_t *start;        /* nclusters + 1 offsets into members[] */
-    uint32_t *members;      /* members, cluster by cluster; the first of
-                               each cluster is its kept document */
-    float *sim;             /* parallel to members[]: similarity to the kept
-                               document (1 for the kept one itself) */
+    uint32_t nclusters; /* clusters of 2 or more documents */
+    uint32_t *cluster;  /* ndocs entries: cluster id, or UINT32_MAX for
+                           a document in no cluster */
+    uint32_t *start;    /* nclusters + 1 offsets into members[] */
+    uint32_t *members;  /* members, cluster by cluster; the first of
+                           each cluster is its kept document */
+    float *sim;         /* parallel to members[]: similarity to the kept
+                           document (1 for the kept one itself) */
 } dp_clusters;
 
 /*
@@ -48,9 +48,8 @@ typedef struct dp_clusters {
  * Clusters are numbered in order of their kept document's index.
  * @return DP_OK, DP_ENOMEM, DP_EINVAL.
  */
-dp_status dpi_cluster_build(uint32_t ndocs, const dp_pair *pairs,
-                           size_t npairs, const uint64_t *rank,
-                           dp_clusters *out);
+dp_status dpi_cluster_build(uint32_t ndocs, const dp_pair *pairs, size_t npairs,
+                            const uint64_t *rank, dp_clusters *out);
 
 /* dpi_cluster_free - release what dpi_cluster_build() allocated. */
 void dpi_cluster_free(dp_clusters *c);

@@ -28,12 +28,12 @@
 #include "dedup/cluster.h"
 #include "dedup/dedup.h"
 #include "sketch/lsh.h"
+#include "core/pool.h"
 #include "sketch/minhash.h"
-#include "sketch/shingle.h"
-#include "text/doc.h"
-#include "text/text.h"
+#include "sketch/sketch.h"
+#include "text/work.h"
 
-#define NO_DOC UINT32_MAX
+#define NO_DOC   UINT32_MAX
 #define MAX_DOCS ((size_t)1 << 31)
 
 struct dp_dedup {
@@ -41,24 +41,25 @@ struct dp_dedup {
     dp_minhash *mh;
     unsigned perms;
     dp_lsh_params lsh;
-    int keep_sets;         /* shingle sets are being kept (exact) */
+    dp_sketcher sk; /* text -> signature on the pool's threads */
+    int keep_sets;  /* shingle sets are being kept (exact) */
 
-    size_t ndocs, cap;     /* documents, and capacity of the arrays below */
-    uint32_t *sigs;        /* ndocs * perms signature values */
-    uint64_t *rank;        /* keep-policy rank; lower is kept first */
-    uint64_t *id_off;      /* cap + 1 offsets into ids */
-    uint8_t *repeat;       /* 1 when the id was used before */
-    char *ids;             /* every id, NUL-terminated, back to back */
+    size_t ndocs, cap; /* documents, and capacity of the arrays below */
+    uint32_t *sigs;    /* ndocs * perms signature values */
+    uint64_t *rank;    /* keep-policy rank; lower is kept first */
+    uint64_t *id_off;  /* cap + 1 offsets into ids */
+    uint8_t *repeat;   /* 1 when the id was used before */
+    char *ids;         /* every id, NUL-terminated, back to back */
     size_t ids_len, ids_cap;
-    uint64_t *sets;        /* sorted unique shingle hashes, back to back */
+    uint64_t *sets; /* sorted unique shingle hashes, back to back */
     size_t sets_len, sets_cap;
-    uint64_t *set_off;     /* cap + 1 offsets into sets (when keep_sets) */
+    uint64_t *set_off; /* cap + 1 offsets into sets (when keep_sets) */
 
-    uint32_t *idtab;       /* open addressing: first document of an id */
-    size_t idtab_cap;      /* power of two, or 0 */
-    uint64_t id_seed;      /* seeds the id table against crafted ids */
+    uint32_t *idtab;  /* open addressing: first document of an id */
+    size_t idtab_cap; /* power of two, or 0 */
+    uint64_t id_seed; /* seeds the id table against crafted ids */
 
-    int ran;               /* a run's results are current */
+    int ran; /* a run's results are current */
     dp_clusters cl;
     dp_dedup_stats st;
 };
@@ -171,15 +172,6 @@ void dp_dedup_opts_init(dp_dedup_opts *o)
     dp_text_opts_init(&o->text);
 }
 
-unsigned dpi_dedup_threads(unsigned asked)
-{
-    long n;
-    if (asked)
-        return asked;
-    n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)DP_MIN(n, 256) : 1;
-}
-
 dp_status dp_dedup_create(const dp_dedup_opts *opts, dp_dedup **out)
 {
     dp_dedup *d;
@@ -204,7 +196,7 @@ dp_status dp_dedup_create(const dp_dedup_opts *opts, dp_dedup **out)
         rc = DP_EINVAL;
         goto fail;
     }
-    d->o.threads = dpi_dedup_threads(DP_MIN(d->o.threads, 256u));
+    d->o.threads = dpi_pool_threads(d->o.threads);
     /* Fail early on an unknown language rather than on every document. */
     rc = dp_doc_create("probe", 5, &d->o.text, &probe, NULL);
     dp_doc_free(probe);
@@ -216,11 +208,12 @@ dp_status dp_dedup_create(const dp_dedup_opts *opts, dp_dedup **out)
     if (rc)
         goto fail;
     d->perms = d->o.perms;
+    dpi_sketcher_init(&d->sk, d->mh, d->o.shingle_k, &d->o.text, d->o.threads);
     if (d->o.bands || d->o.rows)
         rc = dpi_lsh_params_set(d->o.bands, d->o.rows, d->perms, &d->lsh);
     else if (d->o.fp_weight > 0 || d->o.fn_weight > 0)
         rc = dpi_lsh_params_choose(d->o.threshold, d->perms, d->o.fp_weight,
-                                  d->o.fn_weight, &d->lsh);
+                                   d->o.fn_weight, &d->lsh);
     else
         rc = dpi_lsh_params_recall_first(d->o.threshold, d->perms, &d->lsh);
     if (rc)
@@ -238,6 +231,7 @@ void dp_dedup_free(dp_dedup *d)
 {
     if (!d)
         return;
+    dpi_sketcher_fini(&d->sk);
     dpi_minhash_free(d->mh);
     free(d->sigs);
     free(d->rank);
@@ -321,112 +315,47 @@ long dp_dedup_find(const dp_dedup *d, const char *id, size_t id_len)
 /* Adding documents                                                   */
 /* ------------------------------------------------------------------ */
 
-/* What a worker computes for one document of a batch. */
-typedef struct slot {
-    dp_status status;
-    uint32_t words;
-    uint64_t *set;   /* sorted unique shingle hashes (when keep_sets) */
-    size_t nset;
-} slot;
-
-typedef struct batch {
-    dp_dedup *d;
-    const dp_dedup_doc *docs;
-    size_t n;
-    slot *slots;
-    uint32_t *sigs;          /* n * perms */
-    atomic_size_t next;      /* next document to take */
-} batch;
-
+/* The index's entry points until it moves onto the sketch layer. */
 dp_status dpi_dedup_sketch(const dp_minhash *mh, unsigned k,
-                          const dp_text_opts *topts, const char *text,
-                          size_t len, uint32_t *sig, uint32_t *words,
-                          uint64_t **set, size_t *nset)
+                           const dp_text_opts *topts, const char *text,
+                           size_t len, uint32_t *sig, uint32_t *words,
+                           uint64_t **set, size_t *nset)
 {
-    dp_doc *doc = NULL;
-    uint64_t *tok = NULL, *sh = NULL;
-    size_t nt, nsh, i;
+    dp_work *w = NULL;
+    const uint64_t *s = NULL;
     dp_status rc;
 
     if (set) {
         *set = NULL;
         *nset = 0;
     }
-    rc = dpi_doc_create_tokens(text, len, topts, &doc, NULL);
-    if (rc)
-        return rc;
-    nt = doc->ntoks;
-    *words = (uint32_t)DP_MIN(nt, UINT32_MAX);
-    if (nt == 0) {
-        dp_doc_free(doc);
-        return DP_EEMPTY;
-    }
-    tok = malloc(nt * sizeof *tok);
-    if (!tok) {
-        dp_doc_free(doc);
+    if (dp_work_create(&w))
         return DP_ENOMEM;
-    }
-    for (i = 0; i < nt; i++)
-        tok[i] = doc->toks[i].hash;
-    dp_doc_free(doc);
-    if (nt < k) {
-        nsh = 1;
-        sh = malloc(sizeof *sh);
-        if (sh)
-            sh[0] = dpi_minhash_short_shingle(tok, nt);
-    } else {
-        nsh = nt - k + 1;
-        sh = malloc(nsh * sizeof *sh);
-        if (sh)
-            dpi_shingle_hash(tok, nt, k, sh);
-    }
-    free(tok);
-    if (!sh)
-        return DP_ENOMEM;
-    rc = dpi_minhash_signature(mh, sh, nsh, sig);
+    rc = dpi_sketch_doc(w, mh, k, topts, text, len, sig, words, set ? &s : NULL,
+                        nset, NULL);
     if (rc == DP_OK && set) {
-        *nset = dpi_sort_unique_u64(sh, nsh);
-        *set = sh;
-        return DP_OK;
+        *set = malloc(DP_MAX(*nset, 1) * sizeof **set);
+        if (*set)
+            memcpy(*set, s, *nset * sizeof *s);
+        else
+            rc = DP_ENOMEM;
     }
-    free(sh);
+    dp_work_free(w);
     return rc;
 }
 
-static void *add_worker(void *arg)
+unsigned dpi_dedup_threads(unsigned asked)
 {
-    batch *b = arg;
-    dp_dedup *d = b->d;
-    size_t i;
-
-    while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
-        const dp_dedup_doc *doc = &b->docs[i];
-        slot *s = &b->slots[i];
-        s->status = dpi_dedup_sketch(d->mh, d->o.shingle_k, &d->o.text,
-                                    doc->text, doc->text_len,
-                                    b->sigs + i * d->perms, &s->words,
-                                    d->keep_sets ? &s->set : NULL, &s->nset);
-    }
-    return NULL;
+    return dpi_pool_threads(asked);
 }
 
-/* Run @fn on @threads threads (the caller's thread being one of them). */
-static void run_threads(unsigned threads, void *(*fn)(void *), void *arg,
-                        size_t stride, size_t work)
-{
-    pthread_t tid[256];
-    unsigned t, started = 0;
-    if (threads > work)
-        threads = work ? (unsigned)work : 1;
-    for (t = 1; t < threads; t++) {
-        if (pthread_create(&tid[t], NULL, fn, (char *)arg + t * stride) != 0)
-            break;
-        started++;
-    }
-    fn(arg);
-    for (t = 1; t <= started; t++)
-        pthread_join(tid[t], NULL);
-}
+/* A batch being added: the sketches of its documents. */
+typedef struct batch {
+    const dp_dedup_doc *docs;
+    size_t n;
+    dp_sketch_item *items; /* n: status, words, shingle set */
+    uint32_t *sigs;        /* n * perms */
+} batch;
 
 static dp_status reserve_docs(dp_dedup *d, size_t need)
 {
@@ -471,7 +400,8 @@ static uint64_t rank_of(const dp_dedup *d, const dp_dedup_doc *doc,
     switch (d->o.keep) {
     case DP_KEEP_LONGEST: return (uint64_t)(UINT32_MAX - words);
     case DP_KEEP_EARLIEST:
-        if (doc->date && dpi_dedup_parse_date(doc->date, doc->date_len, &t) == 0)
+        if (doc->date &&
+            dpi_dedup_parse_date(doc->date, doc->date_len, &t) == 0)
             return (uint64_t)t ^ (UINT64_C(1) << 63); /* order-preserving */
         return UINT64_MAX;
     default: return index;
@@ -489,27 +419,48 @@ static void drop_sets(dp_dedup *d)
     d->keep_sets = 0;
 }
 
-/* Append document @i of batch @b as the next document of @d. */
-static dp_status append_doc(dp_dedup *d, batch *b, size_t i)
+/*
+ * Make room for every document of @b that was sketched, so that appending
+ * them cannot fail: the all-or-nothing half of dp_dedup_add().
+ */
+static dp_status reserve_batch(dp_dedup *d, const batch *b)
 {
-    const dp_dedup_doc *doc = &b->docs[i];
-    slot *s = &b->slots[i];
-    size_t n = d->ndocs;
-    uint32_t found;
-    size_t sl;
+    size_t i, ndoc = 0, idb = 0, setn = 0;
     dp_status rc;
 
-    if ((rc = reserve_docs(d, n + 1)))
+    for (i = 0; i < b->n; i++) {
+        if (b->items[i].status != DP_OK)
+            continue;
+        ndoc++;
+        idb += b->docs[i].id_len + 1;
+        setn += b->items[i].nset;
+    }
+    if (ndoc == 0)
+        return DP_OK;
+    if ((rc = reserve_docs(d, d->ndocs + ndoc)))
         return rc;
-    if ((rc = idtab_grow(d, n + 1)))
+    if ((rc = idtab_grow(d, d->ndocs + ndoc)))
         return rc;
-    if ((rc = DP_RESERVE(d->ids, d->ids_cap, d->ids_len + doc->id_len + 1)))
+    if ((rc = DP_RESERVE(d->ids, d->ids_cap, d->ids_len + idb)))
         return rc;
+    if (d->keep_sets &&
+        (rc = DP_RESERVE(d->sets, d->sets_cap, d->sets_len + setn)))
+        return rc;
+    return DP_OK;
+}
+
+/* Append document @i of batch @b as the next document of @d; the room is
+ * reserved (reserve_batch), so this cannot fail. */
+static void append_doc(dp_dedup *d, const batch *b, size_t i)
+{
+    const dp_dedup_doc *doc = &b->docs[i];
+    const dp_sketch_item *it = &b->items[i];
+    size_t n = d->ndocs, sl;
+    uint32_t found;
+
     if (d->keep_sets) {
-        if ((rc = DP_RESERVE(d->sets, d->sets_cap, d->sets_len + s->nset)))
-            return rc;
-        memcpy(d->sets + d->sets_len, s->set, s->nset * sizeof *s->set);
-        d->sets_len += s->nset;
+        memcpy(d->sets + d->sets_len, it->set, it->nset * sizeof *it->set);
+        d->sets_len += it->nset;
         d->set_off[n + 1] = d->sets_len;
     }
     memcpy(d->sigs + n * d->perms, b->sigs + i * d->perms,
@@ -518,7 +469,7 @@ static dp_status append_doc(dp_dedup *d, batch *b, size_t i)
     d->ids_len += doc->id_len;
     d->ids[d->ids_len++] = '\0';
     d->id_off[n + 1] = d->ids_len;
-    d->rank[n] = rank_of(d, doc, s->words, n);
+    d->rank[n] = rank_of(d, doc, it->words, n);
     sl = id_slot(d, doc->id, doc->id_len, &found);
     d->repeat[n] = found != NO_DOC;
     if (found == NO_DOC)
@@ -526,7 +477,6 @@ static dp_status append_doc(dp_dedup *d, batch *b, size_t i)
     else
         d->st.dup_ids++;
     d->ndocs = n + 1;
-    return DP_OK;
 }
 
 dp_status dp_dedup_add(dp_dedup *d, const dp_dedup_doc *docs, size_t n,
@@ -534,40 +484,52 @@ dp_status dp_dedup_add(dp_dedup *d, const dp_dedup_doc *docs, size_t n,
 {
     batch b;
     size_t i;
-    dp_status rc = DP_OK;
+    dp_status rc;
 
     if (!d || (!docs && n))
         return DP_EINVAL;
     if (n == 0)
         return DP_OK;
-    memset(&b, 0, sizeof b);
-    b.d = d;
     b.docs = docs;
     b.n = n;
-    b.slots = calloc(n, sizeof *b.slots);
+    b.items = calloc(n, sizeof *b.items);
     b.sigs = malloc(n * d->perms * sizeof *b.sigs);
-    if (!b.slots || !b.sigs) {
-        free(b.slots);
-        free(b.sigs);
-        return DP_ENOMEM;
+    if (!b.items || !b.sigs) {
+        rc = DP_ENOMEM;
+        goto done;
     }
-    atomic_init(&b.next, 0);
-    {
-        /* All workers share the one batch; stride 0. */
-        run_threads(d->o.threads, add_worker, &b, 0, n);
+    for (i = 0; i < n; i++) {
+        b.items[i].text = docs[i].text;
+        b.items[i].len = docs[i].text_len;
+        b.items[i].status = DP_OK;
     }
+    rc = dpi_sketch_batch(&d->sk, b.items, n, b.sigs, d->keep_sets);
+    /* An allocation failure inside the batch fails the whole call. */
+    for (i = 0; rc == DP_OK && i < n; i++)
+        if (b.items[i].status == DP_ENOMEM)
+            rc = DP_ENOMEM;
+    if (!rc)
+        rc = reserve_batch(d, &b);
+    if (rc)
+        goto done;
     d->ran = 0;
     for (i = 0; i < n; i++) {
         if (status)
-            status[i] = b.slots[i].status;
-        if (rc == DP_OK && b.slots[i].status == DP_OK)
-            rc = append_doc(d, &b, i);
-        free(b.slots[i].set);
-        if (rc == DP_OK && d->keep_sets && d->o.verify == DP_VERIFY_AUTO &&
+            status[i] = b.items[i].status;
+        if (b.items[i].status != DP_OK)
+            continue;
+        append_doc(d, &b, i);
+        if (d->keep_sets && d->o.verify == DP_VERIFY_AUTO &&
             d->ndocs > d->o.exact_max_docs)
             drop_sets(d);
     }
-    free(b.slots);
+done:
+    if (rc && status)
+        for (i = 0; i < n; i++)
+            status[i] = rc;
+    for (i = 0; b.items && i < n; i++)
+        free(b.items[i].set);
+    free(b.items);
     free(b.sigs);
     return rc;
 }
@@ -589,30 +551,31 @@ static double pair_sim(const dp_dedup *d, uint32_t a, uint32_t b)
     if (d->keep_sets)
         return exact_jaccard(d, a, b);
     return dpi_minhash_jaccard(d->sigs + (size_t)a * d->perms,
-                              d->sigs + (size_t)b * d->perms, d->perms);
+                               d->sigs + (size_t)b * d->perms, d->perms);
 }
 
 typedef struct verify_job {
     const dp_dedup *d;
     const dp_lsh_pair *pairs;
     size_t lo, hi;
-    dp_pair *out;   /* hi - lo slots */
+    dp_pair *out; /* hi - lo slots */
     size_t nout;
 } verify_job;
 
-static void *verify_worker(void *arg)
+/* Pool job @k: verify the pairs of range @k (its own output slots). */
+static void verify_range(void *arg, unsigned worker, size_t k)
 {
-    verify_job *j = arg;
+    verify_job *j = (verify_job *)arg + k;
     size_t p;
+    DP_UNUSED(worker);
     for (p = j->lo; p < j->hi; p++) {
         double s = pair_sim(j->d, j->pairs[p].a, j->pairs[p].b);
         /* A tiny tolerance keeps exact fractions like 4/5 on the right
          * side of a threshold given as 0.8. */
         if (s + 1e-9 >= j->d->o.threshold)
-            j->out[j->nout++] = (dp_pair){j->pairs[p].a, j->pairs[p].b,
-                                          (float)s};
+            j->out[j->nout++] =
+                (dp_pair){j->pairs[p].a, j->pairs[p].b, (float)s};
     }
-    return NULL;
 }
 
 dp_status dp_dedup_run(dp_dedup *d)
@@ -620,7 +583,7 @@ dp_status dp_dedup_run(dp_dedup *d)
     dp_lsh_table *t = NULL;
     dp_lsh_pair *cand = NULL;
     dp_pair *ver = NULL;
-    verify_job jobs[256];
+    verify_job jobs[DP_POOL_MAX_THREADS];
     uint64_t *keys = NULL;
     size_t ncand = 0, nver = 0, i;
     unsigned nt, k;
@@ -650,9 +613,7 @@ dp_status dp_dedup_run(dp_dedup *d)
         goto done;
 
     /* Verify in fixed ranges, concatenated in order: deterministic. */
-    nt = d->o.threads;
-    if (nt > 256)
-        nt = 256;
+    nt = DP_MIN(d->o.threads, DP_POOL_MAX_THREADS);
     ver = malloc((ncand + 1) * sizeof *ver);
     if (!ver) {
         rc = DP_ENOMEM;
@@ -666,7 +627,7 @@ dp_status dp_dedup_run(dp_dedup *d)
         jobs[k].out = ver + jobs[k].lo;
         jobs[k].nout = 0;
     }
-    run_threads(nt, verify_worker, jobs, sizeof jobs[0], nt);
+    dpi_pool_run(nt, verify_range, jobs, nt);
     for (k = 0; k < nt; k++) {
         memmove(ver + nver, jobs[k].out, jobs[k].nout * sizeof *ver);
         nver += jobs[k].nout;
@@ -681,9 +642,8 @@ dp_status dp_dedup_run(dp_dedup *d)
     d->st.candidates = ncand;
     d->st.verified = nver;
     d->st.clusters = d->cl.nclusters;
-    d->st.duplicates = d->cl.nclusters ? d->cl.start[d->cl.nclusters] -
-                                             d->cl.nclusters
-                                       : 0;
+    d->st.duplicates =
+        d->cl.nclusters ? d->cl.start[d->cl.nclusters] - d->cl.nclusters : 0;
     d->ran = 1;
 done:
     free(cand);
@@ -701,9 +661,9 @@ void dp_dedup_stats_get(const dp_dedup *d, dp_dedup_stats *out)
         return;
     *out = d->st;
     out->docs = d->ndocs;
-    out->memory = d->cap * ((size_t)d->perms * 4 + 8 + 8 + 1) +
-                  d->ids_cap + d->idtab_cap * 4 +
-                  d->sets_cap * 8 + (d->set_off ? d->cap * 8 : 0);
+    out->memory = d->cap * ((size_t)d->perms * 4 + 8 + 8 + 1) + d->ids_cap +
+                  d->idtab_cap * 4 + d->sets_cap * 8 +
+                  (d->set_off ? d->cap * 8 : 0);
     if (!d->ran) {
         out->candidates = out->verified = out->clusters = 0;
         out->duplicates = 0;
@@ -779,9 +739,9 @@ dp_status dp_dedup_explain_pair(const dp_dedup *d, size_t i, size_t j,
     out->bands = d->lsh.bands;
     free(ka);
     out->estimated = dpi_minhash_jaccard(d->sigs + i * d->perms,
-                                        d->sigs + j * d->perms, d->perms);
-    out->exact = d->keep_sets ? exact_jaccard(d, (uint32_t)i, (uint32_t)j)
-                              : -1.0;
+                                         d->sigs + j * d->perms, d->perms);
+    out->exact =
+        d->keep_sets ? exact_jaccard(d, (uint32_t)i, (uint32_t)j) : -1.0;
     out->cluster_a = dp_dedup_cluster_of(d, i);
     out->cluster_b = dp_dedup_cluster_of(d, j);
     out->grouped = out->cluster_a >= 0 && out->cluster_a == out->cluster_b;

@@ -13,8 +13,9 @@
 
 /*
  * dpi_dedup_sketch - a document's MinHash signature: the text pipeline of
- * dp_doc_create() up to the tokens (dpi_doc_create_tokens()), k-word shingles of the token hashes (a document with
- * 1..k-1 words gets the single dpi_minhash_short_shingle()), the signature.
+ * dp_doc_create() up to the tokens (dpi_doc_create_tokens()), k-word shingles
+ * of the token hashes (a document with 1..k-1 words gets the single
+ * dpi_minhash_short_shingle()), the signature.
  * @sig:    OUT: dpi_minhash_perms(@mh) values, caller-allocated.
  * @words:  OUT: the document's word count.
  * @set, @nset: OUT, optional (@set may be NULL): the sorted, unique
@@ -23,9 +24,9 @@
  *         DP_ENOMEM.
  */
 dp_status dpi_dedup_sketch(const dp_minhash *mh, unsigned k,
-                          const dp_text_opts *topts, const char *text,
-                          size_t len, uint32_t *sig, uint32_t *words,
-                          uint64_t **set, size_t *nset);
+                           const dp_text_opts *topts, const char *text,
+                           size_t len, uint32_t *sig, uint32_t *words,
+                           uint64_t **set, size_t *nset);
 
 /*
  * dpi_dedup_parse_date - seconds since 1970-01-01 (UTC assumed) of

@@ -12,8 +12,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
+#include "report/report.h"
+#include "text/text.h"
 #include "story/story.h"
 
 /* A number rounded to 4 decimals (the schema's precision). */
@@ -30,35 +31,13 @@ static int put(json_t *obj, const char *key, json_t *val)
     return !val || json_object_set_new(obj, key, val) != 0;
 }
 
-/*
- * A JSON string of @n bytes of original text. JSON strings are UTF-8, so
- * an invalid sequence (a document read with DP_UTF8_REPLACE, a file name
- * in another encoding) is written as U+FFFD, as the pipeline reads it.
- */
-static json_t *text_n(const char *p, size_t n)
+json_t *dpi_json_text(const char *p, size_t n)
 {
     json_t *j = json_stringn(p, n);
     char *fix;
-    size_t i = 0, m = 0;
-    if (j)
+    size_t m;
+    if (j || dpi_utf8_repair((const uint8_t *)p, n, 0, &fix, &m))
         return j;
-    fix = malloc(n * 3 + 1);
-    if (!fix)
-        return NULL;
-    while (i < n) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)p + i,
-                                              (utf8proc_ssize_t)(n - i), &cp);
-        if (r > 0) {
-            memcpy(fix + m, p + i, (size_t)r);
-            m += (size_t)r;
-            i += (size_t)r;
-        } else {
-            memcpy(fix + m, "\xEF\xBF\xBD", 3);
-            m += 3;
-            i++;
-        }
-    }
     j = json_stringn(fix, m);
     free(fix);
     return j;
@@ -75,7 +54,8 @@ static json_t *doc_info(const dp_doc *d, const char *name)
     int bad;
     if (!o)
         return NULL;
-    bad = put(o, "path", name ? text_n(name, strlen(name)) : json_null());
+    bad =
+        put(o, "path", name ? dpi_json_text(name, strlen(name)) : json_null());
     bad |= put(o, "bytes", json_integer((json_int_t)d->orig_len));
     bad |= put(o, "words", json_integer((json_int_t)d->ntoks));
     bad |= put(o, "sentences", json_integer((json_int_t)d->nsents));
@@ -106,7 +86,8 @@ static json_t *sentence(const dp_doc *d, const dp_sentence_diff *sd)
         const dp_span *sp = &sd->added[k];
         json_t *pair = json_array();
         assert(sp->end <= d->orig_len && sp->start <= sp->end);
-        bad |= push(added, text_n(d->orig + sp->start, sp->end - sp->start));
+        bad |= push(added,
+                    dpi_json_text(d->orig + sp->start, sp->end - sp->start));
         bad |= !pair;
         if (pair) {
             bad |= push(pair, json_integer((json_int_t)sp->start));

@@ -21,6 +21,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "core/sort.h"
 #include "core/util.h"
 #include "sketch/lsh.h"
 
@@ -127,7 +128,7 @@ double dpi_lsh_fn_area(double t, unsigned bands, unsigned rows)
 }
 
 dp_status dpi_lsh_params_set(unsigned bands, unsigned rows, unsigned perms,
-                            dp_lsh_params *out)
+                             dp_lsh_params *out)
 {
     if (!out || bands == 0 || rows == 0 || bands > DP_LSH_MAX_BANDS ||
         (uint64_t)bands * rows > perms)
@@ -201,8 +202,8 @@ static dp_status search(double t, unsigned perms, double fp_weight,
 }
 
 dp_status dpi_lsh_params_choose(double threshold, unsigned perms,
-                               double fp_weight, double fn_weight,
-                               dp_lsh_params *out)
+                                double fp_weight, double fn_weight,
+                                dp_lsh_params *out)
 {
     double wsum;
 
@@ -217,8 +218,8 @@ dp_status dpi_lsh_params_choose(double threshold, unsigned perms,
 }
 
 dp_status dpi_lsh_params_for_recall(double threshold, unsigned perms,
-                                   double s_min, double recall,
-                                   dp_lsh_params *out)
+                                    double s_min, double recall,
+                                    dp_lsh_params *out)
 {
     if (!out || perms == 0 || !(threshold > 0.0 && threshold < 1.0) ||
         !(s_min > 0.0 && s_min <= 1.0) || !(recall > 0.0 && recall < 1.0))
@@ -241,7 +242,7 @@ static uint64_t band_seed(uint64_t seed, unsigned j)
 }
 
 void dpi_lsh_band_keys(const dp_lsh_params *p, const uint32_t *sig,
-                      uint64_t *keys)
+                       uint64_t *keys)
 {
     unsigned j, i;
     size_t bytes;
@@ -266,7 +267,7 @@ void dpi_lsh_band_keys(const dp_lsh_params *p, const uint32_t *sig,
 }
 
 unsigned dpi_lsh_bands_shared(const uint64_t *a, const uint64_t *b,
-                             unsigned bands)
+                              unsigned bands)
 {
     unsigned j, same = 0;
 
@@ -280,69 +281,12 @@ unsigned dpi_lsh_bands_shared(const uint64_t *a, const uint64_t *b,
  * Radix sort
  * ------------------------------------------------------------------- */
 
-/*
- * Stable LSD radix sort, one byte per pass, of @n records key[i] (with
- * doc[i] carried along when @doc is non-NULL). With @by_doc the records are
- * ordered by (key, doc), otherwise by key alone (stable). Passes whose byte
- * is the same in every record are skipped. @tk and @td are scratch of @n
- * entries (@td unused without @doc). The result is back in key/doc.
- */
-static void radix_sort(uint64_t *key, uint32_t *doc, size_t n, int by_doc,
-                       uint64_t *tk, uint32_t *td)
-{
-    enum { DIGITS = 12 };     /* 4 doc bytes, then 8 key bytes */
-    size_t hist[DIGITS][256]; /* counts, then start offsets */
-    uint64_t *sk = key, *dk = tk, *swk;
-    uint32_t *sd = doc, *dd = td, *swd;
-    size_t i;
-    int d, x;
-
-    assert(!by_doc || doc);
-    if (n < 2)
-        return;
-    memset(hist, 0, sizeof hist);
-    for (i = 0; i < n; i++) {
-        for (d = 0; d < 8; d++)
-            hist[4 + d][(key[i] >> (8 * d)) & 0xff]++;
-        if (by_doc)
-            for (d = 0; d < 4; d++)
-                hist[d][(doc[i] >> (8 * d)) & 0xff]++;
-    }
-    for (d = by_doc ? 0 : 4; d < DIGITS; d++) {
-        size_t sum = 0, c;
-        int skip = 0;
-        for (x = 0; x < 256; x++) {
-            skip |= hist[d][x] == n;
-            c = hist[d][x];
-            hist[d][x] = sum;
-            sum += c;
-        }
-        if (skip) /* every record has the same byte here */
-            continue;
-        for (i = 0; i < n; i++) {
-            unsigned byte = d < 4 ? (sd[i] >> (8 * d)) & 0xffu
-                                  : (unsigned)(sk[i] >> (8 * (d - 4))) & 0xffu;
-            size_t to = hist[d][byte]++;
-            dk[to] = sk[i];
-            if (doc)
-                dd[to] = sd[i];
-        }
-        swk = sk, sk = dk, dk = swk;
-        swd = sd, sd = dd, dd = swd;
-    }
-    if (sk != key) {
-        memcpy(key, sk, n * sizeof *key);
-        if (doc)
-            memcpy(doc, sd, n * sizeof *doc);
-    }
-}
-
 /* ---------------------------------------------------------------------
  * The bucket table
  * ------------------------------------------------------------------- */
 
 dp_status dpi_lsh_table_create(unsigned bands, size_t max_bucket,
-                              dp_lsh_table **out)
+                               dp_lsh_table **out)
 {
     dp_lsh_table *t;
 
@@ -418,7 +362,7 @@ dp_status dpi_lsh_table_reserve(dp_lsh_table *t, size_t ndocs)
 }
 
 dp_status dpi_lsh_table_insert(dp_lsh_table *t, uint32_t doc,
-                              const uint64_t *keys)
+                               const uint64_t *keys)
 {
     unsigned j;
     dp_status rc;
@@ -478,7 +422,7 @@ dp_status dpi_lsh_table_build(dp_lsh_table *t)
     /* Inserts in document order only need a stable sort by key; otherwise
      * the document bytes are sorted first so runs end up in doc order. */
     for (j = 0; j < t->bands; j++)
-        radix_sort(t->b[j].key, t->b[j].doc, t->n, !t->doc_ordered, tk, td);
+        dpi_sort_keys(t->b[j].key, t->b[j].doc, t->n, !t->doc_ordered, tk, td);
     free(tk);
     free(td);
     t->doc_ordered = 1; /* sorted now; a later insert re-checks */
@@ -510,15 +454,11 @@ static dp_status pair_push(pairvec *pv, uint32_t a, uint32_t b)
 /* Sort the pairs and drop repeats. */
 static dp_status pair_compact(pairvec *pv)
 {
-    uint64_t *tmp;
     size_t i, w;
 
     if (pv->len > 1) {
-        tmp = malloc(pv->len * sizeof *tmp);
-        if (!tmp)
+        if (dpi_sort_u64(pv->v, pv->len))
             return DP_ENOMEM;
-        radix_sort(pv->v, NULL, pv->len, 0, tmp, NULL);
-        free(tmp);
         for (i = 1, w = 1; i < pv->len; i++)
             if (pv->v[i] != pv->v[w - 1])
                 pv->v[w++] = pv->v[i];
@@ -569,7 +509,7 @@ static dp_status bucket_pairs(const uint32_t *d, size_t m, size_t max_bucket,
 }
 
 dp_status dpi_lsh_table_pairs(const dp_lsh_table *t, dp_lsh_pair **out,
-                             size_t *n, dp_lsh_stats *stats)
+                              size_t *n, dp_lsh_stats *stats)
 {
     pairvec pv = {0};
     dp_lsh_stats st = {0};
@@ -634,7 +574,7 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 dp_status dpi_lsh_table_query(const dp_lsh_table *t, const uint64_t *keys,
-                             uint32_t **buf, size_t *cap, size_t *n)
+                              uint32_t **buf, size_t *cap, size_t *n)
 {
     unsigned j;
     size_t len = 0, i, w;
@@ -646,14 +586,7 @@ dp_status dpi_lsh_table_query(const dp_lsh_table *t, const uint64_t *keys,
     for (j = 0; j < t->bands; j++) {
         const uint64_t *key = t->b[j].key;
         const uint32_t *doc = t->b[j].doc;
-        size_t lo = 0, hi = t->n, taken = 0;
-        while (lo < hi) { /* first entry with key >= keys[j] */
-            size_t mid = lo + (hi - lo) / 2;
-            if (key[mid] < keys[j])
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
+        size_t lo = dpi_lower_bound_u64(key, t->n, keys[j]), taken = 0;
         for (i = lo; i < t->n && key[i] == keys[j] && taken < t->max_bucket;
              i++) {
             if (i > lo && doc[i] == doc[i - 1])
@@ -688,7 +621,7 @@ size_t dpi_lsh_table_memory(const dp_lsh_table *t)
 }
 
 dp_status dpi_lsh_params_recall_first(double threshold, unsigned perms,
-                                     dp_lsh_params *out)
+                                      dp_lsh_params *out)
 {
     static const double margin[] = {0.05, 0.1};
     double t = threshold >= 1.0 ? 0.999 : threshold;

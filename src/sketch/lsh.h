@@ -55,7 +55,7 @@ typedef struct dp_lsh_params {
  * @return DP_OK or DP_EINVAL (then *out is untouched).
  */
 dp_status dpi_lsh_params_set(unsigned bands, unsigned rows, unsigned perms,
-                            dp_lsh_params *out);
+                             dp_lsh_params *out);
 
 /*
  * dpi_lsh_params_choose - the (bands, rows) with bands*rows <= @perms that
@@ -75,8 +75,8 @@ dp_status dpi_lsh_params_set(unsigned bands, unsigned rows, unsigned perms,
  *         perms = 128 (it tries every pair, about 700 of them).
  */
 dp_status dpi_lsh_params_choose(double threshold, unsigned perms,
-                               double fp_weight, double fn_weight,
-                               dp_lsh_params *out);
+                                double fp_weight, double fn_weight,
+                                dp_lsh_params *out);
 
 /*
  * dpi_lsh_params_for_recall - the recall-first choice: among the (bands,
@@ -92,8 +92,8 @@ dp_status dpi_lsh_params_choose(double threshold, unsigned perms,
  *         reaches @recall at @s_min (then *out is untouched).
  */
 dp_status dpi_lsh_params_for_recall(double threshold, unsigned perms,
-                                   double s_min, double recall,
-                                   dp_lsh_params *out);
+                                    double s_min, double recall,
+                                    dp_lsh_params *out);
 
 /*
  * dpi_lsh_params_recall_first - doppel's default banding for a threshold
@@ -106,7 +106,7 @@ dp_status dpi_lsh_params_for_recall(double threshold, unsigned perms,
  * @return DP_OK or DP_EINVAL (threshold outside (0, 1], perms 0).
  */
 dp_status dpi_lsh_params_recall_first(double threshold, unsigned perms,
-                                     dp_lsh_params *out);
+                                      dp_lsh_params *out);
 
 /* dpi_lsh_candidate_prob - P(s) = 1 - (1 - s^rows)^bands, for s in [0, 1]. */
 double dpi_lsh_candidate_prob(double s, unsigned bands, unsigned rows);
@@ -130,14 +130,14 @@ double dpi_lsh_threshold(unsigned bands, unsigned rows);
  * cannot fail.
  */
 void dpi_lsh_band_keys(const dp_lsh_params *p, const uint32_t *sig,
-                      uint64_t *keys);
+                       uint64_t *keys);
 
 /*
  * dpi_lsh_bands_shared - how many of @bands keys agree between two
  * documents (0 means they are not candidates). Pure; cannot fail.
  */
 unsigned dpi_lsh_bands_shared(const uint64_t *a, const uint64_t *b,
-                             unsigned bands);
+                              unsigned bands);
 
 /* ---------------------------------------------------------------------
  * The batch bucket table
@@ -168,7 +168,7 @@ typedef struct dp_lsh_stats {
  * @return DP_OK, DP_EINVAL, DP_ENOMEM.
  */
 dp_status dpi_lsh_table_create(unsigned bands, size_t max_bucket,
-                              dp_lsh_table **out);
+                               dp_lsh_table **out);
 
 /* dpi_lsh_table_free - release a table. Accepts NULL. */
 void dpi_lsh_table_free(dp_lsh_table *t);
@@ -191,7 +191,7 @@ dp_status dpi_lsh_table_reserve(dp_lsh_table *t, size_t ndocs);
  *         documents); DP_ENOMEM. On failure the table is unchanged.
  */
 dp_status dpi_lsh_table_insert(dp_lsh_table *t, uint32_t doc,
-                              const uint64_t *keys);
+                               const uint64_t *keys);
 
 /* dpi_lsh_table_size - the number of inserts so far. */
 size_t dpi_lsh_table_size(const dp_lsh_table *t);
@@ -220,7 +220,7 @@ dp_status dpi_lsh_table_build(dp_lsh_table *t);
  *         (more than 2^31 pairs); DP_ENOMEM. On failure *out is NULL.
  */
 dp_status dpi_lsh_table_pairs(const dp_lsh_table *t, dp_lsh_pair **out,
-                             size_t *n, dp_lsh_stats *stats);
+                              size_t *n, dp_lsh_stats *stats);
 
 /*
  * dpi_lsh_table_query - the documents sharing at least one band key with
@@ -238,7 +238,7 @@ dp_status dpi_lsh_table_pairs(const dp_lsh_table *t, dp_lsh_pair **out,
  *         (*buf stays valid, *n is 0).
  */
 dp_status dpi_lsh_table_query(const dp_lsh_table *t, const uint64_t *keys,
-                             uint32_t **buf, size_t *cap, size_t *n);
+                              uint32_t **buf, size_t *cap, size_t *n);
 
 /*
  * dpi_lsh_table_memory - bytes held by the table (keys, document indices,

@@ -249,7 +249,7 @@ static void oph_densify(const dp_minhash *mh, uint32_t *sig,
 }
 
 dp_status dpi_minhash_signature(const dp_minhash *mh, const uint64_t *hashes,
-                               size_t n, uint32_t *sig)
+                                size_t n, uint32_t *sig)
 {
     _Alignas(64) uint32_t work[DP_MINHASH_MAX_PERMS];
     unsigned char filled[DP_MINHASH_MAX_PERMS];

@@ -106,7 +106,7 @@ dp_minhash_mode dpi_minhash_mode_of(const dp_minhash *mh);
  *          docs/minhash-lsh.md, "Short documents").
  */
 dp_status dpi_minhash_signature(const dp_minhash *mh, const uint64_t *hashes,
-                               size_t n, uint32_t *sig);
+                                size_t n, uint32_t *sig);
 
 /*
  * dpi_minhash_short_shingle - the single stand-in shingle for a document
@@ -127,13 +127,15 @@ uint64_t dpi_minhash_short_shingle(const uint64_t *tokens, size_t ntok);
  * dpi_minhash_matches - number of indices i < @perms where @a[i] == @b[i].
  * Pure; cannot fail.
  */
-size_t dpi_minhash_matches(const uint32_t *a, const uint32_t *b, unsigned perms);
+size_t dpi_minhash_matches(const uint32_t *a, const uint32_t *b,
+                           unsigned perms);
 
 /*
  * dpi_minhash_jaccard - the Jaccard estimate between two signatures made by
  * the same family: dpi_minhash_matches() / @perms, in [0, 1]. Returns 0 when
  * @perms is 0. Pure; cannot fail.
  */
-double dpi_minhash_jaccard(const uint32_t *a, const uint32_t *b, unsigned perms);
+double dpi_minhash_jaccard(const uint32_t *a, const uint32_t *b,
+                           unsigned perms);
 
 #endif /* DP_SKETCH_MINHASH_H */

@@ -20,7 +20,7 @@
 #include "text/doc.h"
 
 void dpi_shingle_hash(const uint64_t *hashes, size_t n, unsigned k,
-                     uint64_t *out)
+                      uint64_t *out)
 {
     size_t i, m = dpi_shingle_count(n, k);
 

@@ -25,6 +25,6 @@ static inline size_t dpi_shingle_count(size_t n, unsigned k)
  * shingles on every platform. Cannot fail; k >= 1 asserted.
  */
 void dpi_shingle_hash(const uint64_t *hashes, size_t n, unsigned k,
-                     uint64_t *out);
+                      uint64_t *out);
 
 #endif /* DP_SKETCH_SHINGLE_H */

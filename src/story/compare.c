@@ -17,7 +17,6 @@
 
 void dp_compare_opts_init(dp_compare_opts *opts)
 {
-    assert(opts);
     if (!opts)
         return;
     opts->shingle_k = 5;
@@ -113,13 +112,11 @@ fail:
 
 const dp_scores *dp_comparison_scores(const dp_comparison *c)
 {
-    assert(c);
     return c ? &c->scores : NULL;
 }
 
 size_t dp_comparison_passages(const dp_comparison *c)
 {
-    assert(c);
     return c ? c->npassages : 0;
 }
 

@@ -158,20 +158,6 @@ static dp_status side_alloc(side *s, const dp_doc *d, const uint8_t *cls)
  * 1. Coverage and copied sentences
  * ------------------------------------------------------------------- */
 
-/* Whether sorted @a[0..@n) holds @key. */
-static int sorted_has(const uint64_t *a, size_t n, uint64_t key)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && a[lo] == key;
-}
-
 /*
  * Mark covered tokens, the sentence of each token and each sentence's
  * coverage. A token is covered by a passage when it lies in the passage's
@@ -198,11 +184,11 @@ static dp_status cover_side(side *s, const side *o, const ptoks *pt, size_t np,
             goto done;
         for (i = 0; i < n; i++)
             h[i] = o->d->toks[ob + i].hash;
-        rc = dpi_story_sort_u64(h, n);
+        rc = dpi_sort_u64(h, n);
         if (rc)
             goto done;
         for (i = pt[p].b[which]; i < pt[p].e[which]; i++)
-            if (sorted_has(h, n, d->toks[i].hash))
+            if (dpi_sorted_has(h, n, d->toks[i].hash))
                 s->pid[i] = (int32_t)p;
     }
     for (i = 0; i < s->nsent; i++) {
@@ -268,7 +254,7 @@ static dp_status vote_side(side *s, const side *o, const ptoks *pt, int which)
             v[nv].val = 1;
             nv++;
         }
-        rc = dpi_story_sort_kv(v, nv);
+        rc = dpi_sort_kv(v, nv);
         if (rc)
             goto done;
         for (k = 0; k < nv;) {
@@ -316,7 +302,7 @@ static dp_status find_repeats(side *s)
         kv[n].val = i;
         n++;
     }
-    rc = dpi_story_sort_kv(kv, n); /* stable: earliest first in a group */
+    rc = dpi_sort_kv(kv, n); /* stable: earliest first in a group */
     if (!rc) {
         for (i = 1; i < n; i++) {
             size_t x = kv[i].val, first = s->repeat_of[kv[i - 1].val];
@@ -382,7 +368,7 @@ static dp_status build_features(side s[2], size_t **post_beg_out,
         }
     }
     /* stable: within a key, entries stay in (side, sentence) order */
-    rc = dpi_story_sort_kv(e, n);
+    rc = dpi_sort_kv(e, n);
     if (rc)
         goto done;
 
@@ -665,7 +651,7 @@ static dp_status order_chain(side s[2], cand *c, size_t n, double floor,
         ord[k].key = ((uint64_t)c[k].i << 32) | c[k].j;
         ord[k].val = k;
     }
-    rc = dpi_story_sort_kv(ord, n);
+    rc = dpi_sort_kv(ord, n);
     if (rc)
         goto done;
     for (k = 0; k < n; k = g) {
@@ -1048,7 +1034,7 @@ static dp_status added_for(const side *me, size_t x, const side *o,
         rc = DP_ENOMEM;
         goto done;
     }
-    rc = dpi_story_sort_kv(v->kv, v->n);
+    rc = dpi_sort_kv(v->kv, v->n);
     if (rc)
         goto done;
     for (k = 1; k < v->n; k++)
@@ -1071,53 +1057,28 @@ done:
  * The whole diff
  * ------------------------------------------------------------------- */
 
-dp_status dpi_story_diff(dp_comparison *c, uint8_t *const cls[2])
+/* Step 1: coverage by passages, copied sentences and their partners. */
+static dp_status copied_sentences(dp_comparison *c, side s[2])
 {
-    side s[2];
-    ptoks *pt = NULL;
-    cand *cd = NULL;
-    size_t ncd = 0, capcd = 0, *post_beg = NULL, ngrp = 0, p, i, npool = 0,
-           cappool = 0;
-    uint32_t *post = NULL;
-    size_t *aoff[2] = {NULL, NULL}, *lbeg[2] = {NULL, NULL};
-    uint32_t *links[2] = {NULL, NULL};
-    dp_span *pool = NULL;
-    addv av = {NULL, NULL, 0, 0, 0};
-    double min_sim;
+    ptoks *pt;
+    size_t p, i;
     int w;
-    dp_status rc;
+    dp_status rc = DP_OK;
 
-    assert(c && c->doc[0] && c->doc[1] && cls);
-    memset(s, 0, sizeof s);
-    min_sim = c->opts.rewrite_min;
-    if (!(min_sim > 0.0))
-        min_sim = 1e-9; /* a rewrite shares at least something */
-    rc = side_alloc(&s[0], c->doc[0], cls[0]);
-    if (!rc)
-        rc = side_alloc(&s[1], c->doc[1], cls[1]);
-    if (rc)
-        goto done;
-
-    /* 1. coverage, copied sentences and their partners */
     pt = malloc((c->npassages ? c->npassages : 1) * sizeof *pt);
-    if (!pt) {
-        rc = DP_ENOMEM;
-        goto done;
-    }
+    if (!pt)
+        return DP_ENOMEM;
     for (p = 0; p < c->npassages; p++)
         for (w = 0; w < 2; w++)
             dpi_story_passage_toks(c->doc[w], &c->passages[p], w, &pt[p].b[w],
-                                  &pt[p].e[w]);
-    for (w = 0; w < 2; w++) {
+                                   &pt[p].e[w]);
+    for (w = 0; w < 2 && !rc; w++)
         rc = cover_side(&s[w], &s[!w], pt, c->npassages, w);
-        if (rc)
-            goto done;
-    }
-    for (w = 0; w < 2; w++) {
+    for (w = 0; w < 2 && !rc; w++) {
         size_t n = 0;
         rc = vote_side(&s[w], &s[!w], pt, w);
         if (rc)
-            goto done;
+            break;
         for (i = 0; i < s[w].ntok; i++)
             n += s[w].pid[i] >= 0;
         c->coverage[w] = s[w].ntok ? (double)n / (double)s[w].ntok : 0.0;
@@ -1127,19 +1088,19 @@ dp_status dpi_story_diff(dp_comparison *c, uint8_t *const cls[2])
                 s[w].partner[i] = s[w].vote[i];
             }
     }
-
-    for (w = 0; w < 2; w++) {
+    for (w = 0; w < 2 && !rc; w++)
         rc = find_repeats(&s[w]);
-        if (rc)
-            goto done;
-    }
+    free(pt);
+    return rc;
+}
 
-    /* 2-3. features and candidates */
-    rc = build_features(s, &post_beg, &post, &ngrp);
-    if (rc)
-        goto done;
-    /* the other half of a copied pair: a sentence its copy points back at
-     * is that copy's partner even when less than COPY_MIN of it is copied */
+/* The other half of a copied pair: a sentence its copy points back at is
+ * that copy's partner even when less than COPY_MIN of it is copied. */
+static void attach_copy_halves(side s[2], double min_sim)
+{
+    size_t i;
+    int w;
+
     for (w = 0; w < 2; w++)
         for (i = 0; i < s[w].nsent; i++) {
             long v = s[w].vote[i];
@@ -1154,35 +1115,40 @@ dp_status dpi_story_diff(dp_comparison *c, uint8_t *const cls[2])
                 s[w].sim[i] = sc;
             }
         }
+}
 
-    rc = find_candidates(s, post_beg, post, min_sim * CHAIN_FLOOR, &cd, &ncd,
-                         &capcd);
-    if (rc)
-        goto done;
+/* Copied and attached pairs join the candidates as chain anchors. */
+static dp_status add_anchors(const side s[2], cand **cd, size_t *ncd,
+                             size_t *capcd)
+{
+    size_t i;
+    int w;
+    dp_status rc;
 
-    /* 4. the chain (copied pairs as anchors), then greedy, then splits */
     for (w = 0; w < 2; w++)
         for (i = 0; i < s[w].nsent; i++) {
+            cand *x;
             if (s[w].state[i] != S_COPIED && s[w].state[i] != S_ATTACHED)
                 continue;
-            rc = DP_RESERVE(cd, capcd, ncd + 1);
+            rc = DP_RESERVE(*cd, *capcd, *ncd + 1);
             if (rc)
-                goto done;
-            cd[ncd].i = (uint32_t)(w == 0 ? i : (size_t)s[w].partner[i]);
-            cd[ncd].j = (uint32_t)(w == 0 ? (size_t)s[w].partner[i] : i);
-            cd[ncd].w = 1.0;
-            cd[ncd].anchor = 1;
-            ncd++;
+                return rc;
+            x = &(*cd)[(*ncd)++];
+            x->i = (uint32_t)(w == 0 ? i : (size_t)s[w].partner[i]);
+            x->j = (uint32_t)(w == 0 ? (size_t)s[w].partner[i] : i);
+            x->w = 1.0;
+            x->anchor = 1;
         }
-    rc = order_chain(s, cd, ncd, min_sim * CHAIN_FLOOR, min_sim);
-    if (rc)
-        goto done;
-    greedy(s, cd, ncd, min_sim);
-    rc = attach(s, min_sim);
-    if (rc)
-        goto done;
+    return DP_OK;
+}
 
-    /* repeats take the verdict of the sentence they repeat */
+/* Repeats take the verdict of the sentence they repeat; copied sentences
+ * get their similarity over all their words. */
+static void settle_repeats_and_copies(side s[2])
+{
+    size_t i;
+    int w;
+
     for (w = 0; w < 2; w++)
         for (i = 0; i < s[w].nsent; i++) {
             size_t r = s[w].repeat_of[i];
@@ -1192,22 +1158,28 @@ dp_status dpi_story_diff(dp_comparison *c, uint8_t *const cls[2])
             s[w].partner[i] = s[w].partner[r];
             s[w].sim[i] = s[w].sim[r];
         }
-
-    /* similarity of copied sentences: over all their words */
     for (w = 0; w < 2; w++)
         for (i = 0; i < s[w].nsent; i++)
             if (s[w].state[i] == S_COPIED)
                 s[w].sim[i] = full_cosine(s, w, i, (size_t)s[w].partner[i]);
+}
 
-    /* counterparts of each sentence: its partner and the sentences of the
-     * other side that name it as their partner (split halves) */
+/*
+ * Counterparts of each sentence: its partner and the sentences of the
+ * other side that name it as their partner (split halves), as lists
+ * links[w][lbeg[w][i] .. lbeg[w][i + 1]) (both arrays malloc'd here).
+ */
+static dp_status build_links(const side s[2], size_t *lbeg[2],
+                             uint32_t *links[2])
+{
+    size_t i;
+    int w;
+
     for (w = 0; w < 2; w++) {
         lbeg[w] = calloc(s[w].nsent + 2, sizeof *lbeg[w]);
         links[w] = malloc((s[0].nsent + s[1].nsent + 1) * sizeof *links[w]);
-        if (!lbeg[w] || !links[w]) {
-            rc = DP_ENOMEM;
-            goto done;
-        }
+        if (!lbeg[w] || !links[w])
+            return DP_ENOMEM;
     }
     for (w = 0; w < 2; w++)
         for (i = 0; i < s[w].nsent; i++)
@@ -1215,10 +1187,9 @@ dp_status dpi_story_diff(dp_comparison *c, uint8_t *const cls[2])
                 lbeg[w][i + 2]++;
                 lbeg[!w][(size_t)s[w].partner[i] + 2]++;
             }
-    for (w = 0; w < 2; w++) {
+    for (w = 0; w < 2; w++)
         for (i = 0; i < s[w].nsent; i++)
             lbeg[w][i + 2] += lbeg[w][i + 1];
-    }
     for (w = 0; w < 2; w++)
         for (i = 0; i < s[w].nsent; i++)
             if (s[w].state[i] != S_FREE && s[w].partner[i] >= 0) {
@@ -1226,17 +1197,28 @@ dp_status dpi_story_diff(dp_comparison *c, uint8_t *const cls[2])
                 links[w][lbeg[w][i + 1]++] = (uint32_t)y;
                 links[!w][lbeg[!w][y + 1]++] = (uint32_t)i;
             }
+    return DP_OK;
+}
 
-    /* verdicts and added spans */
-    for (w = 0; w < 2; w++) {
+/* The verdicts and added spans into @c (c->sents, c->added). */
+static dp_status write_verdicts(dp_comparison *c, const side s[2],
+                                size_t *const lbeg[2], uint32_t *const links[2])
+{
+    size_t *aoff[2] = {NULL, NULL}, i, npool = 0, cappool = 0;
+    dp_span *pool = NULL;
+    addv av = {NULL, NULL, 0, 0, 0};
+    int w;
+    dp_status rc = DP_OK;
+
+    for (w = 0; w < 2 && !rc; w++) {
         c->nsents[w] = s[w].nsent;
         c->sents[w] = calloc(s[w].nsent ? s[w].nsent : 1, sizeof *c->sents[w]);
         aoff[w] = calloc(s[w].nsent + 1, sizeof *aoff[w]);
         if (!c->sents[w] || !aoff[w]) {
             rc = DP_ENOMEM;
-            goto done;
+            break;
         }
-        for (i = 0; i < s[w].nsent; i++) {
+        for (i = 0; i < s[w].nsent && !rc; i++) {
             dp_sentence_diff *sd = &c->sents[w][i];
             sd->span.start = c->doc[w]->sents[i].start;
             sd->span.end = c->doc[w]->sents[i].end;
@@ -1253,36 +1235,86 @@ dp_status dpi_story_diff(dp_comparison *c, uint8_t *const cls[2])
             rc = added_for(&s[w], i, &s[!w], links[w] + lbeg[w][i],
                            lbeg[w][i + 1] - lbeg[w][i], &av, &pool, &npool,
                            &cappool);
-            if (rc)
-                goto done;
         }
-        aoff[w][s[w].nsent] = npool;
+        if (!rc)
+            aoff[w][s[w].nsent] = npool;
     }
     /* the pool has stopped moving: point the sentences into it */
-    for (w = 0; w < 2; w++)
+    for (w = 0; w < 2 && !rc; w++)
         for (i = 0; i < s[w].nsent; i++) {
             dp_sentence_diff *sd = &c->sents[w][i];
             sd->nadded = aoff[w][i + 1] - aoff[w][i];
             sd->added = sd->nadded ? pool + aoff[w][i] : NULL;
         }
-    c->added = pool;
-    c->nadded = npool;
-    pool = NULL;
+    if (!rc) {
+        c->added = pool;
+        c->nadded = npool;
+        pool = NULL;
+    }
+    free(aoff[0]);
+    free(aoff[1]);
+    free(pool);
+    free(av.kv);
+    free(av.sp);
+    return rc;
+}
+
+/*
+ * The whole diff, step by step: copied sentences (passage coverage),
+ * features and rewrite candidates, the chain in story order anchored on
+ * copied pairs, greedy pairing of the rest, attachment of split halves,
+ * then the verdicts with what each sentence adds.
+ */
+dp_status dpi_story_diff(dp_comparison *c, uint8_t *const cls[2])
+{
+    side s[2];
+    cand *cd = NULL;
+    size_t ncd = 0, capcd = 0, *post_beg = NULL, ngrp = 0;
+    uint32_t *post = NULL, *links[2] = {NULL, NULL};
+    size_t *lbeg[2] = {NULL, NULL};
+    double min_sim;
+    dp_status rc;
+
+    assert(c && c->doc[0] && c->doc[1] && cls);
+    memset(s, 0, sizeof s);
+    min_sim = c->opts.rewrite_min;
+    if (!(min_sim > 0.0))
+        min_sim = 1e-9; /* a rewrite shares at least something */
+    rc = side_alloc(&s[0], c->doc[0], cls[0]);
+    if (!rc)
+        rc = side_alloc(&s[1], c->doc[1], cls[1]);
+    if (!rc)
+        rc = copied_sentences(c, s);
+    if (!rc)
+        rc = build_features(s, &post_beg, &post, &ngrp);
+    if (rc)
+        goto done;
+    attach_copy_halves(s, min_sim);
+    rc = find_candidates(s, post_beg, post, min_sim * CHAIN_FLOOR, &cd, &ncd,
+                         &capcd);
+    if (!rc)
+        rc = add_anchors(s, &cd, &ncd, &capcd);
+    if (!rc)
+        rc = order_chain(s, cd, ncd, min_sim * CHAIN_FLOOR, min_sim);
+    if (rc)
+        goto done;
+    greedy(s, cd, ncd, min_sim);
+    rc = attach(s, min_sim);
+    if (rc)
+        goto done;
+    settle_repeats_and_copies(s);
+    rc = build_links(s, lbeg, links);
+    if (!rc)
+        rc = write_verdicts(c, s, lbeg, links);
 done:
     side_free(&s[0]);
     side_free(&s[1]);
-    free(pt);
     free(cd);
     free(post_beg);
     free(post);
-    free(aoff[0]);
-    free(aoff[1]);
     free(lbeg[0]);
     free(lbeg[1]);
     free(links[0]);
     free(links[1]);
-    free(pool);
-    free(av.kv);
-    free(av.sp);
     return rc;
 }

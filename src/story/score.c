@@ -7,105 +7,23 @@
  *
  * Also home of the helpers the story module shares: token classes (what is
  * a name, a number, a content word), the key a token is compared by, the
- * token range of a passage, and an LSD radix sort for 64-bit keys, so the
- * hot paths are sort + merge over flat arrays, linear-ish in the lengths.
+ * token range of a passage; the hot paths are sort (core/sort.h) + merge
+ * over flat arrays, linear-ish in the lengths.
  */
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sort.h"
 #include "core/util.h"
 #include "story/story.h"
-
-/* ---------------------------------------------------------------------
- * Sorting: stable LSD radix sort on 64-bit keys; 8-bit digits, or 11-bit
- * digits for large arrays (6 passes instead of 8, counts still in L1);
- * passes where every key has the same digit are skipped; insertion sort
- * for short arrays.
- * ------------------------------------------------------------------- */
-
-#define RADIX_SMALL 32                /* insertion sort up to this length */
-#define RADIX_WIDE  ((size_t)1 << 16) /* 11-bit digits from this length */
-
-#define KEY_OF_U64(x) (x)
-#define KEY_OF_KV(x)  ((x).key)
-
-#define DEFINE_RADIX(name, type, KEY)                                          \
-    static dp_status name(type *a, size_t n)                                   \
-    {                                                                          \
-        type *tmp, *src = a, *dst;                                             \
-        size_t *count, ndig, i;                                                \
-        unsigned shift, bits;                                                  \
-        if (n <= RADIX_SMALL) {                                                \
-            for (i = 1; i < n; i++) {                                          \
-                type x = a[i];                                                 \
-                size_t j = i;                                                  \
-                while (j > 0 && KEY(a[j - 1]) > KEY(x)) {                      \
-                    a[j] = a[j - 1];                                           \
-                    j--;                                                       \
-                }                                                              \
-                a[j] = x;                                                      \
-            }                                                                  \
-            return DP_OK;                                                      \
-        }                                                                      \
-        bits = n >= RADIX_WIDE ? 11 : 8;                                       \
-        ndig = (size_t)1 << bits;                                              \
-        tmp = malloc(n * sizeof *tmp);                                         \
-        count = malloc(ndig * sizeof *count);                                  \
-        if (!tmp || !count) {                                                  \
-            free(tmp);                                                         \
-            free(count);                                                       \
-            return DP_ENOMEM;                                                  \
-        }                                                                      \
-        dst = tmp;                                                             \
-        for (shift = 0; shift < 64; shift += bits) {                           \
-            size_t sum = 0, mask = ndig - 1;                                   \
-            memset(count, 0, ndig * sizeof *count);                            \
-            for (i = 0; i < n; i++)                                            \
-                count[(KEY(src[i]) >> shift) & mask]++;                        \
-            if (count[(KEY(src[0]) >> shift) & mask] == n)                     \
-                continue; /* one digit everywhere: order unchanged */          \
-            for (i = 0; i < ndig; i++) {                                       \
-                size_t c = count[i];                                           \
-                count[i] = sum;                                                \
-                sum += c;                                                      \
-            }                                                                  \
-            for (i = 0; i < n; i++)                                            \
-                dst[count[(KEY(src[i]) >> shift) & mask]++] = src[i];          \
-            {                                                                  \
-                type *t = src;                                                 \
-                src = dst;                                                     \
-                dst = t;                                                       \
-            }                                                                  \
-        }                                                                      \
-        if (src != a)                                                          \
-            memcpy(a, src, n * sizeof *a);                                     \
-        free(tmp);                                                             \
-        free(count);                                                           \
-        return DP_OK;                                                          \
-    }
-
-DEFINE_RADIX(radix_u64, uint64_t, KEY_OF_U64)
-DEFINE_RADIX(radix_kv, dp_story_kv, KEY_OF_KV)
-
-dp_status dpi_story_sort_u64(uint64_t *a, size_t n)
-{
-    assert(a || n == 0);
-    return radix_u64(a, n);
-}
-
-dp_status dpi_story_sort_kv(dp_story_kv *a, size_t n)
-{
-    assert(a || n == 0);
-    return radix_kv(a, n);
-}
 
 /* Sort and drop duplicates; returns the new length. */
 static dp_status sort_unique(uint64_t *a, size_t *n)
 {
     size_t i, m = 0;
-    dp_status rc = radix_u64(a, *n);
+    dp_status rc = dpi_sort_u64(a, *n);
     if (rc)
         return rc;
     for (i = 0; i < *n; i++)
@@ -113,20 +31,6 @@ static dp_status sort_unique(uint64_t *a, size_t *n)
             a[m++] = a[i];
     *n = m;
     return DP_OK;
-}
-
-/* Whether sorted array @a of @n keys holds @key. */
-static int has_key(const uint64_t *a, size_t n, uint64_t key)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && a[lo] == key;
 }
 
 /* ---------------------------------------------------------------------
@@ -157,7 +61,7 @@ size_t dpi_story_tok_at(const dp_doc *d, size_t off)
 }
 
 void dpi_story_passage_toks(const dp_doc *d, const dp_passage *p, int side,
-                           size_t *begin, size_t *end)
+                            size_t *begin, size_t *end)
 {
     const dp_span *s;
     size_t b, e;
@@ -264,7 +168,7 @@ dp_status dpi_story_classify(const dp_doc *const d[2], uint8_t *cls[2])
                 c = DP_CLS_NONE;
             else if ((t->flags & DP_TOK_CAPITAL) && !shouting[side] &&
                      (!capital_by_position(doc, i, first[side]) ||
-                      has_key(caps, ncaps, t->term)))
+                      dpi_sorted_has(caps, ncaps, t->term)))
                 c = DP_CLS_NAME;
             else
                 c = DP_CLS_WORD;
@@ -288,7 +192,7 @@ done:
  * ------------------------------------------------------------------- */
 
 dp_status dpi_score_shingles(const dp_doc *a, const dp_doc *b, unsigned k,
-                            dp_scores *out)
+                             dp_scores *out)
 {
     uint64_t *sa = NULL, *sb = NULL;
     size_t na = 0, nb = 0, i = 0, j = 0, inter = 0;
@@ -362,7 +266,7 @@ static dp_status make_bag(const dp_doc *d, const uint8_t *cls, bag *out)
         n++;
     }
     out->n = n;
-    return dpi_story_sort_kv(out->kv, n);
+    return dpi_sort_kv(out->kv, n);
 }
 
 /* One distinct key of a bag: its count and strongest class. */
@@ -406,7 +310,7 @@ static double ochiai(double shared, double wa, double wb)
 }
 
 dp_status dpi_score_same_story(const dp_doc *const d[2], uint8_t *const cls[2],
-                              const double coverage[2], dp_story_signals *out)
+                               const double coverage[2], dp_story_signals *out)
 {
     bag g[2] = {{NULL, 0}, {NULL, 0}};
     size_t i = 0, j = 0;

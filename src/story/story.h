@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/sort.h"
 #include "doppel.h"
 #include "text/doc.h"
 
@@ -76,18 +77,10 @@ size_t dpi_story_tok_at(const dp_doc *d, size_t off);
  * passage @p: the tokens lying wholly inside its byte span.
  */
 void dpi_story_passage_toks(const dp_doc *d, const dp_passage *p, int side,
-                           size_t *begin, size_t *end);
+                            size_t *begin, size_t *end);
 
-/* A 64-bit key with a payload, for sorting. */
-typedef struct dp_story_kv {
-    uint64_t key;
-    uint64_t val;
-} dp_story_kv;
-
-/* dpi_story_sort_u64 / dpi_story_sort_kv - LSD radix sort by key, stable.
- * @return DP_OK or DP_ENOMEM (the array is then unchanged). */
-dp_status dpi_story_sort_u64(uint64_t *a, size_t n);
-dp_status dpi_story_sort_kv(dp_story_kv *a, size_t n);
+/* Key + payload records (core/sort.h), sorted with dpi_sort_kv(). */
+typedef dp_kv dp_story_kv;
 
 /*
  * dpi_score_shingles - exact Jaccard and containment of the two documents'
@@ -98,7 +91,7 @@ dp_status dpi_story_sort_kv(dp_story_kv *a, size_t n);
  * @return DP_OK, DP_ENOMEM.
  */
 dp_status dpi_score_shingles(const dp_doc *a, const dp_doc *b, unsigned k,
-                            dp_scores *out);
+                             dp_scores *out);
 
 /* The signals the same-story score is built from (docs/scores.md). */
 typedef struct dp_story_signals {
@@ -120,7 +113,7 @@ typedef struct dp_story_signals {
  * @return DP_OK, DP_ENOMEM.
  */
 dp_status dpi_score_same_story(const dp_doc *const d[2], uint8_t *const cls[2],
-                              const double coverage[2], dp_story_signals *out);
+                               const double coverage[2], dp_story_signals *out);
 
 /*
  * dpi_story_diff - the story diff: fills c->sents, c->nsents, c->added,

@@ -52,6 +52,30 @@ typedef struct cache_ent {
     uint8_t bytes[CACHE_BYTES];
 } cache_ent;
 
+/* Scratch kept across documents by one thread (text.h). */
+struct dp_norm_scratch {
+    cache_ent cache[CACHE_SIZE]; /* single-code-point results */
+    int32_t cps[SEG_MAX_CP];     /* one segment's code points */
+    uint8_t seg[SEG_MAX_CP * 4]; /* one segment's normalised bytes */
+};
+
+dp_status dpi_norm_scratch_create(dp_norm_scratch **out)
+{
+    dp_norm_scratch *sc = malloc(sizeof *sc);
+    size_t i;
+    *out = sc;
+    if (!sc)
+        return DP_ENOMEM;
+    for (i = 0; i < CACHE_SIZE; i++)
+        sc->cache[i].cp = -1;
+    return DP_OK;
+}
+
+void dpi_norm_scratch_free(dp_norm_scratch *sc)
+{
+    free(sc);
+}
+
 /* The growing output: normalised bytes and their map, same capacity. */
 typedef struct out_buf {
     char *norm;
@@ -259,37 +283,40 @@ static void init_fold(void)
         ascii_fold[b] = (uint8_t)unify(b >= 'A' && b <= 'Z' ? b + 32 : b);
 }
 
-dp_status dpi_norm_run(dp_doc *doc, dp_error *err)
+dp_status dpi_norm_run(dp_doc *doc, dp_norm_scratch *sc, dp_error *err)
 {
     const uint8_t *s;
     size_t len, i = 0;
-    out_buf o = {0};
-    cache_ent *cache = NULL;
-    int32_t *cps = NULL;
-    uint8_t *seg = NULL;
+    out_buf o;
+    cache_ent *cache;
+    int32_t *cps;
+    uint8_t *seg;
     dp_status rc = DP_OK;
 
-    assert(doc && (doc->orig || doc->orig_len == 0));
+    assert(doc && sc && (doc->orig || doc->orig_len == 0));
     s = (const uint8_t *)doc->orig;
     len = doc->orig_len;
     doc->replaced = 0;
     pthread_once(&fold_once, init_fold);
 
-    cache = malloc(CACHE_SIZE * sizeof *cache);
-    cps = malloc(SEG_MAX_CP * sizeof *cps);
-    seg = malloc(SEG_MAX_CP * 4);
-    if (!cache || !cps || !seg) {
-        rc = DP_ENOMEM;
-        goto done;
+    cache = sc->cache;
+    cps = sc->cps;
+    seg = sc->seg;
+    /* Reuse the arrays the document already has (a work context's
+     * scratch document keeps them across documents). */
+    o.norm = doc->norm;
+    o.map = doc->map;
+    o.len = 0;
+    o.cap_norm = doc->norm_cap;
+    o.cap_map = doc->map_cap;
+    doc->norm_len = 0;
+    if (o.cap_norm < len + 1 || o.cap_map < len + 1) {
+        rc = reserve(&o, len + len / 8 + 16);
+        if (rc)
+            goto done;
+        dpi_text_advise_huge(o.norm, o.cap_norm);
+        dpi_text_advise_huge(o.map, o.cap_map * sizeof *o.map);
     }
-    for (i = 0; i < CACHE_SIZE; i++)
-        cache[i].cp = -1;
-    i = 0;
-    rc = reserve(&o, len + len / 8 + 16);
-    if (rc)
-        goto done;
-    dpi_text_advise_huge(o.norm, o.cap_norm);
-    dpi_text_advise_huge(o.map, o.cap_map * sizeof *o.map);
 
     while (i < len) {
         size_t n, j;
@@ -356,25 +383,23 @@ dp_status dpi_norm_run(dp_doc *doc, dp_error *err)
     o.map[o.len] = (uint32_t)len;
 
 done:
-    free(cache);
-    free(cps);
-    free(seg);
+    /* The arrays stay with the document, filled or not. */
+    doc->norm = o.norm;
+    doc->map = o.map;
+    doc->norm_cap = o.cap_norm;
+    doc->map_cap = o.cap_map;
     if (rc) {
-        free(o.norm);
-        free(o.map);
         if (rc == DP_ETOOBIG)
             return dpi_error_set(err, rc, (size_t)-1,
-                                "normalised text would exceed %zu bytes",
-                                (size_t)DP_VEC_MAX_ELEMS);
+                                 "normalised text would exceed %zu bytes",
+                                 (size_t)DP_VEC_MAX_ELEMS);
         if (rc == DP_EINTERNAL)
             return dpi_error_set(err, rc, i,
-                                "utf8proc could not normalise the text at "
-                                "byte offset %zu",
-                                i);
+                                 "utf8proc could not normalise the text at "
+                                 "byte offset %zu",
+                                 i);
         return dpi_error_set(err, rc, (size_t)-1, "out of memory");
     }
-    doc->norm = o.norm;
     doc->norm_len = o.len;
-    doc->map = o.map;
     return DP_OK;
 }

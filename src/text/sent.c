@@ -125,8 +125,8 @@ static int orig_opening_quote(const dp_doc *doc, size_t p)
 {
     size_t o = doc->map[p];
     int32_t cp;
-    if (dpi_utf8_decode((const uint8_t *)doc->orig + o, doc->orig_len - o, &cp) <
-        0)
+    if (dpi_utf8_decode((const uint8_t *)doc->orig + o, doc->orig_len - o,
+                        &cp) < 0)
         return 0;
     return cp == 0x201C || cp == 0x2018 || cp == 0x201E || cp == 0x201A ||
            cp == 0x00AB || cp == 0x2039;
@@ -317,11 +317,11 @@ static int abbreviation_dot(const dp_doc *doc, size_t i, int nl)
 }
 
 /* Append sentence [tb, te) spanning normalised [ns, ne). */
-static dp_status add_sent(dp_doc *doc, size_t *cap, size_t tb, size_t te,
-                          size_t ns, size_t ne)
+static dp_status add_sent(dp_doc *doc, size_t tb, size_t te, size_t ns,
+                          size_t ne)
 {
     dp_sent *s;
-    dp_status rc = DP_RESERVE(doc->sents, *cap, doc->nsents + 1);
+    dp_status rc = DP_RESERVE(doc->sents, doc->sents_cap, doc->nsents + 1);
 
     if (rc)
         return rc;
@@ -346,17 +346,16 @@ static size_t soft_end(const gap_info *gi)
 
 dp_status dpi_sent_run(dp_doc *doc)
 {
-    size_t n, i, b = 0, cap = 0, start, last_nl = NONE;
+    size_t n, i, b = 0, start, last_nl = NONE;
     gap_info gi;
     dp_status rc;
 
     assert(doc);
-    doc->sents = NULL;
     doc->nsents = 0;
     n = doc->ntoks;
     if (n == 0)
         return DP_OK;
-    rc = DP_RESERVE(doc->sents, cap, n / 16 + 4);
+    rc = DP_RESERVE(doc->sents, doc->sents_cap, n / 16 + 4);
     if (rc)
         return rc;
 
@@ -372,7 +371,7 @@ dp_status dpi_sent_run(dp_doc *doc)
         scan_gap(doc, tk->nend, g1, !last, &gi);
         if (last) {
             end = gi.term_end != NONE ? gi.term_end : gi.c0_end;
-            rc = add_sent(doc, &cap, b, n, start, end);
+            rc = add_sent(doc, b, n, start, end);
             if (rc)
                 return rc;
             break;
@@ -392,7 +391,7 @@ dp_status dpi_sent_run(dp_doc *doc)
         }
         if (end != NONE) {
             next_start = gi.open_start > end ? gi.open_start : end;
-            rc = add_sent(doc, &cap, b, i + 1, start, end);
+            rc = add_sent(doc, b, i + 1, start, end);
             if (rc)
                 return rc;
             b = i + 1;
@@ -411,7 +410,7 @@ dp_status dpi_sent_run(dp_doc *doc)
                 scan_gap(doc, doc->toks[j].nend, doc->toks[j + 1].nstart, 1,
                          &gi);
             end = soft_end(&gi);
-            rc = add_sent(doc, &cap, b, j + 1, start, end);
+            rc = add_sent(doc, b, j + 1, start, end);
             if (rc)
                 return rc;
             b = j + 1;

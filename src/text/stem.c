@@ -19,12 +19,11 @@
  * per token, so every dp_stemmer carries a cache of verdicts per distinct
  * token hash: an open-addressing table seeded per process (token text is
  * user input), grown by doubling up to DP_STEM_CACHE_MAX entries and
- * emptied when it fills up. dpi_stem_close() parks the stemmer, cache and
- * all, in a per-thread slot and the next dpi_stem_open() of the same
- * language on that thread takes it back, so a thread working through a
- * corpus of small documents stems each frequent word once, not once per
- * document. The slot is freed when the thread exits (pthread key
- * destructor), and the exiting thread's at process exit.
+ * emptied when it fills up. A stemmer lives in a work context (dp_work,
+ * work.c), one per thread, so a thread working through a corpus of small
+ * documents stems each frequent word once, not once per document. There
+ * is no hidden per-thread state: whoever holds the dp_work holds the
+ * stemmer and its cache.
  */
 #include <assert.h>
 #include <libstemmer.h>
@@ -64,10 +63,6 @@ struct dp_stemmer {
     term_cache cache;      /* token hash -> term, kept across documents */
 };
 
-static pthread_key_t idle_key; /* this thread's parked dp_stemmer */
-static int idle_key_ok;
-static pthread_once_t idle_once = PTHREAD_ONCE_INIT;
-
 static void free_stemmer(dp_stemmer *st)
 {
     if (!st)
@@ -75,27 +70,6 @@ static void free_stemmer(dp_stemmer *st)
     sb_stemmer_delete(st->sb);
     free(st->cache.slots);
     free(st);
-}
-
-static void idle_destroy(void *p)
-{
-    free_stemmer(p);
-}
-
-static void make_idle_key(void)
-{
-    idle_key_ok = pthread_key_create(&idle_key, idle_destroy) == 0;
-}
-
-/* Key destructors never run for the thread that calls exit() (usually the
- * main thread), so free its parked stemmer when the library is unloaded
- * or the process exits; leak checkers then see a clean exit. */
-__attribute__((destructor)) static void free_exiting_thread_idle(void)
-{
-    if (idle_key_ok) {
-        free_stemmer(pthread_getspecific(idle_key));
-        pthread_setspecific(idle_key, NULL);
-    }
 }
 
 static uint64_t cache_seed;
@@ -141,19 +115,10 @@ dp_status dpi_stem_open(const char *language, dp_stemmer **out, dp_error *err)
     *out = NULL;
     if (!language)
         language = "english";
-    pthread_once(&idle_once, make_idle_key);
-    if (idle_key_ok) {
-        st = pthread_getspecific(idle_key);
-        if (st && strcmp(st->lang, language) == 0) {
-            pthread_setspecific(idle_key, NULL);
-            *out = st;
-            return DP_OK;
-        }
-    }
     if (strlen(language) >= sizeof st->lang)
         return dpi_error_set(err, DP_ESTEM, (size_t)-1,
-                            "no Snowball stemmer for language \"%.100s\"",
-                            language);
+                             "no Snowball stemmer for language \"%.100s\"",
+                             language);
     st = calloc(1, sizeof *st);
     if (!st)
         return dpi_error_set(err, DP_ENOMEM, (size_t)-1, "out of memory");
@@ -161,8 +126,8 @@ dp_status dpi_stem_open(const char *language, dp_stemmer **out, dp_error *err)
     if (!st->sb) {
         free(st);
         return dpi_error_set(err, DP_ESTEM, (size_t)-1,
-                            "no Snowball stemmer for language \"%.100s\"",
-                            language);
+                             "no Snowball stemmer for language \"%.100s\"",
+                             language);
     }
     strcpy(st->lang, language);
     st->english = is_english(language);
@@ -172,25 +137,16 @@ dp_status dpi_stem_open(const char *language, dp_stemmer **out, dp_error *err)
 
 void dpi_stem_close(dp_stemmer *st)
 {
-    dp_stemmer *old;
+    free_stemmer(st);
+}
 
-    if (!st)
-        return;
-    if (!idle_key_ok) {
-        free_stemmer(st);
-        return;
-    }
-    /* Park it for the next document on this thread; keep the newest. */
-    old = pthread_getspecific(idle_key);
-    if (pthread_setspecific(idle_key, st) != 0) {
-        free_stemmer(st);
-        return;
-    }
-    free_stemmer(old);
+const char *dpi_stem_language(const dp_stemmer *st)
+{
+    return st->lang;
 }
 
 dp_status dpi_stem_word(dp_stemmer *st, const char *w, size_t n,
-                       const char **stem, size_t *stem_len)
+                        const char **stem, size_t *stem_len)
 {
     const sb_symbol *r;
 

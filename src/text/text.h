@@ -33,8 +33,8 @@
  * dp_doc_create(), except that the language is not looked at.
  */
 dp_status dpi_doc_create_tokens(const char *text, size_t len,
-                               const dp_text_opts *opts, dp_doc **out,
-                               dp_error *err);
+                                const dp_text_opts *opts, dp_doc **out,
+                                dp_error *err);
 
 /*
  * dpi_text_advise_huge - hint the kernel to back the large array @p
@@ -71,6 +71,17 @@ size_t dpi_utf8_invalid_run(const uint8_t *s, size_t len);
  */
 size_t dpi_utf8_validate(const uint8_t *s, size_t len);
 
+/*
+ * dpi_utf8_repair - a copy of @s (@len bytes) with each maximal run of
+ * invalid bytes replaced by one U+FFFD, as the normaliser reads it (and
+ * with @nul each NUL byte too), malloc'd and NUL-terminated (free with
+ * free()). The one repair of the library: JSON writers use it for text
+ * that may not be valid UTF-8.
+ * @return DP_OK, DP_ENOMEM, DP_ETOOBIG (@len * 3 overflows).
+ */
+dp_status dpi_utf8_repair(const uint8_t *s, size_t len, int nul, char **out,
+                          size_t *out_len);
+
 /* dpi_utf8_encode - write @cp (valid scalar value) to @out; return 1-4. */
 int dpi_utf8_encode(int32_t cp, uint8_t out[4]);
 
@@ -94,7 +105,16 @@ size_t dpi_norm_segment(const uint8_t *s, size_t len, size_t i);
  * @return DP_OK, DP_ENOMEM, DP_ETOOBIG (normalised text past 32-bit
  *         offsets), DP_EINTERNAL (utf8proc refused a valid segment).
  */
-dp_status dpi_norm_run(dp_doc *doc, dp_error *err);
+typedef struct dp_norm_scratch dp_norm_scratch;
+
+/* dpi_norm_scratch_create - scratch for dpi_norm_run(): segment buffers
+ * and a cache of single-code-point results, kept across documents (the
+ * results are a pure function of the code point). @return DP_OK or
+ * DP_ENOMEM. */
+dp_status dpi_norm_scratch_create(dp_norm_scratch **out);
+void dpi_norm_scratch_free(dp_norm_scratch *sc);
+
+dp_status dpi_norm_run(dp_doc *doc, dp_norm_scratch *sc, dp_error *err);
 
 /*
  * dpi_norm_orig_end - the original offset where the normalised character
@@ -148,7 +168,12 @@ typedef struct dp_stemmer dp_stemmer;
  * @return DP_OK, DP_ESTEM (unknown language; *out NULL), DP_ENOMEM.
  */
 dp_status dpi_stem_open(const char *language, dp_stemmer **out, dp_error *err);
+
+/* dpi_stem_close - free @st and its cache. Accepts NULL. */
 void dpi_stem_close(dp_stemmer *st);
+
+/* dpi_stem_language - the language name @st was opened with. */
+const char *dpi_stem_language(const dp_stemmer *st);
 
 /*
  * dpi_stem_word - the stem of normalised word @w (@n bytes) into *@stem /
@@ -156,7 +181,7 @@ void dpi_stem_close(dp_stemmer *st);
  * final possessive 's first. @return DP_OK or DP_ENOMEM.
  */
 dp_status dpi_stem_word(dp_stemmer *st, const char *w, size_t n,
-                       const char **stem, size_t *stem_len);
+                        const char **stem, size_t *stem_len);
 
 /*
  * dpi_stem_terms - set term and DP_TOK_STOP on every token of @doc: 0 for

@@ -135,12 +135,12 @@ static size_t segment_end(const dp_doc *doc, size_t pos)
 }
 
 /* Append the token normalised [ns, ne) to doc->toks. */
-static dp_status emit(dp_doc *doc, size_t *cap, size_t ns, size_t ne,
-                      uint32_t flags, uint32_t xflags)
+static dp_status emit(dp_doc *doc, size_t ns, size_t ne, uint32_t flags,
+                      uint32_t xflags)
 {
     dp_tok *t;
     int c;
-    dp_status rc = DP_RESERVE(doc->toks, *cap, doc->ntoks + 1);
+    dp_status rc = DP_RESERVE(doc->toks, doc->toks_cap, doc->ntoks + 1);
 
     if (rc)
         return rc;
@@ -164,18 +164,19 @@ static dp_status emit(dp_doc *doc, size_t *cap, size_t ns, size_t ne,
 dp_status dpi_tok_run(dp_doc *doc)
 {
     const uint8_t *t;
-    size_t n, pos = 0, cap = 0;
+    size_t n, pos = 0;
     dp_status rc;
 
     assert(doc && doc->norm && doc->map);
     t = (const uint8_t *)doc->norm;
     n = doc->norm_len;
-    doc->toks = NULL;
     doc->ntoks = 0;
-    rc = DP_RESERVE(doc->toks, cap, n / 5 + 16);
-    if (rc)
-        return rc;
-    dpi_text_advise_huge(doc->toks, cap * sizeof *doc->toks);
+    if (doc->toks_cap < n / 5 + 16) {
+        rc = DP_RESERVE(doc->toks, doc->toks_cap, n / 5 + 16);
+        if (rc)
+            return rc;
+        dpi_text_advise_huge(doc->toks, doc->toks_cap * sizeof *doc->toks);
+    }
 
     while (pos < n) {
         size_t start, clen, nchars;
@@ -195,7 +196,7 @@ dp_status dpi_tok_run(dp_doc *doc)
             while (pos < n && char_at(t, n, pos, &cp, &clen) == C_MARK)
                 pos += clen;
             pos = segment_end(doc, pos);
-            rc = emit(doc, &cap, start, pos, DP_TOK_WORD, DP_TOKX_CJK);
+            rc = emit(doc, start, pos, DP_TOK_WORD, DP_TOKX_CJK);
             if (rc)
                 return rc;
             continue;
@@ -237,7 +238,7 @@ dp_status dpi_tok_run(dp_doc *doc)
             break;
         }
         pos = segment_end(doc, pos);
-        rc = emit(doc, &cap, start, pos, numeric ? DP_TOK_NUMBER : DP_TOK_WORD,
+        rc = emit(doc, start, pos, numeric ? DP_TOK_NUMBER : DP_TOK_WORD,
                   (nchars == 1 && cls == C_LETTER) ? DP_TOKX_SINGLE : 0);
         if (rc)
             return rc;

@@ -15,6 +15,7 @@
  * skipping ASCII eight bytes at a time.
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text/text.h"
@@ -136,4 +137,38 @@ int dpi_utf8_encode(int32_t cp, uint8_t out[4])
     out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
     out[3] = (uint8_t)(0x80 | (cp & 0x3F));
     return 4;
+}
+
+dp_status dpi_utf8_repair(const uint8_t *s, size_t len, int nul, char **out,
+                          size_t *out_len)
+{
+    static const uint8_t fffd[3] = {0xEF, 0xBF, 0xBD};
+    size_t i = 0, m = 0, cap;
+    uint8_t *o;
+
+    *out = NULL;
+    *out_len = 0;
+    /* A run of one byte or more becomes three bytes: at most 3x. */
+    if (__builtin_mul_overflow(len, 3, &cap) || cap == SIZE_MAX)
+        return DP_ETOOBIG;
+    o = malloc(cap + 1);
+    if (!o)
+        return DP_ENOMEM;
+    while (i < len) {
+        int32_t cp;
+        int r = dpi_utf8_decode(s + i, len - i, &cp);
+        if (r > 0 && !(nul && cp == 0)) {
+            memcpy(o + m, s + i, (size_t)r);
+            m += (size_t)r;
+            i += (size_t)r;
+            continue;
+        }
+        memcpy(o + m, fffd, 3);
+        m += 3;
+        i += r > 0 ? 1 : dpi_utf8_invalid_run(s + i, len - i);
+    }
+    o[m] = '\0';
+    *out = (char *)o;
+    *out_len = m;
+    return DP_OK;
 }

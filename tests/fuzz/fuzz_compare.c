@@ -12,9 +12,16 @@
 
 #include "doppel.h"
 
-#define INVARIANT(c) do { if (!(c)) abort(); } while (0)
+#define INVARIANT(c)                                                           \
+    do {                                                                       \
+        if (!(c))                                                              \
+            abort();                                                           \
+    } while (0)
 
-static int in01(double x) { return x >= 0.0 && x <= 1.0; }
+static int in01(double x)
+{
+    return x >= 0.0 && x <= 1.0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -37,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     co.min_words = 2 + (size % 7);
     co.max_gap = size % 5;
     INVARIANT(dp_doc_create((const char *)data, la, &o, &a, NULL) == DP_OK);
-    INVARIANT(dp_doc_create((const char *)data + size - lb, lb, &o, &b,
-                            NULL) == DP_OK);
+    INVARIANT(dp_doc_create((const char *)data + size - lb, lb, &o, &b, NULL) ==
+              DP_OK);
     INVARIANT(dp_compare(a, b, &co, &c) == DP_OK);
     s = dp_comparison_scores(c);
     INVARIANT(in01(s->jaccard) && in01(s->containment_a_in_b) &&

@@ -12,7 +12,11 @@
 
 #include "doppel.h"
 
-#define INVARIANT(c) do { if (!(c)) abort(); } while (0)
+#define INVARIANT(c)                                                           \
+    do {                                                                       \
+        if (!(c))                                                              \
+            abort();                                                           \
+    } while (0)
 
 static void check_doc(const dp_doc *d, size_t len)
 {

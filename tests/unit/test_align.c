@@ -15,7 +15,10 @@
 
 /* xorshift64*: a small deterministic generator for the tests. */
 static uint64_t rng_state;
-static void rng_seed(uint64_t s) { rng_state = s ? s : 1; }
+static void rng_seed(uint64_t s)
+{
+    rng_state = s ? s : 1;
+}
 static uint64_t rng(void)
 {
     rng_state ^= rng_state >> 12;
@@ -102,7 +105,8 @@ TEST(align_insert_delete_one_passage)
         uint64_t a[40], b[45];
         dp_match *m;
         size_t n;
-        /* Insertion in B: a = copy(40); b = copy[0..20) + k new + copy[20..40) */
+        /* Insertion in B: a = copy(40); b = copy[0..20) + k new + copy[20..40)
+         */
         fill_seq(a, 40, 1000);
         fill_seq(b, 20, 1000);
         fill_seq(b + 20, k, 5000);
@@ -123,11 +127,11 @@ TEST(align_insert_delete_one_passage)
         dp_match *m;
         size_t n;
         fill_seq(a, 60, 1000);
-        fill_seq(b, 10, 1000);          /* a[0..10) */
-        fill_seq(b + 10, 39, 1011);     /* a[11..50): a[10] dropped */
-        b[49] = 7001;                   /* two inserted */
+        fill_seq(b, 10, 1000);      /* a[0..10) */
+        fill_seq(b + 10, 39, 1011); /* a[11..50): a[10] dropped */
+        b[49] = 7001;               /* two inserted */
         b[50] = 7002;
-        fill_seq(b + 51, 10, 1050);     /* a[50..60) */
+        fill_seq(b + 51, 10, 1050); /* a[50..60) */
         REQUIRE(dpi_align_tokens(a, 60, b, 61, NULL, &m, &n) == DP_OK);
         CHECK_EQ(n, 1);
         CHECK(has(m, n, 0, 60, 0, 61));
@@ -159,7 +163,10 @@ TEST(align_gap_larger_than_max_gap_two_passages)
     free(m);
     /* With max_gap 0 every passage is one exact run. */
     o.max_gap = 0;
-    b[15] = 1015; b[16] = 1016; b[17] = 1017; b[19] = 1019; /* only b[18] differs */
+    b[15] = 1015;
+    b[16] = 1016;
+    b[17] = 1017;
+    b[19] = 1019; /* only b[18] differs */
     REQUIRE(dpi_align_tokens(a, 40, b, 40, &o, &m, &n) == DP_OK);
     CHECK_EQ(n, 2);
     CHECK(has(m, n, 0, 18, 0, 18));
@@ -299,7 +306,8 @@ TEST(align_extreme_options)
     o.max_occ = 1;
     o.min_words = 100;
     REQUIRE(dpi_align_tokens(a, 200, b, 200, &o, &m, &n) == DP_OK);
-    CHECK_EQ(n, 1); /* a[51..200) only: runs shorter than chain_min are not joined */
+    CHECK_EQ(
+        n, 1); /* a[51..200) only: runs shorter than chain_min are not joined */
     CHECK(has(m, n, 51, 200, 51, 200));
     free(m);
     o.min_words = 0; /* reads as 1; seeds of 1 token */
@@ -425,7 +433,8 @@ TEST(align_random_planted_blocks)
                 order[y] = t;
             }
             for (x = 0; x < np; x++) {
-                uint32_t bl = order[x], at = next_b + (uint32_t)(rng() % 50) + 1;
+                uint32_t bl = order[x],
+                         at = next_b + (uint32_t)(rng() % 50) + 1;
                 if (at + len[bl] > NB)
                     break;
                 memcpy(b + at, a + a0[bl], len[bl] * sizeof *b);
@@ -487,7 +496,8 @@ TEST(align_noisy_planted_blocks)
                     m[v].b_begin <= b0[u] && m[v].b_end >= b0[u] + len[u]) {
                     cover++;
                     CHECK(a0[u] - m[v].a_begin <= DP_ALIGN_MAX_GAP + 2);
-                    CHECK(m[v].a_end - (a0[u] + len[u]) <= DP_ALIGN_MAX_GAP + 2);
+                    CHECK(m[v].a_end - (a0[u] + len[u]) <=
+                          DP_ALIGN_MAX_GAP + 2);
                 }
             }
             if (cover != 1)
@@ -557,20 +567,27 @@ TEST(align_docs_byte_spans_exact)
      * CRLF inside the copied text on one side, and a dropped comma. */
     const char *ta =
         "Intro line one.\r\n"
-        "She said, \xe2\x80\x9c\xc3\x87" "a va tr\xc3\xa8s bien \xe2\x80\x94 "
+        "She said, \xe2\x80\x9c\xc3\x87"
+        "a va tr\xc3\xa8s bien \xe2\x80\x94 "
         "the caf\xc3\xa9\xe2\x80\x99s na\xc3\xafve cr\xc3\xa8me,\r\n"
-        "br\xc3\xbbl\xc3\xa9" "e is d\xc3\xa9licieux,\xe2\x80\x9d and left.\r\n"
+        "br\xc3\xbbl\xc3\xa9"
+        "e is d\xc3\xa9licieux,\xe2\x80\x9d and left.\r\n"
         "End.\r\n";
-    const char *tb =
-        "Other words here.\r\n"
-        "\"\xc3\x87" "a va tr\xc3\xa8s bien - the caf\xc3\xa9's na\xc3\xafve "
-        "cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e is d\xc3\xa9licieux\" she said.\r\n";
+    const char *tb = "Other words here.\r\n"
+                     "\"\xc3\x87"
+                     "a va tr\xc3\xa8s bien - the caf\xc3\xa9's na\xc3\xafve "
+                     "cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+                     "e is d\xc3\xa9licieux\" she said.\r\n";
     const char *want_a =
-        "\xc3\x87" "a va tr\xc3\xa8s bien \xe2\x80\x94 the caf\xc3\xa9\xe2\x80\x99s "
-        "na\xc3\xafve cr\xc3\xa8me,\r\nbr\xc3\xbbl\xc3\xa9" "e is d\xc3\xa9licieux";
+        "\xc3\x87"
+        "a va tr\xc3\xa8s bien \xe2\x80\x94 the caf\xc3\xa9\xe2\x80\x99s "
+        "na\xc3\xafve cr\xc3\xa8me,\r\nbr\xc3\xbbl\xc3\xa9"
+        "e is d\xc3\xa9licieux";
     const char *want_b =
-        "\xc3\x87" "a va tr\xc3\xa8s bien - the caf\xc3\xa9's na\xc3\xafve "
-        "cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e is d\xc3\xa9licieux";
+        "\xc3\x87"
+        "a va tr\xc3\xa8s bien - the caf\xc3\xa9's na\xc3\xafve "
+        "cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+        "e is d\xc3\xa9licieux";
     dp_doc *a = doc_of(ta), *b = doc_of(tb);
     dp_passage *p = NULL;
     size_t n = 0;
@@ -710,8 +727,8 @@ TEST(align_docs_seeds_quotes_and_progress)
     /* Nothing of 000's safe-house sentence is shared. */
     {
         size_t s, e, u;
-        REQUIRE(span_of(ta, "He was found to be residing", "the Taliban.", &s,
-                        &e));
+        REQUIRE(
+            span_of(ta, "He was found to be residing", "the Taliban.", &s, &e));
         for (u = 0; u < n; u++)
             CHECK(p[u].a.end <= s || p[u].a.start >= e);
     }

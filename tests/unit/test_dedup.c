@@ -26,8 +26,8 @@ static dp_dedup *make(unsigned threads, dp_keep_policy keep)
 
 static dp_dedup_doc doc(const char *id, const char *text, const char *date)
 {
-    dp_dedup_doc x = {id, strlen(id), text, strlen(text), date,
-                      date ? strlen(date) : 0};
+    dp_dedup_doc x = {id,           strlen(id), text,
+                      strlen(text), date,       date ? strlen(date) : 0};
     return x;
 }
 
@@ -45,9 +45,10 @@ TEST(dedup_groups_a_copy_and_leaves_unrelated_alone)
     snprintf(edited, sizeof edited, "%s", base);
     memcpy(strstr(edited, "weekend"), "holiday", 7);
     docs[0] = doc("a", base, NULL);
-    docs[1] = doc("b", "A completely different text about the price of grain "
-                       "in the northern provinces and the farmers who grow it.",
-              NULL);
+    docs[1] = doc("b",
+                  "A completely different text about the price of grain "
+                  "in the northern provinces and the farmers who grow it.",
+                  NULL);
     docs[2] = doc("c", edited, NULL);
     REQUIRE(dp_dedup_add(d, docs, 3, st) == DP_OK);
     CHECK_EQ(st[0], DP_OK);
@@ -68,10 +69,9 @@ TEST(dedup_groups_a_copy_and_leaves_unrelated_alone)
 TEST(dedup_short_documents_are_not_merged_together)
 {
     dp_dedup *d = make(1, DP_KEEP_FIRST);
-    dp_dedup_doc docs[4] = {doc("1", "Hello there.", NULL),
-                            doc("2", "Goodbye now.", NULL),
-                            doc("3", "hello  THERE", NULL),
-                            doc("4", "   ", NULL)};
+    dp_dedup_doc docs[4] = {
+        doc("1", "Hello there.", NULL), doc("2", "Goodbye now.", NULL),
+        doc("3", "hello  THERE", NULL), doc("4", "   ", NULL)};
     dp_status st[4];
     REQUIRE(d);
     REQUIRE(dp_dedup_add(d, docs, 4, st) == DP_OK);
@@ -136,10 +136,10 @@ TEST(dedup_parse_date_formats)
 TEST(dedup_duplicate_ids_are_counted_and_found)
 {
     dp_dedup *d = make(1, DP_KEEP_FIRST);
-    dp_dedup_doc docs[3] = {doc("same", base, NULL),
-                            doc("other", "Some other words entirely here.", NULL),
-                            doc("same", "And a third text, not like others.",
-                                NULL)};
+    dp_dedup_doc docs[3] = {
+        doc("same", base, NULL),
+        doc("other", "Some other words entirely here.", NULL),
+        doc("same", "And a third text, not like others.", NULL)};
     dp_dedup_stats s;
     REQUIRE(d);
     REQUIRE(dp_dedup_add(d, docs, 3, NULL) == DP_OK);

@@ -35,8 +35,8 @@ TEST(lsh_areas_match_hand_computed_integrals)
     CHECK_NEAR(dpi_lsh_fp_area(0.5, 1, 2), 1.0 / 24, 1e-12);
     CHECK_NEAR(dpi_lsh_fn_area(0.5, 1, 2), 0.5 - 0.875 / 3, 1e-12);
     /* b=3, r=2: P = 3s^2 - 3s^4 + s^6. FP(0.6) = t^3 - 3t^5/5 + t^7/7. */
-    CHECK_NEAR(dpi_lsh_fp_area(0.6, 3, 2), 0.216 - 0.6 * 0.07776 + 0.0279936 / 7,
-               1e-12);
+    CHECK_NEAR(dpi_lsh_fp_area(0.6, 3, 2),
+               0.216 - 0.6 * 0.07776 + 0.0279936 / 7, 1e-12);
     /* b=1, r=5: FP(0.8) = 0.8^6/6; Simpson's error bound is
      * t/180 h^4 max|f^(4)| = 2.5e-12 here. */
     CHECK_NEAR(dpi_lsh_fp_area(0.8, 1, 5), 0.262144 / 6, 1e-11);
@@ -273,7 +273,8 @@ TEST(lsh_candidate_rate_matches_s_curve)
             cand[i] = dpi_lsh_bands_shared(ka, kb, p.bands) > 0;
             hits += cand[i];
             REQUIRE(dpi_lsh_table_insert(t, (uint32_t)(2 * i), ka) == DP_OK);
-            REQUIRE(dpi_lsh_table_insert(t, (uint32_t)(2 * i + 1), kb) == DP_OK);
+            REQUIRE(dpi_lsh_table_insert(t, (uint32_t)(2 * i + 1), kb) ==
+                    DP_OK);
         }
         rate = (double)hits / N;
         want = dpi_lsh_candidate_prob(ss[k], p.bands, p.rows);

@@ -221,8 +221,8 @@ TEST(norm_segment_caps_nonstarters)
     CHECK_EQ(dpi_norm_segment(buf, sizeof buf, 61), 2 * 10);
     CHECK_EQ(dpi_norm_segment((const uint8_t *)"ab", 2, 0), 1);
     CHECK_EQ(dpi_norm_segment((const uint8_t *)"\xFF\xFF"
-                                              "a",
-                             3, 0),
+                                               "a",
+                              3, 0),
              2);
 }
 

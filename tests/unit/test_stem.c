@@ -136,8 +136,8 @@ TEST(stem_many_distinct_words)
         dp_stemmer *st;
         const dp_tok *t = &doc->toks[i];
         REQUIRE(dpi_stem_open("english", &st, NULL) == DP_OK);
-        REQUIRE(dpi_stem_word(st, doc->norm + t->nstart, t->nend - t->nstart, &s,
-                             &sl) == DP_OK);
+        REQUIRE(dpi_stem_word(st, doc->norm + t->nstart, t->nend - t->nstart,
+                              &s, &sl) == DP_OK);
         CHECK(t->term == XXH3_64bits(s, sl));
         dpi_stem_close(st);
     }

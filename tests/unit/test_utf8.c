@@ -81,8 +81,8 @@ TEST(utf8_truncated_and_stray_bytes)
 TEST(utf8_invalid_run_joins_subparts)
 {
     CHECK_EQ(dpi_utf8_invalid_run(U("\xFF\xFE\x80"
-                                   "A"),
-                                 4),
+                                    "A"),
+                                  4),
              3);
     CHECK_EQ(dpi_utf8_invalid_run(U("\xE2\x82\xC3\xA9"), 4), 2); /* then é */
     CHECK_EQ(dpi_utf8_invalid_run(U("\xF0\x9F\x98"), 3), 3);
@@ -130,7 +130,7 @@ TEST(utf8_reject_mode_reports_offset)
     CHECK(doc == NULL);
     CHECK_EQ(err.code, DP_EUTF8);
     CHECK_EQ(err.offset, 17);
-    CHECK(strstr(err.message, "offset 17") != NULL);
+    CHECK(strstr(err.message, "at byte 17 ") != NULL);
 }
 
 TEST(utf8_reject_mode_truncated_at_end)
@@ -200,7 +200,7 @@ TEST(utf8_nul_is_binary_with_offset)
     CHECK_EQ(dp_doc_create(text, 7, NULL, &doc, &err), DP_EBINARY);
     CHECK(doc == NULL);
     CHECK_EQ(err.offset, 3);
-    CHECK(strstr(err.message, "offset 3") != NULL);
+    CHECK(strstr(err.message, "at byte 3:") != NULL);
 
     dp_text_opts_init(&o);
     o.allow_binary = 1;
@@ -232,4 +232,31 @@ TEST(utf8_too_big_is_refused_before_reading)
              DP_ETOOBIG);
     CHECK(doc == NULL);
     CHECK_EQ(err.code, DP_ETOOBIG);
+}
+
+TEST(utf8_repair_replaces_each_invalid_run_once)
+{
+    char *out = NULL;
+    size_t n = 0;
+    /* "a", a run of three invalid bytes, "b", a truncated 3-byte
+     * sequence at the end. */
+    REQUIRE(dpi_utf8_repair((const uint8_t *)"a\xff\xfe\x80"
+                                             "b\xe2\x82",
+                            7, 0, &out, &n) == DP_OK);
+    CHECK_MEM(out, n,
+              "a\xEF\xBF\xBD"
+              "b\xEF\xBF\xBD");
+    free(out);
+    /* NUL kept, or replaced on request; valid text unchanged. */
+    REQUIRE(dpi_utf8_repair((const uint8_t *)"x\0y", 3, 0, &out, &n) == DP_OK);
+    CHECK_EQ(n, 3);
+    CHECK(memcmp(out, "x\0y", 3) == 0);
+    free(out);
+    REQUIRE(dpi_utf8_repair((const uint8_t *)"x\0y", 3, 1, &out, &n) == DP_OK);
+    CHECK_MEM(out, n, "x\xEF\xBF\xBDy");
+    free(out);
+    REQUIRE(dpi_utf8_repair((const uint8_t *)"caf\xc3\xa9", 5, 1, &out, &n) ==
+            DP_OK);
+    CHECK_MEM(out, n, "caf\xc3\xa9");
+    free(out);
 }
