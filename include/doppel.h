@@ -116,15 +116,23 @@ typedef struct dp_error {
  * ------------------------------------------------------------------- */
 
 /*
- * dp_file_read - read a whole regular file into memory.
+ * dp_file_read - read one whole file into memory, decompressed as the
+ * corpus reader decompresses (gzip or zstd recognised by their magic
+ * bytes, concatenated members and frames allowed; a .gz/.zst/.zstd name
+ * that holds no such data is DP_ECOMPRESS). The bytes are not otherwise
+ * changed (a BOM is kept, UTF-8 is not checked), so offsets into them are
+ * offsets into the decompressed file. `doppel compare` and `doppel index
+ * query FILE` read their inputs with it.
  * @path:  the file to read; "-" reads standard input.
  * @out:   OUT: a malloc'd buffer holding the bytes plus a terminating NUL
  *         (not counted in *len); free it with dp_free().
  * @len:   OUT: the number of bytes read.
- * @max:   refuse files larger than this many bytes (DP_ETOOBIG).
- * @err:   optional detail on failure.
- * @return DP_OK, DP_ENOENT, DP_EACCES, DP_EISDIR, DP_ETOOBIG, DP_EIO or
- *         DP_ENOMEM. On failure *out is NULL.
+ * @max:   refuse more than this many (decompressed) bytes (DP_ETOOBIG);
+ *         at most DP_MAX_DOC_BYTES is used.
+ * @err:   optional detail on failure; the message does not name the path.
+ * @return DP_OK, DP_ENOENT, DP_EACCES, DP_EISDIR, DP_ETOOBIG, DP_EIO,
+ *         DP_ECOMPRESS, DP_ENOMEM or DP_EINVAL (a NULL argument). On
+ *         failure *out is NULL.
  */
 DP_API dp_status dp_file_read(const char *path, char **out, size_t *len,
                               size_t max, dp_error *err);
@@ -644,23 +652,6 @@ DP_API const char *dp_reader_field(const dp_reader *r, const char *name,
  * Accepts NULL. Standard input is left open. */
 DP_API void dp_reader_free(dp_reader *r);
 
-/*
- * dp_reader_read_file - read one whole file ("-": standard input) into
- * memory, decompressed as the reader decompresses (gzip or zstd by magic
- * bytes; a .gz/.zst/.zstd name that holds no such data is DP_ECOMPRESS).
- * The bytes are not otherwise changed (a BOM is kept, UTF-8 unchecked),
- * so offsets into them are offsets into the decompressed file.
- * @max:   refuse more than this many decompressed bytes (DP_ETOOBIG); at
- *         most DP_MAX_DOC_BYTES.
- * @out:   OUT: a malloc'd buffer, NUL-terminated (not counted in *len);
- *         free it with dp_free(). NULL on failure.
- * @len:   OUT: the number of bytes.
- * @err:   optional detail; its message does not name the path.
- * @return DP_OK, DP_ENOENT, DP_EACCES, DP_EISDIR, DP_EIO, DP_ETOOBIG,
- *         DP_ECOMPRESS, DP_ENOMEM, DP_EINVAL (a NULL argument).
- */
-DP_API dp_status dp_reader_read_file(const char *path, size_t max, char **out,
-                                     size_t *len, dp_error *err);
 
 /* ------------------------------------------------------ end of readers */
 

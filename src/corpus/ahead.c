@@ -511,7 +511,11 @@ dp_status dpi_ahead_start(dp_reader *r, unsigned threads)
 }
 
 /* Start the parse threads, once the input proves longer than one batch
- * (a small input, such as a request body, never pays for threads). */
+ * (a small input, such as a request body, never pays for threads).
+ * Why pthread_create and not the core pool (dpi_pool_run): parse-ahead is
+ * a pipeline, not a fork-join batch; its threads live as long as the
+ * reader and take batches as the caller's thread produces them, while
+ * the caller goes on consuming records. */
 static void workers_start(dp_reader *r)
 {
     unsigned i;

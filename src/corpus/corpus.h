@@ -112,7 +112,7 @@ struct dp_reader {
     dp_input_format format;       /* for named files */
     dp_input_format stdin_format; /* for "-" and memory input */
     size_t max_record;            /* longest line or document, bytes */
-    int keep_bom;                 /* dp_reader_read_file(): bytes as is */
+    int keep_bom;                 /* dp_file_read(): bytes as they are */
 
     /* The inputs still to come (walk.c). */
     char **paths;             /* copies of the paths given */
@@ -288,14 +288,6 @@ dp_status dpi_source_all(dp_reader *r, dp_error *err);
  */
 dp_status dpi_jsonl_parse(const dp_json_cfg *cfg, const char *line, size_t len,
                           uint64_t off, dp_parsed *p);
-
-/*
- * dpi_jsonl_repair - a malloc'd copy of @s (@len bytes, NUL-terminated)
- * with each maximal run of invalid UTF-8 read as U+FFFD (EF BF BD), as
- * dp_doc_create() reads it, from @bad (the first bad byte) on. NULL when
- * memory runs out; *@out_len its length.
- */
-char *dpi_jsonl_repair(const char *s, size_t len, size_t bad, size_t *out_len);
 
 /* dpi_jsonl_clear - free what *@p owns and zero it. */
 void dpi_jsonl_clear(dp_parsed *p);

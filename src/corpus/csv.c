@@ -382,8 +382,8 @@ static dp_status next_line(dp_reader *r, dp_csv *c, dp_error *err)
     }
     if (bad < ln.len) { /* DP_UTF8_REPLACE: feed a repaired copy */
         dp_line fixed = ln;
-        fixed.p = dpi_jsonl_repair(ln.p, ln.len, bad, &fixed.len);
-        if (!fixed.p) {
+        if (dpi_utf8_repair((const uint8_t *)ln.p, ln.len, 0, &fixed.p,
+                            &fixed.len)) {
             parser_reset(c);
             return dpi_reader_report(r, err, DP_ENOMEM, ln.no, (size_t)-1,
                                      "out of memory");

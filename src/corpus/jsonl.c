@@ -61,32 +61,6 @@ void dpi_jsonl_clear(dp_parsed *p)
     memset(p, 0, offsetof(dp_parsed, detail) + 1);
 }
 
-char *dpi_jsonl_repair(const char *s, size_t len, size_t bad, size_t *out_len)
-{
-    const uint8_t *u = (const uint8_t *)s;
-    size_t cap, i = bad, n = bad;
-    char *o;
-
-    if (dpi_mul_overflow(len, 3, &cap) || !(o = malloc(cap + 1)))
-        return NULL;
-    memcpy(o, s, bad);
-    while (i < len) {
-        size_t ok = dpi_utf8_validate(u + i, len - i), run;
-        memcpy(o + n, s + i, ok);
-        n += ok;
-        i += ok;
-        if (i == len)
-            break;
-        run = dpi_utf8_invalid_run(u + i, len - i);
-        memcpy(o + n, "\xEF\xBF\xBD", 3); /* U+FFFD */
-        n += 3;
-        i += run;
-    }
-    o[n] = '\0';
-    *out_len = n;
-    return o;
-}
-
 /*
  * Parse @len bytes (at input offset @off) as one JSON value under the
  * UTF-8 policy: the value, or NULL with p->detail set (*@rc the status).
@@ -109,9 +83,10 @@ static json_t *load(const dp_json_cfg *cfg, const char *s, size_t len,
                              off + bad, (unsigned)(unsigned char)s[bad]);
             return NULL;
         }
-        fixed = dpi_jsonl_repair(s, len, bad, &n);
-        if (!fixed) {
-            *rc = parse_fail(p, DP_ENOMEM, (size_t)off, "out of memory");
+        dp_status st = dpi_utf8_repair((const uint8_t *)s, len, 0, &fixed, &n);
+        if (st) {
+            *rc =
+                parse_fail(p, st, (size_t)off, "no memory to repair the line");
             return NULL;
         }
         s = fixed;

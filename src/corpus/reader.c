@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "corpus/corpus.h"
@@ -357,8 +358,19 @@ void dp_reader_free(dp_reader *r)
     free(r);
 }
 
-dp_status dp_reader_read_file(const char *path, size_t max, char **out,
-                              size_t *len, dp_error *err)
+/* Does @path name a compressed file (.gz, .zst, .zstd)? */
+static int compressed_name(const char *path)
+{
+    size_t n = strlen(path);
+    return (n >= 3 && strcasecmp(path + n - 3, ".gz") == 0) ||
+           (n >= 4 && strcasecmp(path + n - 4, ".zst") == 0) ||
+           (n >= 5 && strcasecmp(path + n - 5, ".zstd") == 0);
+}
+
+/* dp_file_read lives here, not in core: it reads through the reader's
+ * source (decompression by magic bytes), one rule for every command. */
+dp_status dp_file_read(const char *path, char **out, size_t *len, size_t max,
+                       dp_error *err)
 {
     dp_reader_opts o;
     dp_reader *r;
@@ -370,13 +382,20 @@ dp_status dp_reader_read_file(const char *path, size_t max, char **out,
         return dpi_error_set(err, DP_EINVAL, (size_t)-1, "no path given");
     *out = NULL;
     *len = 0;
-    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return dpi_error_set(err, DP_EISDIR, (size_t)-1,
-                             "is a directory, not a file");
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return dpi_error_set(err, DP_EISDIR, (size_t)-1,
+                                 "is a directory, not a file");
+        if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max &&
+            !compressed_name(path))
+            return dpi_error_set(err, DP_ETOOBIG, (size_t)-1,
+                                 "file is %jd bytes, over the %zu-byte limit",
+                                 (intmax_t)st.st_size, max);
+    }
     dp_reader_opts_init(&o);
     o.format = o.stdin_format = DP_FORMAT_TEXT;
     o.utf8 = DP_UTF8_REPLACE; /* bytes as they are: the caller checks */
-    o.max_record_bytes = DP_MIN(max, DP_MAX_DOC_BYTES);
+    o.max_record_bytes = max ? DP_MIN(max, DP_MAX_DOC_BYTES) : 1;
     rc = dp_reader_open(&path, 1, &o, &r, err);
     if (rc)
         return rc;
@@ -384,6 +403,9 @@ dp_status dp_reader_read_file(const char *path, size_t max, char **out,
     rc = dp_reader_next(r, &rec, err);
     if (rc == DP_EOF) /* cannot happen: a text input is one document */
         rc = dpi_error_set(err, DP_EINTERNAL, (size_t)-1, "no document");
+    if (rc == DP_OK && max == 0 && rec.text_len > 0)
+        rc = dpi_error_set(err, DP_ETOOBIG, (size_t)-1,
+                           "document is longer than the 0-byte limit");
     if (rc == DP_OK) {
         *out = malloc(rec.text_len + 1);
         if (*out) {

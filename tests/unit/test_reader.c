@@ -1742,7 +1742,7 @@ TEST(reader_threads_location_after_errors)
     rmtmp();
 }
 
-TEST(reader_read_file_decompresses)
+TEST(reader_file_read_decompresses)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -1752,22 +1752,18 @@ TEST(reader_read_file_decompresses)
     put_gz("a.txt.gz", "\xEF\xBB\xBFzipped words\n", "wb");
     put_zst("b.txt.zst", "zstd words");
     puts_file("c.txt.gz", "not gzip");
-    REQUIRE(dp_reader_read_file(tp("a.txt.gz"), 1000, &buf, &len, &err) ==
-            DP_OK);
+    REQUIRE(dp_file_read(tp("a.txt.gz"), &buf, &len, 1000, &err) == DP_OK);
     CHECK_MEM(buf, len, "\xEF\xBB\xBFzipped words\n"); /* BOM kept */
     dp_free(buf);
-    REQUIRE(dp_reader_read_file(tp("b.txt.zst"), 1000, &buf, &len, &err) ==
-            DP_OK);
+    REQUIRE(dp_file_read(tp("b.txt.zst"), &buf, &len, 1000, &err) == DP_OK);
     CHECK_MEM(buf, len, "zstd words");
     dp_free(buf);
-    CHECK_EQ(dp_reader_read_file(tp("c.txt.gz"), 1000, &buf, &len, &err),
+    CHECK_EQ(dp_file_read(tp("c.txt.gz"), &buf, &len, 1000, &err),
              DP_ECOMPRESS);
     CHECK(buf == NULL);
-    CHECK_EQ(dp_reader_read_file(tp("b.txt.zst"), 4, &buf, &len, &err),
-             DP_ETOOBIG);
-    CHECK_EQ(dp_reader_read_file(tp("missing"), 4, &buf, &len, &err),
-             DP_ENOENT);
-    CHECK_EQ(dp_reader_read_file(tmpdir, 4, &buf, &len, &err), DP_EISDIR);
+    CHECK_EQ(dp_file_read(tp("b.txt.zst"), &buf, &len, 4, &err), DP_ETOOBIG);
+    CHECK_EQ(dp_file_read(tp("missing"), &buf, &len, 4, &err), DP_ENOENT);
+    CHECK_EQ(dp_file_read(tmpdir, &buf, &len, 4, &err), DP_EISDIR);
     rmtmp();
 }
 

@@ -494,20 +494,36 @@ static int flush(adder *a)
     return ex;
 }
 
+/* The record's metadata: its fields but id and text, as JSON text
+ * (malloc'd), or NULL. The reader builds it (dp_record.meta, asked for
+ * with ropts.keep_meta), so no line is parsed twice. */
+static char *record_meta(const cmdline *c, const dp_record *rec)
+{
+    char *s;
+    if (c->no_meta || !rec->meta)
+        return NULL;
+    s = malloc(rec->meta_len + 1);
+    if (s)
+        memcpy(s, rec->meta, rec->meta_len + 1);
+    return s;
+}
+
 static int add_record(adder *a, const dp_record *rec, const char *where)
 {
-    /* The reader's metadata: every field but id and text, as JSON. */
-    const char *meta = a->c->no_meta ? NULL : rec->meta;
-    size_t mlen = meta ? rec->meta_len : 0;
+    char *meta = record_meta(a->c, rec);
+    size_t mlen = meta ? strlen(meta) : 0;
     size_t need = rec->id_len + rec->text_len + mlen + strlen(where) + 4;
     int rc;
     if (a->n == a->c->batch || (a->n && a->arena_len + need > BATCH_BYTES)) {
-        if ((rc = flush(a)))
+        if ((rc = flush(a))) {
+            free(meta);
             return rc;
+        }
     }
     if (cli_grow((void **)&a->arena, &a->arena_cap, a->arena_len + need, 1) ||
         cli_grow((void **)&a->docs, &a->cap, a->n + 1, sizeof *a->docs) ||
         cli_grow((void **)&a->where, &a->where_cap, a->n + 1, sizeof *a->where)) {
+        free(meta);
         fputs("doppel index: out of memory\n", stderr);
         return EXIT_INTERNAL;
     }
@@ -524,6 +540,7 @@ static int add_record(adder *a, const dp_record *rec, const char *where)
     a->docs[a->n].meta_len = mlen;
     a->where[a->n] = (char *)(uintptr_t)arena_put(a, where, strlen(where));
     a->n++;
+    free(meta);
     return EXIT_OK;
 }
 
@@ -552,8 +569,6 @@ static int cmd_add(cmdline *c)
     if ((ex = open_index(c, DP_INDEX_CREATE, &a.ix)))
         return ex;
     memset(&err, 0, sizeof err);
-    c->ropts.keep_meta = !c->no_meta;
-    c->ropts.utf8 = c->utf8; /* --invalid-utf8 also repairs JSONL lines */
     if (dp_reader_open((const char *const *)c->args, c->nargs, &c->ropts, &rd,
                        &err)) {
         fprintf(stderr, "doppel index: %s\n", err.message);
@@ -1199,6 +1214,7 @@ int cmd_index(int argc, char **argv)
     c.args = argv + optind + 1;
     c.nargs = (size_t)(argc - optind - 1);
     c.ropts.utf8 = c.utf8;
+    c.ropts.keep_meta = !c.no_meta;
     c.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
     if (c.quiet)
         c.progress = 0;

@@ -143,9 +143,7 @@ int cli_load_doc(const char *path, const cli_input_opts *opts, dp_doc **out)
 
     *out = NULL;
     memset(&err, 0, sizeof err);
-    /* Through the reader: .gz/.zst inputs are decompressed, as in dedup
-     * and index add. */
-    rc = dp_reader_read_file(path, opts->max_bytes, &buf, &len, &err);
+    rc = dp_file_read(path, &buf, &len, opts->max_bytes, &err);
     if (rc) {
         fprintf(stderr, "doppel: %s: %s\n", name,
                 err.message[0] ? err.message : dp_strerror(rc));
