@@ -92,7 +92,7 @@ start_server() {
 }
 
 # msg_cli FILE CMD: the reader's message in a CLI's stderr: the first
-# line ending ", skipped", less "doppel CMD: ", the "FILE:LINE: " or
+# line ending ", skipped", less "doppel CMD[ SUB]: ", the "FILE:LINE: " or
 # "FILE: " location and ", skipped".
 msg_cli() {
     "$PY" - "$1" "$2" "$tmp/err" <<'EOF'
@@ -102,7 +102,8 @@ for line in open(errf, encoding="utf-8", errors="replace"):
     line = line.rstrip("\n")
     if not line.endswith(", skipped"):
         continue
-    m = line[len("doppel %s: " % cmd):] if line.startswith("doppel %s: " % cmd) else line
+    # "doppel dedup: " or "doppel index: " / "doppel index add: "
+    m = re.sub(r"^doppel %s( [a-z]+)?: " % cmd, "", line)
     m = m[: -len(", skipped")]
     if m.startswith(f + ":"):
         rest = m[len(f) + 1:]
