@@ -49,6 +49,8 @@ struct dp_csv {
     int too_big;       /* it grew past max */
     int nomem;         /* a callback ran out of memory */
     int pending;       /* a record has begun and not ended */
+    size_t fed;        /* bytes of it fed to libcsv so far (capped: an
+                          unclosed quote must not buffer a whole file) */
     uint64_t rec_line; /* the line it began on */
     uint64_t rec_off;  /* and that line's offset */
     int have_rec;      /* the last call handed out a record */
@@ -112,6 +114,7 @@ static int parser_reset(dp_csv *c)
         csv_set_delim(&c->p, CSV_TAB);
     csv_set_space_func(&c->p, c->tsv ? is_space_tsv : is_space_csv);
     c->pending = 0;
+    c->fed = 0;
     c->done = c->too_big = c->nomem = 0;
     c->vals_len = c->nf = 0;
     return 0;
@@ -300,6 +303,11 @@ static dp_status feed(dp_reader *r, dp_csv *c, const dp_line *ln, dp_error *err)
     const char *s = ln->p, *end = ln->crlf ? "\r\n" : "\n";
     size_t n = ln->len, got;
 
+    c->fed += n + 2;
+    if (c->fed > c->max + 2) {
+        c->too_big = 1;
+        return feed_error(r, c, ln, 0, err);
+    }
     got = csv_parse(&c->p, s, n, on_field, on_record, c);
     if (got < n || c->too_big || c->nomem)
         return feed_error(r, c, ln, got, err);
@@ -414,6 +422,7 @@ dp_status dpi_csv_next(dp_reader *r, dp_record *rec, dp_error *err)
         if (c->done) {
             c->done = 0;
             c->pending = 0;
+            c->fed = 0;
             c->vals_len = c->nf = 0;
         }
         rc = next_line(r, c, err);

@@ -1797,3 +1797,28 @@ TEST(reader_csv_sniffed_on_stdin_and_memory)
     REQUIRE(n == 1);
     CHECK_STR(v[0].id, "m"); /* prose: one plain-text document */
 }
+
+TEST(reader_csv_unclosed_quote_is_capped)
+{
+    rec_copy v[4];
+    dp_reader_opts o;
+    dp_reader *r;
+    size_t n, i, at = 0;
+    char *big = malloc(400000);
+
+    REQUIRE(big);
+    at += (size_t)sprintf(big, "id,text\n1,\"never closed\n");
+    for (i = 0; i < 10000; i++)
+        at += (size_t)sprintf(big + at, "line %zu of the open field\n", i);
+    dp_reader_opts_init(&o);
+    o.max_record_bytes = 4096;
+    o.stdin_format = DP_FORMAT_CSV;
+    REQUIRE(dp_reader_open_memory(big, at, "m", &o, &r, NULL) == DP_OK);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n >= 1);
+    CHECK_EQ(v[0].rc, DP_ETOOBIG);
+    CHECK_EQ(v[0].line, 2); /* where the record began */
+    CHECK(strstr(v[0].bare, "4096-byte limit") != NULL);
+    free(big);
+}
