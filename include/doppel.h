@@ -166,6 +166,13 @@ typedef struct dp_text_opts {
 DP_API void dp_text_opts_init(dp_text_opts *opts);
 
 /*
+ * dp_stem_languages - the Snowball languages dp_text_opts.language may
+ * name (libstemmer's list), as a NULL-terminated array of static strings.
+ * @return never NULL. Cannot fail; safe from any thread.
+ */
+DP_API const char *const *dp_stem_languages(void);
+
+/*
  * dp_doc_create - run the text pipeline over one document.
  * @text:  the original bytes; need not be NUL-terminated. The document
  *         keeps its own copy, so @text may be freed afterwards.
@@ -1058,7 +1065,9 @@ typedef struct dp_index_add_result {
  *         reached map_max; nothing of the batch was written); DP_ETOOBIG
  *         (the batch is too large for one LMDB transaction: split it);
  *         DP_ESTEM (unknown language in @opts->text); DP_EIO (LMDB or
- *         disk error; nothing written); DP_ENOMEM; DP_EINVAL.
+ *         disk error; nothing written); DP_ENOMEM (nothing written: the
+ *         results are built before the transaction commits, so a call
+ *         that committed always returns DP_OK); DP_EINVAL.
  * Thread safety: serialised with other writers; readers go on meanwhile
  * and see the batch only after it commits. Cost: the text pipeline (on
  * @opts->threads threads) plus about bands + 3 B-tree writes per document
@@ -1230,6 +1239,38 @@ DP_API dp_status dp_index_check(dp_index *ix, dp_error *err);
  * internally and further calls return DP_EIO.
  */
 DP_API dp_status dp_index_compact(dp_index *ix, dp_error *err);
+
+/*
+ * The index as JSON: one writer of each object for every program that
+ * prints it (`doppel index create|query|stats --json` and `doppel serve`
+ * print exactly these objects; shapes in docs/index.md, "JSON"). Each
+ * writes compact JSON text, keys in the order shown, reals with 17
+ * significant digits (they parse back to the same double; re-dump to show
+ * fewer), without a trailing newline.
+ * @out:   OUT: malloc'd NUL-terminated text; free it with dp_free(). NULL
+ *         on failure.
+ * @len:   OUT (may be NULL): its length.
+ * @return DP_OK, DP_EINVAL (NULL argument), DP_ENOMEM (nothing partial is
+ *         returned). Thread-safe; reads only its arguments.
+ */
+
+/* dp_index_params_json - {"shingle_k", "perms", "threshold", "bands",
+ * "rows", "store_text", "shingle_sets", "norm_version"}. */
+DP_API dp_status dp_index_params_json(const dp_index_params *p, char **out,
+                                      size_t *len);
+
+/* dp_index_hits_json - the @n hits of a query, best first as given:
+ * [{"id", "score", "estimate", "words"}, ...]; an id that is not valid
+ * UTF-8 is written with U+FFFD for each invalid run. */
+DP_API dp_status dp_index_hits_json(const dp_index_hit *hits, size_t n,
+                                    char **out, size_t *len);
+
+/* dp_index_stats_json - {"docs", "band_entries", "texts", "next_seq",
+ * "txn_id", "file_bytes", "used_bytes", "data_bytes", "map_size",
+ * "bytes_per_doc", "readers", "max_readers", "params": (as
+ * dp_index_params_json)}. */
+DP_API dp_status dp_index_stats_json(const dp_index_stats *s, char **out,
+                                     size_t *len);
 
 /* ----------------------------------------------- end of persistent index */
 

@@ -48,47 +48,35 @@ void dpi_cluster_free(dp_clusters *c)
     memset(c, 0, sizeof *c);
 }
 
-dp_status dpi_cluster_build(uint32_t ndocs, const dp_pair *pairs, size_t npairs,
-                            const uint64_t *rank, dp_clusters *out)
+/* Adjacency of the pairs in CSR form, both directions, each list sorted
+ * by document: @off (ndocs + 1) and @adj (2 * npairs), malloc'd here.
+ * *@nlinked: documents with at least one pair. */
+static dp_status build_adjacency(uint32_t ndocs, const dp_pair *pairs,
+                                 size_t npairs, size_t **off_out,
+                                 edge **adj_out, size_t *nlinked)
 {
-    size_t *off = NULL, i, nlinked = 0, nmem = 0;
-    edge *adj = NULL;
-    ranked *order = NULL;
-    uint32_t *kept_of = NULL, k;
-    size_t nclusters = 0;
-    dp_status rc = DP_ENOMEM;
+    size_t *off, i, sum = 0;
+    edge *adj;
 
-    assert(out && (rank || ndocs == 0) && (pairs || npairs == 0));
-    memset(out, 0, sizeof *out);
-    out->ndocs = ndocs;
-    if (npairs > SIZE_MAX / 2 / sizeof(edge))
-        return DP_ETOOBIG;
-
-    /* Adjacency in CSR form, both directions. */
-    off = calloc((size_t)ndocs + 1, sizeof *off);
-    adj = malloc((2 * npairs + 1) * sizeof *adj);
-    out->cluster = malloc(((size_t)ndocs + 1) * sizeof *out->cluster);
-    if (!off || !adj || !out->cluster)
-        goto fail;
+    *off_out = off = calloc((size_t)ndocs + 1, sizeof *off);
+    *adj_out = adj = malloc((2 * npairs + 1) * sizeof *adj);
+    if (!off || !adj)
+        return DP_ENOMEM;
     for (i = 0; i < npairs; i++) {
         if (pairs[i].i >= ndocs || pairs[i].j >= ndocs ||
-            pairs[i].i == pairs[i].j) {
-            rc = DP_EINVAL;
-            goto fail;
-        }
+            pairs[i].i == pairs[i].j)
+            return DP_EINVAL;
         off[pairs[i].i]++;
         off[pairs[i].j]++;
     }
-    {
-        size_t sum = 0;
-        for (i = 0; i < ndocs; i++) {
-            size_t d = off[i];
-            off[i] = sum;
-            sum += d;
-            nlinked += d > 0;
-        }
-        off[ndocs] = sum;
+    *nlinked = 0;
+    for (i = 0; i < ndocs; i++) {
+        size_t d = off[i];
+        off[i] = sum;
+        sum += d;
+        *nlinked += d > 0;
     }
+    off[ndocs] = sum;
     for (i = 0; i < npairs; i++) {
         adj[off[pairs[i].i]++] = (edge){pairs[i].j, pairs[i].sim};
         adj[off[pairs[i].j]++] = (edge){pairs[i].i, pairs[i].sim};
@@ -98,26 +86,28 @@ dp_status dpi_cluster_build(uint32_t ndocs, const dp_pair *pairs, size_t npairs,
     off[0] = 0;
     for (i = 0; i < ndocs; i++)
         qsort(adj + off[i], off[i + 1] - off[i], sizeof *adj, edge_by_doc);
+    return DP_OK;
+}
 
-    /* Visit linked documents by keep rank; each unassigned one becomes a
-     * representative of its still unassigned neighbours. */
-    order = malloc((nlinked + 1) * sizeof *order);
-    kept_of = malloc(((size_t)ndocs + 1) * sizeof *kept_of);
-    if (!order || !kept_of)
-        goto fail;
-    for (i = 0, k = 0; i < ndocs; i++)
-        if (off[i + 1] > off[i])
-            order[k++] = (ranked){rank[i], (uint32_t)i, 0.0f};
+/*
+ * Visit linked documents by keep rank (@order, sorted here); each one not
+ * yet assigned becomes the representative of its unassigned neighbours:
+ * kept_of[m] = representative of m (NONE: in no cluster). Counts the
+ * clusters and their members.
+ */
+static void assign_stars(uint32_t ndocs, const size_t *off, const edge *adj,
+                         ranked *order, size_t nlinked, uint32_t *kept_of,
+                         size_t *nclusters, size_t *nmem)
+{
+    size_t i, e;
+
     qsort(order, nlinked, sizeof *order, by_rank);
     for (i = 0; i < ndocs; i++)
-        out->cluster[i] = NONE;
-
-    /* First pass: assign members to representatives (kept_of), count. */
-    for (i = 0; i < ndocs; i++)
         kept_of[i] = NONE;
+    *nclusters = *nmem = 0;
     for (i = 0; i < nlinked; i++) {
         uint32_t r = order[i].doc;
-        size_t e, joined = 0;
+        size_t joined = 0;
         if (kept_of[r] != NONE)
             continue;
         for (e = off[r]; e < off[r + 1]; e++) {
@@ -129,50 +119,84 @@ dp_status dpi_cluster_build(uint32_t ndocs, const dp_pair *pairs, size_t npairs,
         }
         if (joined) {
             kept_of[r] = r;
-            nclusters++;
-            nmem += joined + 1;
+            (*nclusters)++;
+            *nmem += joined + 1;
         }
     }
+}
 
-    /* Clusters numbered by their kept document's index. */
+/* Write the clusters into @out, numbered by their kept document's index,
+ * members in keep-rank order (@order is scratch of at least the largest
+ * cluster's size). */
+static void write_clusters(uint32_t ndocs, const size_t *off, const edge *adj,
+                           const uint32_t *kept_of, const uint64_t *rank,
+                           ranked *order, dp_clusters *out)
+{
+    uint32_t c = 0;
+    size_t pos = 0, i, e, q;
+
+    for (i = 0; i < ndocs; i++)
+        out->cluster[i] = NONE;
+    for (i = 0; i < ndocs; i++) {
+        size_t nm = 0;
+        if (kept_of[i] != i)
+            continue;
+        out->start[c] = (uint32_t)pos;
+        out->cluster[i] = c;
+        out->members[pos] = (uint32_t)i;
+        out->sim[pos++] = 1.0f;
+        for (e = off[i]; e < off[i + 1]; e++) {
+            uint32_t m = adj[e].doc;
+            if (kept_of[m] == i && out->cluster[m] == NONE) {
+                out->cluster[m] = c;
+                order[nm++] = (ranked){rank[m], m, adj[e].sim};
+            }
+        }
+        qsort(order, nm, sizeof *order, by_rank);
+        for (q = 0; q < nm; q++) {
+            out->members[pos] = order[q].doc;
+            out->sim[pos++] = order[q].sim;
+        }
+        c++;
+    }
+    out->start[c] = (uint32_t)pos;
+    out->nclusters = c;
+}
+
+dp_status dpi_cluster_build(uint32_t ndocs, const dp_pair *pairs, size_t npairs,
+                            const uint64_t *rank, dp_clusters *out)
+{
+    size_t *off = NULL, i, nlinked = 0, nmem = 0, nclusters = 0;
+    edge *adj = NULL;
+    ranked *order = NULL;
+    uint32_t *kept_of = NULL, k;
+    dp_status rc;
+
+    assert(out && (rank || ndocs == 0) && (pairs || npairs == 0));
+    memset(out, 0, sizeof *out);
+    out->ndocs = ndocs;
+    if (npairs > SIZE_MAX / 2 / sizeof(edge))
+        return DP_ETOOBIG;
+    rc = build_adjacency(ndocs, pairs, npairs, &off, &adj, &nlinked);
+    if (rc)
+        goto fail;
+    rc = DP_ENOMEM;
+    order = malloc((nlinked + 1) * sizeof *order);
+    kept_of = malloc(((size_t)ndocs + 1) * sizeof *kept_of);
+    out->cluster = malloc(((size_t)ndocs + 1) * sizeof *out->cluster);
+    if (!order || !kept_of || !out->cluster)
+        goto fail;
+    for (i = 0, k = 0; i < ndocs; i++)
+        if (off[i + 1] > off[i])
+            order[k++] = (ranked){rank[i], (uint32_t)i, 0.0f};
+    assign_stars(ndocs, off, adj, order, nlinked, kept_of, &nclusters, &nmem);
     out->start = malloc((nclusters + 1) * sizeof *out->start);
     out->members = malloc((nmem + 1) * sizeof *out->members);
     out->sim = malloc((nmem + 1) * sizeof *out->sim);
     if (!out->start || !out->members || !out->sim)
         goto fail;
-    {
-        uint32_t c = 0;
-        size_t pos = 0;
-        for (i = 0; i < ndocs; i++) {
-            size_t e;
-            if (kept_of[i] != i)
-                continue;
-            out->start[c] = (uint32_t)pos;
-            out->cluster[i] = c;
-            out->members[pos] = (uint32_t)i;
-            out->sim[pos++] = 1.0f;
-            /* Members in keep-rank order: collect, then sort (the
-             * order array is free again and large enough). */
-            {
-                size_t nm = 0, q;
-                for (e = off[i]; e < off[i + 1]; e++) {
-                    uint32_t m = adj[e].doc;
-                    if (kept_of[m] == i && out->cluster[m] == NONE) {
-                        out->cluster[m] = c;
-                        order[nm++] = (ranked){rank[m], m, adj[e].sim};
-                    }
-                }
-                qsort(order, nm, sizeof *order, by_rank);
-                for (q = 0; q < nm; q++) {
-                    out->members[pos] = order[q].doc;
-                    out->sim[pos++] = order[q].sim;
-                }
-            }
-            c++;
-        }
-        out->start[c] = (uint32_t)pos;
-        out->nclusters = c;
-    }
+    /* the order array is free again and large enough for any cluster */
+    write_clusters(ndocs, off, adj, kept_of, rank, order, out);
     rc = DP_OK;
 fail:
     free(off);

@@ -315,40 +315,6 @@ long dp_dedup_find(const dp_dedup *d, const char *id, size_t id_len)
 /* Adding documents                                                   */
 /* ------------------------------------------------------------------ */
 
-/* The index's entry points until it moves onto the sketch layer. */
-dp_status dpi_dedup_sketch(const dp_minhash *mh, unsigned k,
-                           const dp_text_opts *topts, const char *text,
-                           size_t len, uint32_t *sig, uint32_t *words,
-                           uint64_t **set, size_t *nset)
-{
-    dp_work *w = NULL;
-    const uint64_t *s = NULL;
-    dp_status rc;
-
-    if (set) {
-        *set = NULL;
-        *nset = 0;
-    }
-    if (dp_work_create(&w))
-        return DP_ENOMEM;
-    rc = dpi_sketch_doc(w, mh, k, topts, text, len, sig, words, set ? &s : NULL,
-                        nset, NULL);
-    if (rc == DP_OK && set) {
-        *set = malloc(DP_MAX(*nset, 1) * sizeof **set);
-        if (*set)
-            memcpy(*set, s, *nset * sizeof *s);
-        else
-            rc = DP_ENOMEM;
-    }
-    dp_work_free(w);
-    return rc;
-}
-
-unsigned dpi_dedup_threads(unsigned asked)
-{
-    return dpi_pool_threads(asked);
-}
-
 /* A batch being added: the sketches of its documents. */
 typedef struct batch {
     const dp_dedup_doc *docs;

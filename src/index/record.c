@@ -1,7 +1,7 @@
 /*
  * record.c - encoding and checked decoding of the persistent index's
- * values (see record.h for the layouts), and exact Jaccard over stored
- * shingle sets.
+ * values (see record.h for the layouts), and the check of stored shingle
+ * sets.
  */
 #include <assert.h>
 #include <string.h>
@@ -40,8 +40,8 @@ size_t dpi_index_rec_size(size_t id_len, size_t meta_len, unsigned perms)
 }
 
 void dpi_index_rec_encode(void *buf, const char *id, size_t id_len,
-                         const char *meta, size_t meta_len, const uint32_t *sig,
-                         unsigned perms, uint32_t words)
+                          const char *meta, size_t meta_len,
+                          const uint32_t *sig, unsigned perms, uint32_t words)
 {
     unsigned char *p = buf;
     uint16_t il = (uint16_t)id_len;
@@ -64,7 +64,7 @@ void dpi_index_rec_encode(void *buf, const char *id, size_t id_len,
 }
 
 dp_status dpi_index_rec_decode(const void *buf, size_t len, unsigned perms,
-                              dp_index_rec *out)
+                               dp_index_rec *out)
 {
     const unsigned char *p = buf;
     size_t id_len, meta_len, need;
@@ -127,34 +127,4 @@ dp_status dpi_index_set_check(const void *p, size_t len)
         if (ld64(b + (i - 1) * 8) >= ld64(b + i * 8))
             return DP_ECORRUPT;
     return DP_OK;
-}
-
-double dpi_index_set_jaccard(const void *a, size_t na, const void *b, size_t nb)
-{
-    const unsigned char *x = a, *y = b;
-    size_t i = 0, j = 0, inter = 0;
-    uint64_t u, v;
-
-    if (na == 0 || nb == 0)
-        return na == nb ? 1.0 : 0.0;
-    u = ld64(x);
-    v = ld64(y);
-    for (;;) {
-        if (u < v) {
-            if (++i == na)
-                break;
-            u = ld64(x + i * 8);
-        } else if (u > v) {
-            if (++j == nb)
-                break;
-            v = ld64(y + j * 8);
-        } else {
-            inter++;
-            if (++i == na || ++j == nb)
-                break;
-            u = ld64(x + i * 8);
-            v = ld64(y + j * 8);
-        }
-    }
-    return (double)inter / (double)(na + nb - inter);
 }

@@ -2,10 +2,10 @@
  * record.h - the on-disk formats of the persistent index: document
  * records, sequence-number keys, shingle sets, and the parameter text.
  *
- * Kept apart from index.c so the decoders can be fuzzed and unit-tested
- * without an LMDB environment. Every decoder checks lengths and fields
- * before it hands out a pointer: a damaged value gives DP_ECORRUPT, never a
- * read past its end. Integers are in the host's byte order, like LMDB's
+ * Kept apart from the LMDB code (index_int.h) so the decoders can be fuzzed and
+ * unit-tested without an LMDB environment. Every decoder checks lengths and
+ * fields before it hands out a pointer: a damaged value gives DP_ECORRUPT,
+ * never a read past its end. Integers are in the host's byte order, like LMDB's
  * own pages (an index is not portable across endianness; LMDB's isn't).
  *
  * Document record (value of the "docs" table, key = seq):
@@ -52,8 +52,8 @@ size_t dpi_index_rec_size(size_t id_len, size_t meta_len, unsigned perms);
 /* dpi_index_rec_encode - write a record into @buf, which holds exactly
  * dpi_index_rec_size() bytes (nonzero). Cannot fail. */
 void dpi_index_rec_encode(void *buf, const char *id, size_t id_len,
-                         const char *meta, size_t meta_len, const uint32_t *sig,
-                         unsigned perms, uint32_t words);
+                          const char *meta, size_t meta_len,
+                          const uint32_t *sig, unsigned perms, uint32_t words);
 
 /*
  * dpi_index_rec_decode - check and split a record.
@@ -63,7 +63,7 @@ void dpi_index_rec_encode(void *buf, const char *id, size_t id_len,
  *         up, an empty id, a NUL in the id); *out is then unspecified.
  */
 dp_status dpi_index_rec_decode(const void *buf, size_t len, unsigned perms,
-                              dp_index_rec *out);
+                               dp_index_rec *out);
 
 /* dpi_index_rec_sig - copy the signature into @sig (perms values). */
 void dpi_index_rec_sig(const dp_index_rec *r, uint32_t *sig);
@@ -79,12 +79,5 @@ uint64_t dpi_index_seq_of(const void *key);
  * increasing. @return DP_OK or DP_ECORRUPT.
  */
 dp_status dpi_index_set_check(const void *p, size_t len);
-
-/*
- * dpi_index_set_jaccard - exact Jaccard of two sorted, unique uint64 sets
- * given as raw bytes (either may be unaligned): @na and @nb values.
- * Two empty sets give 1.
- */
-double dpi_index_set_jaccard(const void *a, size_t na, const void *b, size_t nb);
 
 #endif /* DP_INDEX_RECORD_H */

@@ -1,12 +1,21 @@
 /*
- * report.h - internals of the report module shared with other modules
- * (the server builds its answers with the same pieces).
+ * report.h - internals of the report module shared with other modules,
+ * as jansson values: JSON text from raw bytes, and the index's
+ * parameters, hits and statistics (the server builds its answers with the
+ * same pieces as the command line; the index writes its on-disk
+ * parameter record around the same fields). The public dp_index_*_json()
+ * functions (index_json.c) dump these.
+ *
+ * The index builders check every jansson write: a NULL (or nonzero)
+ * result means memory ran out and nothing partial is handed out.
  */
 #ifndef DP_REPORT_REPORT_H
 #define DP_REPORT_REPORT_H
 
 #include <jansson.h>
 #include <stddef.h>
+
+#include "doppel.h"
 
 /*
  * dpi_json_text - a JSON string of @n bytes of text that may not be valid
@@ -16,5 +25,38 @@
  * @return a new reference, or NULL when memory runs out.
  */
 json_t *dpi_json_text(const char *p, size_t n);
+
+/* Set @key of @obj to @val, which is consumed (also on failure).
+ * Returns nonzero on failure, including a NULL @val. */
+static inline int dpi_report_put(json_t *obj, const char *key, json_t *val)
+{
+    return !val || json_object_set_new(obj, key, val) != 0;
+}
+
+/* Append @val (consumed) to @arr; nonzero on failure or a NULL @val. */
+static inline int dpi_report_push(json_t *arr, json_t *val)
+{
+    return !val || json_array_append_new(arr, val) != 0;
+}
+
+/*
+ * dpi_report_index_params_fields - add the parameter fields to @o, in
+ * this order: shingle_k, perms, threshold, bands, rows, store_text,
+ * shingle_sets. @return DP_OK or DP_ENOMEM (@o then holds some of them:
+ * drop it).
+ */
+dp_status dpi_report_index_params_fields(json_t *o, const dp_index_params *p);
+
+/* dpi_report_index_params - the object of dp_index_params_json(); NULL
+ * when out of memory. */
+json_t *dpi_report_index_params(const dp_index_params *p);
+
+/* dpi_report_index_hits - the array of dp_index_hits_json(); NULL when
+ * out of memory. */
+json_t *dpi_report_index_hits(const dp_index_hit *hits, size_t n);
+
+/* dpi_report_index_stats - the object of dp_index_stats_json(); NULL
+ * when out of memory. */
+json_t *dpi_report_index_stats(const dp_index_stats *s);
 
 #endif /* DP_REPORT_REPORT_H */

@@ -24,6 +24,7 @@
 #include <utf8proc.h>
 
 #include "core/util.h"
+#include "report/report.h"
 #include "server/http.h"
 
 /* Flags for every JSON answer: compact, keys in insertion order, reals
@@ -88,14 +89,6 @@ static json_t *str_n(const char *p, size_t n)
     j = json_stringn(fix, m);
     free(fix);
     return j;
-}
-
-/* A score rounded to 4 decimals, as in docs/json.md. */
-static json_t *real4(double x)
-{
-    if (!(x == x))
-        x = 0.0;
-    return json_real(round(x * 10000.0) / 10000.0);
 }
 
 /* Set @key of @obj to @val (consumed). Returns nonzero on failure. */
@@ -534,30 +527,6 @@ static double now_mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static json_t *params_json(const dp_index_params *p)
-{
-    json_t *o = json_object();
-    int bad;
-
-    if (!o)
-        return NULL;
-    bad = put(o, "shingle_k", json_integer(p->shingle_k));
-    bad |= put(o, "perms", json_integer(p->perms));
-    bad |= put(o, "threshold", real4(p->threshold));
-    bad |= put(o, "bands", json_integer(p->bands));
-    bad |= put(o, "rows", json_integer(p->rows));
-    bad |= put(o, "store_text",
-               json_boolean((p->flags & DP_INDEX_STORE_TEXT) != 0));
-    bad |= put(o, "shingle_sets",
-               json_boolean((p->flags & DP_INDEX_NO_SETS) == 0));
-    bad |= put(o, "norm_version", json_integer(p->norm_version));
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
 static dp_status do_stats(dp_http_ctx *ctx, dp_http_response *resp)
 {
     dp_index_stats st;
@@ -573,7 +542,7 @@ static dp_status do_stats(dp_http_ctx *ctx, dp_http_response *resp)
     if (rc)
         return lib_error(resp, rc, &err, "reading index statistics");
     root = json_object();
-    ix = json_object();
+    ix = dpi_report_index_stats(&st); /* as `doppel index stats --json` */
     srv = json_object();
     if (!root || !ix || !srv) {
         json_decref(root);
@@ -581,23 +550,7 @@ static dp_status do_stats(dp_http_ctx *ctx, dp_http_response *resp)
         json_decref(srv);
         return DP_ENOMEM;
     }
-    /* The same object as `doppel index stats --json`. */
-    bad = put(ix, "docs", json_integer((json_int_t)st.docs));
-    bad |= put(ix, "band_entries", json_integer((json_int_t)st.band_entries));
-    bad |= put(ix, "texts", json_integer((json_int_t)st.texts));
-    bad |= put(ix, "next_seq", json_integer((json_int_t)st.next_seq));
-    bad |= put(ix, "txn_id", json_integer((json_int_t)st.txn_id));
-    bad |= put(ix, "file_bytes", json_integer((json_int_t)st.file_bytes));
-    bad |= put(ix, "used_bytes", json_integer((json_int_t)st.used_bytes));
-    bad |= put(ix, "data_bytes", json_integer((json_int_t)st.data_bytes));
-    bad |= put(ix, "map_size", json_integer((json_int_t)st.map_size));
-    bad |=
-        put(ix, "bytes_per_doc",
-            json_real(st.docs ? (double)st.data_bytes / (double)st.docs : 0.0));
-    bad |= put(ix, "readers", json_integer(st.readers));
-    bad |= put(ix, "max_readers", json_integer(st.max_readers));
-    bad |= put(ix, "params", params_json(&st.params));
-    bad |= put(srv, "version", json_string(dp_version()));
+    bad = put(srv, "version", json_string(dp_version()));
     bad |= put(srv, "uptime_seconds",
                json_real(round((now_mono() - ctx->started) * 1000.0) / 1000.0));
     bad |= put(srv, "threads", json_integer(ctx->threads));
@@ -623,18 +576,45 @@ static dp_status do_stats(dp_http_ctx *ctx, dp_http_response *resp)
 
 /* --------------------------------------------------------------- query */
 
+/* The answer to a query: as `doppel index query --json`, plus the count.
+ * @threshold: the one asked for, 0 for the index's. */
+static dp_status query_answer(dp_http_ctx *ctx, dp_http_response *resp,
+                              double threshold, const dp_index_hit *hits,
+                              size_t nhits)
+{
+    dp_index_params params;
+    json_t *root = json_object(), *arr = dpi_report_index_hits(hits, nhits);
+    int bad = !root || !arr;
+
+    dp_index_params_get(ctx->index, &params);
+    if (threshold == 0.0)
+        threshold = params.threshold;
+    if (!bad) {
+        bad = put(root, "threshold", json_real(threshold));
+        bad |= put(root, "exact",
+                   json_boolean(!(params.flags & DP_INDEX_NO_SETS)));
+        bad |= put(root, "count", json_integer((json_int_t)nhits));
+        bad |= put(root, "hits", arr);
+        arr = NULL;
+    }
+    if (bad) {
+        json_decref(root);
+        json_decref(arr);
+        return DP_ENOMEM;
+    }
+    return respond(resp, 200, root);
+}
+
 static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
                           dp_http_response *resp)
 {
     dp_index_query_opts qo;
-    dp_index_params params;
     dp_index_hit *hits = NULL;
-    size_t nhits = 0, i;
+    size_t nhits = 0;
     dp_error err;
-    json_t *root, *body, *text, *id, *self, *arr;
+    json_t *body, *text, *id, *self;
     json_int_t limit = 100;
     dp_status rc;
-    int bad;
 
     if (!need_index(ctx, resp, &rc))
         return rc;
@@ -701,38 +681,7 @@ static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
             goto done;
         }
     }
-    dp_index_params_get(ctx->index, &params);
-    if (qo.threshold == 0.0)
-        qo.threshold = params.threshold;
-    root = json_object();
-    arr = json_array();
-    bad = !root || !arr;
-    for (i = 0; !bad && i < nhits; i++) {
-        json_t *h = json_object();
-        bad = !h;
-        bad = bad || put(h, "id", str_n(hits[i].id, hits[i].id_len));
-        bad = bad || put(h, "score", json_real(hits[i].score));
-        bad = bad || put(h, "estimate", json_real(hits[i].estimate));
-        bad = bad || put(h, "words", json_integer(hits[i].words));
-        if (push(arr, h))
-            bad = 1;
-    }
-    if (!bad) {
-        /* As `doppel index query --json`, plus the count. */
-        bad = put(root, "threshold", json_real(qo.threshold));
-        bad |= put(root, "exact",
-                   json_boolean(!(params.flags & DP_INDEX_NO_SETS)));
-        bad |= put(root, "count", json_integer((json_int_t)nhits));
-        bad |= put(root, "hits", arr);
-        arr = NULL;
-    }
-    if (bad) {
-        json_decref(root);
-        json_decref(arr);
-        rc = DP_ENOMEM;
-        goto done;
-    }
-    rc = respond(resp, 200, root);
+    rc = query_answer(ctx, resp, qo.threshold, hits, nhits);
 done:
     dp_free(hits);
     json_decref(body);

@@ -338,24 +338,19 @@ static dp_status find_repeats(side *s)
  * B: for each distinct key, the free sentences of B holding it outside
  * passages.
  */
-static dp_status build_features(side s[2], size_t **post_beg_out,
-                                uint32_t **post_out, size_t *ngrp_out)
+/* One entry per classified token in a sentence: key, then (side,
+ * sentence, "outside passages", class) packed in val. */
+static dp_status gather_entries(const side s[2], dp_story_kv **out,
+                                size_t *nout)
 {
-    dp_story_kv *e = NULL;
-    size_t n = 0, i, g, ngrp = 0, nsent_all = s[0].nsent + s[1].nsent;
-    size_t *fill[2] = {NULL, NULL}, *post_beg = NULL;
-    uint32_t *post = NULL;
-    size_t npost = 0;
+    dp_story_kv *e;
+    size_t n = 0, i;
     int w;
-    dp_status rc = DP_OK;
 
-    *post_beg_out = NULL;
-    *post_out = NULL;
-    *ngrp_out = 0;
-    e = malloc((s[0].ntok + s[1].ntok + 1) * sizeof *e);
+    *out = e = malloc((s[0].ntok + s[1].ntok + 1) * sizeof *e);
     if (!e)
         return DP_ENOMEM;
-    for (w = 0; w < 2; w++) {
+    for (w = 0; w < 2; w++)
         for (i = 0; i < s[w].ntok; i++) {
             uint8_t c = s[w].cls[i];
             uint32_t st = s[w].sent_of[i];
@@ -366,13 +361,17 @@ static dp_status build_features(side s[2], size_t **post_beg_out,
                        ((uint64_t)(s[w].pid[i] < 0) << 8) | c;
             n++;
         }
-    }
+    *nout = n;
     /* stable: within a key, entries stay in (side, sentence) order */
-    rc = dpi_sort_kv(e, n);
-    if (rc)
-        goto done;
+    return dpi_sort_kv(e, n);
+}
 
-    /* Count features per sentence (one per distinct key per sentence). */
+/* Count features per sentence (one per distinct key per sentence) into
+ * fbeg; returns the number of distinct keys (groups). */
+static size_t count_features(side s[2], const dp_story_kv *e, size_t n)
+{
+    size_t i, ngrp = 0;
+
     for (i = 0; i < n;) {
         size_t j = i;
         while (j < n && e[j].key == e[i].key) {
@@ -386,6 +385,72 @@ static dp_status build_features(side s[2], size_t **post_beg_out,
         i = j;
         ngrp++;
     }
+    return ngrp;
+}
+
+/*
+ * Fill the features of group @g, the entries of one key starting at @i:
+ * weight log((sentences + 1) / sentences holding the key), the name boost,
+ * the "outside passages" bit; B's sentences with such a feature go to the
+ * key's posting list. Returns the index after the group.
+ */
+static size_t fill_group(side s[2], const dp_story_kv *e, size_t n, size_t i,
+                         size_t g, size_t *const fill[2], uint32_t *post,
+                         size_t *npost)
+{
+    size_t j, df = 0, nsent_all = s[0].nsent + s[1].nsent;
+    uint8_t cls = 0;
+    double wt;
+
+    for (j = i; j < n && e[j].key == e[i].key; j++) {
+        if (j == i || (e[j].val >> 16) != (e[j - 1].val >> 16))
+            df++;
+        if (V_CLS(e[j].val) > cls)
+            cls = V_CLS(e[j].val);
+    }
+    wt = log((double)(nsent_all + 1) / (double)df);
+    for (j = i; j < n && e[j].key == e[i].key;) {
+        size_t k = j;
+        int sd = V_SIDE(e[j].val);
+        size_t st = V_SENT(e[j].val);
+        uint8_t rest = 0;
+        feat *f;
+        while (k < n && e[k].key == e[i].key &&
+               (e[k].val >> 16) == (e[j].val >> 16))
+            rest |= (uint8_t)V_REST(e[k++].val);
+        f = &s[sd].feat[fill[sd][st]++];
+        f->key = e[i].key;
+        f->w = wt;
+        f->boost = cls >= DP_CLS_NAME ? SHARED_BOOST : 1.0;
+        f->grp = (uint32_t)g;
+        f->rest = rest;
+        if (rest)
+            s[sd].nrest[st] += wt;
+        if (sd == 1 && rest)
+            post[(*npost)++] = (uint32_t)st;
+        j = k;
+    }
+    return j;
+}
+
+static dp_status build_features(side s[2], size_t **post_beg_out,
+                                uint32_t **post_out, size_t *ngrp_out)
+{
+    dp_story_kv *e = NULL;
+    size_t n = 0, i, g, ngrp;
+    size_t *fill[2] = {NULL, NULL}, *post_beg = NULL;
+    uint32_t *post = NULL;
+    size_t npost = 0;
+    int w;
+    dp_status rc;
+
+    *post_beg_out = NULL;
+    *post_out = NULL;
+    *ngrp_out = 0;
+    rc = gather_entries(s, &e, &n);
+    if (rc)
+        goto done;
+    ngrp = count_features(s, e, n);
     for (w = 0; w < 2; w++) {
         size_t tot = 0;
         for (i = 0; i < s[w].nsent; i++) {
@@ -407,42 +472,10 @@ static dp_status build_features(side s[2], size_t **post_beg_out,
         rc = DP_ENOMEM;
         goto done;
     }
-
-    /* Fill: keys arrive in sorted order, so each list is key-sorted. */
+    /* Keys arrive in sorted order, so each feature list is key-sorted. */
     for (i = 0, g = 0; i < n; g++) {
-        size_t j, df = 0;
-        uint8_t cls = 0;
-        double wt;
-        for (j = i; j < n && e[j].key == e[i].key; j++) {
-            if (j == i || (e[j].val >> 16) != (e[j - 1].val >> 16))
-                df++;
-            if (V_CLS(e[j].val) > cls)
-                cls = V_CLS(e[j].val);
-        }
-        wt = log((double)(nsent_all + 1) / (double)df);
         post_beg[g] = npost;
-        for (j = i; j < n && e[j].key == e[i].key;) {
-            size_t k = j;
-            int sd = V_SIDE(e[j].val);
-            size_t st = V_SENT(e[j].val);
-            uint8_t rest = 0;
-            feat *f;
-            while (k < n && e[k].key == e[i].key &&
-                   (e[k].val >> 16) == (e[j].val >> 16))
-                rest |= (uint8_t)V_REST(e[k++].val);
-            f = &s[sd].feat[fill[sd][st]++];
-            f->key = e[i].key;
-            f->w = wt;
-            f->boost = cls >= DP_CLS_NAME ? SHARED_BOOST : 1.0;
-            f->grp = (uint32_t)g;
-            f->rest = rest;
-            if (rest)
-                s[sd].nrest[st] += wt;
-            if (sd == 1 && rest)
-                post[npost++] = (uint32_t)st;
-            j = k;
-        }
-        i = j;
+        i = fill_group(s, e, n, i, g, fill, post, &npost);
     }
     post_beg[ngrp] = npost;
     *post_beg_out = post_beg;
@@ -939,6 +972,61 @@ static uint64_t mix(uint64_t h, uint64_t k)
 }
 
 /*
+ * The name run starting at token @t (names and the particles inside them)
+ * of a sentence ending at @te: added whole when most of its names are new
+ * (not in the partner sentences @ys), else its new sub-runs of two or
+ * more tokens ("State Department's Special Representative"). *@next is
+ * the token after the run.
+ */
+static dp_status added_name_run(const side *me, size_t t, size_t te,
+                                const side *o, const uint32_t *ys, size_t ny,
+                                addv *v, size_t *next)
+{
+    const dp_doc *d = me->d;
+    size_t r = t, nnew = 0, len = 0, sub = SIZE_MAX, q;
+    uint64_t rk = 0;
+    dp_status rc = DP_OK;
+
+    while (r < te && (me->cls[r] == DP_CLS_NAME || particle(me, r, te))) {
+        len++;
+        rk = mix(rk, d->toks[r].hash);
+        if (me->cls[r] == DP_CLS_NAME &&
+            !partner_has(o, ys, ny, dpi_story_key(&d->toks[r], me->cls[r])) &&
+            me->pid[r] < 0)
+            nnew++;
+        if (r + 1 < te && name_joint(d, r))
+            r++;
+        else {
+            r++;
+            break;
+        }
+    }
+    *next = r;
+    if (nnew * 2 > len)
+        return add_one(v, rk, d->toks[t].start, bare_end(d, r - 1));
+    if (nnew < 2)
+        return DP_OK;
+    for (q = t; q <= r && !rc; q++) {
+        int isnew =
+            q < r && me->cls[q] == DP_CLS_NAME && me->pid[q] < 0 &&
+            !partner_has(o, ys, ny, dpi_story_key(&d->toks[q], me->cls[q]));
+        if (isnew && sub == SIZE_MAX)
+            sub = q;
+        if (!isnew && sub != SIZE_MAX) {
+            if (q - sub >= 2) {
+                uint64_t sk = 0;
+                size_t z;
+                for (z = sub; z < q; z++)
+                    sk = mix(sk, d->toks[z].hash);
+                rc = add_one(v, sk, d->toks[sub].start, bare_end(d, q - 1));
+            }
+            sub = SIZE_MAX;
+        }
+    }
+    return rc;
+}
+
+/*
  * The names, numbers and content words of sentence @x (side @me) that its
  * counterparts @ys[0..@ny) on side @o (its partner and the sentences that
  * name it as theirs) all lack, outside passages, first occurrence only, in
@@ -956,61 +1044,11 @@ static dp_status added_for(const side *me, size_t x, const side *o,
     if (te > me->ntok)
         te = me->ntok;
     v->n = 0;
-    for (t = tb; t < te;) {
+    for (t = tb; t < te && !rc;) {
         uint8_t c = me->cls[t];
-        int known;
         uint64_t key;
         if (c == DP_CLS_NAME || particle(me, t, te)) {
-            /* a run of name tokens is one name */
-            size_t r = t, nnew = 0, len = 0, sub = SIZE_MAX;
-            uint64_t rk = 0;
-            while (r < te &&
-                   (me->cls[r] == DP_CLS_NAME || particle(me, r, te))) {
-                len++;
-                rk = mix(rk, d->toks[r].hash);
-                if (me->cls[r] == DP_CLS_NAME &&
-                    !partner_has(o, ys, ny,
-                                 dpi_story_key(&d->toks[r], me->cls[r])) &&
-                    me->pid[r] < 0)
-                    nnew++;
-                if (r + 1 < te && name_joint(d, r))
-                    r++;
-                else {
-                    r++;
-                    break;
-                }
-            }
-            if (nnew * 2 > len) {
-                rc = add_one(v, rk, d->toks[t].start, bare_end(d, r - 1));
-                if (rc)
-                    goto done;
-            } else if (nnew >= 2) {
-                /* a mostly known name: report its new sub-runs of two or
-                 * more tokens ("State Department's Special Representative") */
-                size_t q;
-                for (q = t; q <= r; q++) {
-                    int isnew =
-                        q < r && me->cls[q] == DP_CLS_NAME && me->pid[q] < 0 &&
-                        !partner_has(o, ys, ny,
-                                     dpi_story_key(&d->toks[q], me->cls[q]));
-                    if (isnew && sub == SIZE_MAX)
-                        sub = q;
-                    if (!isnew && sub != SIZE_MAX) {
-                        if (q - sub >= 2) {
-                            uint64_t sk = 0;
-                            size_t z;
-                            for (z = sub; z < q; z++)
-                                sk = mix(sk, d->toks[z].hash);
-                            rc = add_one(v, sk, d->toks[sub].start,
-                                         bare_end(d, q - 1));
-                            if (rc)
-                                goto done;
-                        }
-                        sub = SIZE_MAX;
-                    }
-                }
-            }
-            t = r;
+            rc = added_name_run(me, t, te, o, ys, ny, v, &t);
             continue;
         }
         if (c == DP_CLS_NONE || me->pid[t] >= 0) {
@@ -1018,15 +1056,11 @@ static dp_status added_for(const side *me, size_t x, const side *o,
             continue;
         }
         key = dpi_story_key(&d->toks[t], c);
-        known = partner_has(o, ys, ny, key);
-        if (!known) {
+        if (!partner_has(o, ys, ny, key))
             rc = add_one(v, key, d->toks[t].start, bare_end(d, t));
-            if (rc)
-                goto done;
-        }
         t++;
     }
-    if (v->n == 0)
+    if (rc || v->n == 0)
         goto done;
     /* first occurrence of each key only */
     dup = calloc(v->n, 1);

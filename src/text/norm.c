@@ -283,14 +283,82 @@ static void init_fold(void)
         ascii_fold[b] = (uint8_t)unify(b >= 'A' && b <= 'Z' ? b + 32 : b);
 }
 
+/*
+ * Copy the ASCII run starting at *@i through the folding table, except a
+ * last character that composes with the marks after it; *@i becomes the
+ * offset where the copy stopped and *@composes says whether that is such
+ * a character (to be normalised with its marks). Room is reserved here.
+ */
+static dp_status ascii_run(out_buf *o, const uint8_t *s, size_t len, size_t *i,
+                           int *composes)
+{
+    size_t j = *i + 1, end, x;
+    dp_status rc;
+
+    while (j < len && s[j] < 0x80)
+        j++;
+    end = j;
+    if (j < len && nonstarter_at(s + j, len - j, s[j - 1]))
+        end = j - 1; /* last ASCII char composes with its marks */
+    rc = reserve(o, end - *i);
+    if (rc)
+        return rc;
+    for (x = *i; x < end; x++) {
+        o->norm[o->len] = (char)ascii_fold[s[x]];
+        o->map[o->len++] = (uint32_t)x;
+    }
+    *i = end;
+    *composes = end < j;
+    return DP_OK;
+}
+
+/*
+ * Normalise the segment s[i, i + n): an invalid run becomes U+FFFD
+ * (counted in *@replaced), a single code point goes through the cache,
+ * anything longer through utf8proc. DP_EINTERNAL when utf8proc fails.
+ */
+static dp_status segment(out_buf *o, dp_norm_scratch *sc, const uint8_t *s,
+                         size_t len, size_t i, size_t n, size_t *replaced)
+{
+    static const uint8_t fffd[3] = {0xEF, 0xBF, 0xBD};
+    cache_ent *e = NULL;
+    int32_t cp;
+    long k;
+    int r;
+    dp_status rc = reserve(o, SEG_MAX_CP * 4);
+
+    if (rc)
+        return rc;
+    r = dpi_utf8_decode(s + i, len - i, &cp);
+    if (r < 0) {
+        put(o, fffd, 3, i);
+        (*replaced)++;
+        return DP_OK;
+    }
+    if ((size_t)r == n) {
+        e = &sc->cache[(uint32_t)cp % CACHE_SIZE];
+        if (e->cp == cp) {
+            put(o, e->bytes, e->len, i);
+            return DP_OK;
+        }
+    }
+    k = norm_segment(s + i, n, sc->cps, sc->seg);
+    if (k < 0)
+        return DP_EINTERNAL;
+    put(o, sc->seg, (size_t)k, i);
+    if (e && k <= CACHE_BYTES) {
+        e->cp = cp;
+        e->len = (uint8_t)k;
+        memcpy(e->bytes, sc->seg, (size_t)k);
+    }
+    return DP_OK;
+}
+
 dp_status dpi_norm_run(dp_doc *doc, dp_norm_scratch *sc, dp_error *err)
 {
     const uint8_t *s;
     size_t len, i = 0;
     out_buf o;
-    cache_ent *cache;
-    int32_t *cps;
-    uint8_t *seg;
     dp_status rc = DP_OK;
 
     assert(doc && sc && (doc->orig || doc->orig_len == 0));
@@ -299,9 +367,6 @@ dp_status dpi_norm_run(dp_doc *doc, dp_norm_scratch *sc, dp_error *err)
     doc->replaced = 0;
     pthread_once(&fold_once, init_fold);
 
-    cache = sc->cache;
-    cps = sc->cps;
-    seg = sc->seg;
     /* Reuse the arrays the document already has (a work context's
      * scratch document keeps them across documents). */
     o.norm = doc->norm;
@@ -317,66 +382,20 @@ dp_status dpi_norm_run(dp_doc *doc, dp_norm_scratch *sc, dp_error *err)
         dpi_text_advise_huge(o.norm, o.cap_norm);
         dpi_text_advise_huge(o.map, o.cap_map * sizeof *o.map);
     }
-
     while (i < len) {
-        size_t n, j;
-        int32_t cp;
-        int r;
-
+        size_t n;
         if (s[i] < 0x80) {
-            size_t end, x;
-            j = i + 1;
-            while (j < len && s[j] < 0x80)
-                j++;
-            end = j;
-            if (j < len && nonstarter_at(s + j, len - j, s[j - 1]))
-                end = j - 1; /* last ASCII char composes with its marks */
-            rc = reserve(&o, end - i);
+            int composes;
+            rc = ascii_run(&o, s, len, &i, &composes);
             if (rc)
                 goto done;
-            for (x = i; x < end; x++) {
-                o.norm[o.len] = (char)ascii_fold[s[x]];
-                o.map[o.len++] = (uint32_t)x;
-            }
-            i = end;
-            if (i == j)
+            if (!composes)
                 continue;
         }
-
         n = dpi_norm_segment(s, len, i);
-        rc = reserve(&o, SEG_MAX_CP * 4);
+        rc = segment(&o, sc, s, len, i, n, &doc->replaced);
         if (rc)
             goto done;
-        r = dpi_utf8_decode(s + i, len - i, &cp);
-        if (r < 0) {
-            static const uint8_t fffd[3] = {0xEF, 0xBF, 0xBD};
-            put(&o, fffd, 3, i);
-            doc->replaced++;
-        } else if ((size_t)r == n) {
-            cache_ent *e = &cache[(uint32_t)cp % CACHE_SIZE];
-            if (e->cp == cp) {
-                put(&o, e->bytes, e->len, i);
-            } else {
-                long k = norm_segment(s + i, n, cps, seg);
-                if (k < 0) {
-                    rc = DP_EINTERNAL;
-                    goto done;
-                }
-                put(&o, seg, (size_t)k, i);
-                if (k <= CACHE_BYTES) {
-                    e->cp = cp;
-                    e->len = (uint8_t)k;
-                    memcpy(e->bytes, seg, (size_t)k);
-                }
-            }
-        } else {
-            long k = norm_segment(s + i, n, cps, seg);
-            if (k < 0) {
-                rc = DP_EINTERNAL;
-                goto done;
-            }
-            put(&o, seg, (size_t)k, i);
-        }
         i += n;
     }
     o.norm[o.len] = '\0';
@@ -396,7 +415,7 @@ done:
         if (rc == DP_EINTERNAL)
             return dpi_error_set(err, rc, i,
                                  "utf8proc could not normalise the text at "
-                                 "byte offset %zu",
+                                 "byte %zu",
                                  i);
         return dpi_error_set(err, rc, (size_t)-1, "out of memory");
     }

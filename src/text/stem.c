@@ -285,3 +285,8 @@ dp_status dpi_stem_terms(dp_stemmer *st, dp_doc *doc)
     }
     return DP_OK;
 }
+
+const char *const *dp_stem_languages(void)
+{
+    return (const char *const *)sb_stemmer_list();
+}

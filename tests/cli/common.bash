@@ -6,7 +6,8 @@
 #   run ARGS...     run doppel; stdout, stderr and status kept in $tmp
 #   run_in F ARGS   the same with file F on standard input
 #   rc              the last run's exit status
-#   expect_exit N / expect_err TEXT / expect_out TEXT
+#   expect_exit N / expect_err TEXT / expect_out TEXT / expect_err_re ERE
+#   expect_no_err TEXT / expect_empty_out
 #                   checks on the last run; on failure they count it, show
 #                   the start of stderr or stdout, and return 1
 #   finish          print "N passed, N failed" and return non-zero on failure
@@ -38,6 +39,15 @@ expect_exit() {
 }
 expect_err() {
     grep -qF -- "$1" "$tmp/err" || { fail "stderr lacks '$1': $(head -c 600 "$tmp/err")"; return 1; }
+}
+expect_err_re() {
+    grep -qE -- "$1" "$tmp/err" || { fail "stderr does not match /$1/: $(head -c 600 "$tmp/err")"; return 1; }
+}
+expect_no_err() {
+    ! grep -qF -- "$1" "$tmp/err" || { fail "stderr has '$1': $(grep -F -- "$1" "$tmp/err" | head -c 600)"; return 1; }
+}
+expect_empty_out() {
+    [ ! -s "$tmp/out" ] || { fail "stdout not empty: $(head -c 300 "$tmp/out")"; return 1; }
 }
 expect_out() {
     grep -qF -- "$1" "$tmp/out" || { fail "stdout lacks '$1': $(head -c 600 "$tmp/out")"; return 1; }

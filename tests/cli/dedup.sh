@@ -211,9 +211,14 @@ with open(tmp + "/bad.txt", "wb") as f:
     f.write(b"Some text with an invalid byte \xff in the middle of it here.\n")
 EOF
 t dedup_bad_records_reported_and_skipped
+# The missing input fails the run (exit 3), after everything else was read
+# and every output written.
 run dedup --clusters "$tmp/b.jsonl" --json "$tmp/bad.jsonl" "$tmp/bad.txt" "$tmp/missing.jsonl"
-expect_exit 0 && expect_err "bad.jsonl:3" && expect_err "bad.jsonl:5" &&
-    expect_err "bad.txt" && expect_err "missing.jsonl" &&
+expect_exit 3 && expect_err "doppel dedup: $tmp/bad.jsonl:3: " &&
+    expect_err "doppel dedup: $tmp/bad.jsonl:5: " &&
+    expect_err_re "^doppel dedup: $tmp/bad.txt(:1)?: invalid UTF-8" &&
+    expect_err "doppel dedup: $tmp/missing.jsonl: No such file" &&
+    expect_no_err "$tmp/bad.jsonl:3: $tmp/bad.jsonl" &&
     check summary "$tmp/out" docs=4 skipped=4 clusters=2 duplicates=2 &&
     check together "$tmp/b.jsonl" g1 g3 && check together "$tmp/b.jsonl" g2 g4 && ok
 
@@ -227,8 +232,13 @@ else
     unreadable="$tmp/noperm.jsonl"
 fi
 run dedup --json "$unreadable" "$tmp/keep.jsonl"
-expect_exit 0 && expect_err "$unreadable" &&
+expect_exit 3 && expect_err "doppel dedup: $unreadable: " &&
     check summary "$tmp/out" docs=4 skipped=">=1" && ok
+
+t dedup_missing_input_exits_3
+run dedup nosuch.jsonl
+expect_exit 3 && expect_err "doppel dedup: nosuch.jsonl: No such file or directory" &&
+    expect_no_err "nosuch.jsonl: nosuch.jsonl" && ok
 
 t dedup_strict_exits_4
 run dedup --strict "$tmp/bad.jsonl"
@@ -250,9 +260,33 @@ with open(path, "w") as f:
     f.write(json.dumps({"id": "x1", "text": story}) + "\n")
     f.write(json.dumps({"id": "x2", "text": other}) + "\n")
     f.write(json.dumps({"id": "x1", "text": other + " Again."}) + "\n")
+    f.write(json.dumps({"id": "e", "text": "!!! ... ???"}) + "\n")
+    f.write(json.dumps({"id": "e", "text": story + " Once more."}) + "\n")
 EOF
-run dedup --json "$tmp/dup.jsonl"
-expect_exit 0 && expect_err "x1" && check summary "$tmp/out" docs=3 dup_ids=1 && ok
+# First wins: line 3 repeats x1 (line 1) and is skipped, never kept; line 4
+# has no words, so line 5 is the first usable 'e'.
+run dedup --json --keep-ids "$tmp/dk" --output "$tmp/do.jsonl" "$tmp/dup.jsonl"
+expect_exit 0 &&
+    expect_err "doppel dedup: $tmp/dup.jsonl:3: duplicate id 'x1' (first at $tmp/dup.jsonl:1), skipped" &&
+    expect_err "doppel dedup: $tmp/dup.jsonl:4: id 'e': no words, skipped" &&
+    expect_no_err "record" &&
+    check summary "$tmp/out" docs=3 dup_ids=1 skipped=2 && {
+    if [ "$(grep -c '^x1$' "$tmp/dk")" = 1 ] && ! grep -q Again "$tmp/do.jsonl"; then ok; else
+        fail "x1 kept twice or its second record written: $(tr '\n' ' ' <"$tmp/dk")"
+    fi
+}
+
+t dedup_duplicate_id_of_whole_files_names_both
+mkdir -p "$tmp/d2"
+printf '%s\n' "$story" >"$tmp/d2/a.txt"
+run dedup "$tmp/d2/a.txt" "$tmp/d2/a.txt"
+expect_exit 0 && expect_err "doppel dedup: $tmp/d2/a.txt: duplicate id '$tmp/d2/a.txt' (first at $tmp/d2/a.txt), skipped" && ok
+
+t dedup_wordless_file_named_once
+printf '... !!! ***\n' >"$tmp/d2/stars.txt"
+run dedup "$tmp/d2/a.txt" "$tmp/d2/stars.txt"
+expect_exit 0 && expect_err "doppel dedup: $tmp/d2/stars.txt: no words, skipped" &&
+    expect_no_err "id '$tmp/d2/stars.txt'" && ok
 
 # ---------------------------------------------------------- short documents
 t dedup_short_documents_not_merged
@@ -272,5 +306,108 @@ run dedup --clusters "$tmp/s.jsonl" --json "$tmp/short.jsonl"
 expect_exit 0 && check summary "$tmp/out" docs=10 clusters=1 duplicates=1 &&
     check apart "$tmp/s.jsonl" s1 s2 s3 s4 s5 s6 s7 s8 t1 &&
     check together "$tmp/s.jsonl" t1 t2 && ok
+
+# ------------------------------------------------ messages and decisions
+CLOUGH=$SHARED/data/clough-stevenson/corpus-20090418
+t dedup_invalid_utf8_hint_once_in_summary
+if [ -d "$CLOUGH" ]; then
+    run dedup --json "$CLOUGH"
+    # 17 of the 100 files are not valid UTF-8: each is named, and the
+    # summary says once how to read them.
+    expect_exit 0 && check summary "$tmp/out" docs=83 skipped=17 &&
+        expect_err "invalid UTF-8 17" && {
+        n=$(grep -c "use --invalid-utf8 replace" "$tmp/err")
+        k=$(grep -c "^doppel dedup: $CLOUGH/g[^ ]*\.txt\(:[0-9]*\)\?: invalid UTF-8" "$tmp/err")
+        if [ "$n" = 1 ] && [ "$k" = 17 ]; then
+            run dedup --json --invalid-utf8 replace "$CLOUGH"
+            expect_exit 0 && check summary "$tmp/out" docs=100 skipped=0 &&
+                expect_no_err "invalid-utf8" && ok
+        else
+            fail "hint printed $n times (want 1), $k files named (want 17)"
+        fi
+    }
+else
+    fail "missing $CLOUGH (set DOPPEL_SHARED)"
+fi
+
+t dedup_explain_below_threshold_says_so
+read -r ea eb < <($CHECK pick-pair "$C" 0.6 0.8)
+run dedup -q --explain "$ea" "$eb" "$C"
+expect_exit 0 && expect_out "grouped            no: their exact Jaccard" &&
+    expect_out "is below the threshold 0.8000" && expect_no_err "within the threshold" && {
+    if grep -q "within the threshold of its own" "$tmp/out"; then fail "star rule given as the reason"; else ok; fi
+}
+
+t dedup_explain_star_rule_names_kept_documents
+# K1 and K2 share 40 of 240 words' shingles less (Jaccard ~0.66); X sits
+# between them (~0.82 to each). K1 comes first and keeps X; K2 stays alone,
+# though X and K2 are near-duplicates: stars never chain.
+python3 - "$tmp/star.jsonl" <<'EOF'
+import json, random, sys
+rng = random.Random(5)
+vocab = ["w%04d" % i for i in range(5000)]
+words = rng.sample(vocab, 240)
+docs = [("K1", words[0:200]), ("K2", words[40:240]), ("X", words[20:220])]
+with open(sys.argv[1], "w") as f:
+    for i, w in docs:
+        f.write(json.dumps({"id": i, "text": " ".join(w)}) + "\n")
+EOF
+run dedup -q --explain X K2 "$tmp/star.jsonl"
+expect_exit 0 && expect_out "reaches the threshold" && expect_out "stars around a kept" &&
+    expect_out "A is in cluster 0, whose kept document is 'K1'" &&
+    expect_out "B is in no cluster" && ok
+
+t dedup_explain_needs_two_ids
+run dedup --explain onlyone
+expect_exit 2 && expect_err "doppel dedup: --explain needs two ids" &&
+    expect_err "try 'doppel dedup --help'" && expect_no_err "(needs two ids)" && ok
+
+t dedup_explain_unknown_id_exits_1
+run dedup -q --explain A nosuch "$tmp/keep.jsonl"
+expect_exit 1 && expect_err "no document with id 'nosuch'" && ok
+
+t dedup_keep_earliest_without_dates_warns
+sed 's/"date": "[^"]*", //' "$tmp/keep.jsonl" >"$tmp/nodate.jsonl"
+run dedup --keep earliest --clusters "$tmp/k.jsonl" "$tmp/nodate.jsonl"
+expect_exit 0 && expect_err "warning: --keep earliest, but no record has a 'date' field" &&
+    check kept "$tmp/k.jsonl" A B C && ok
+
+t dedup_output_file_keeps_stdout_clean
+run dedup --output "$tmp/o.jsonl" "$tmp/keep.jsonl"
+expect_exit 0 && expect_empty_out && {
+    run dedup --output - "$tmp/keep.jsonl"
+    if [ "$(grep -c . "$tmp/o.jsonl")" != 2 ] || [ "$(grep -c '"id"' "$tmp/out")" != 2 ]; then
+        fail "--output did not write the 2 kept records"
+    elif grep -q "^cluster" "$tmp/out"; then
+        fail "clusters printed with --output -"
+    else
+        expect_exit 0 && ok
+    fi
+}
+
+t dedup_summary_plurals
+run dedup --threads 1 "$tmp/keep.jsonl"
+expect_exit 0 && expect_err "1 cluster, 2 duplicates to drop" && expect_err "1 thread" &&
+    expect_no_err "1 clusters" && expect_no_err "1 threads" && expect_out "3 documents, keep A" && ok
+
+t dedup_usage_errors_are_short
+run dedup
+expect_exit 2 && expect_err "doppel dedup: no INPUT given" && expect_err "try 'doppel dedup --help'" && {
+    n=$(wc -l <"$tmp/err")
+    run dedup --frobnicate x
+    if [ "$n" -le 3 ] && [ "$(rc)" = 2 ] && grep -q "^doppel dedup: unrecognized option '--frobnicate'" "$tmp/err"; then ok; else
+        fail "usage error is $n lines / unknown option: $(head -c 200 "$tmp/err")"
+    fi
+}
+
+t dedup_keep_first_is_input_order_for_plain_files
+mkdir -p "$tmp/ord/a"
+for f in a.txt a/x.txt b.txt; do printf '%s\n' "$story" >"$tmp/ord/$f"; done
+run dedup -q "$tmp/ord/b.txt" "$tmp/ord/a.txt"
+expect_exit 0 && expect_out "keep $tmp/ord/b.txt" && {
+    # a directory: depth first, names in byte order ("a" before "a.txt")
+    run dedup -q "$tmp/ord"
+    expect_exit 0 && expect_out "keep $tmp/ord/a/x.txt" && ok
+}
 
 finish

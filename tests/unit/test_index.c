@@ -5,16 +5,20 @@
  * compaction, and the consistency check (including white-box damage
  * through LMDB itself), plus the record decoder on hostile bytes. */
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <lmdb.h>
 
 #include "../test.h"
+#include "core/util.h"
 #include "dedup/dedup.h"
 #include "doppel.h"
+#include "index/index_int.h"
 #include "index/record.h"
 
 static const char *base =
@@ -1111,6 +1115,408 @@ TEST(index_record_decoder_rejects_damage)
         CHECK_EQ(dpi_index_set_check(t, sizeof t), DP_ECORRUPT);
         CHECK_EQ(dpi_index_set_check(s, 7), DP_ECORRUPT);
         CHECK_EQ(dpi_index_set_check(s, 0), DP_ECORRUPT);
-        CHECK_NEAR(dpi_index_set_jaccard(s, 3, s, 2), 2.0 / 3.0, 1e-12);
+        CHECK_NEAR(dpi_set_jaccard(s, 3, s, 2), 2.0 / 3.0, 1e-12);
     }
+}
+
+/* ------------------------------------------------------------------ */
+/* Contracts: results before commit, checked JSON writes, dp_status   */
+/* ------------------------------------------------------------------ */
+
+/* The figures a failed write must leave as they were. */
+typedef struct snapshot {
+    uint64_t docs, band_entries, next_seq, txn_id;
+} snapshot;
+
+static snapshot snap(dp_index *ix)
+{
+    dp_index_stats s;
+    snapshot r = {0, 0, 0, 0};
+    if (dp_index_stats_get(ix, &s, NULL) == DP_OK) {
+        r.docs = s.docs;
+        r.band_entries = s.band_entries;
+        r.next_seq = s.next_seq;
+        r.txn_id = s.txn_id;
+    }
+    return r;
+}
+
+TEST(index_add_results_are_built_before_the_commit)
+{
+    char *path = tmpdir();
+    dp_index *ix = create(path, 0, 0);
+    dp_index_doc d[2];
+    dp_index_add_result *r = (dp_index_add_result *)&r; /* not NULL */
+    dp_index_entry *e = NULL;
+    dp_index_add_opts o;
+    dp_error err;
+    snapshot before, after;
+    char v1[400];
+
+    REQUIRE(ix);
+    REQUIRE(add1(ix, "a", base) == DP_OK);
+    before = snap(ix);
+    variant(v1, sizeof v1, 1);
+    d[0] = idoc("b", other, NULL);
+    d[1] = idoc("a", v1, NULL); /* a replacement: deletes band keys too */
+    dp_index_add_opts_init(&o);
+    o.dedup = DP_INDEX_DEDUP_REPORT;
+    /* The result block cannot be allocated: the call fails and the
+     * transaction it belonged to never commits. */
+    dpi_index_test_faults |= DPI_INDEX_TEST_FAULT_RESULTS;
+    memset(&err, 0, sizeof err);
+    CHECK_EQ(dp_index_add(ix, d, 2, &o, &r, &err), DP_ENOMEM);
+    dpi_index_test_faults &= ~DPI_INDEX_TEST_FAULT_RESULTS;
+    CHECK(r == NULL);
+    CHECK(strstr(err.message, "nothing added") != NULL);
+    after = snap(ix);
+    CHECK_EQ(after.docs, before.docs);
+    CHECK_EQ(after.band_entries, before.band_entries);
+    CHECK_EQ(after.next_seq, before.next_seq);
+    CHECK_EQ(after.txn_id, before.txn_id); /* no transaction committed */
+    CHECK_EQ(dp_index_get(ix, "b", 1, 0, &e, NULL), DP_ENOTFOUND);
+    REQUIRE(dp_index_get(ix, "a", 1, 0, &e, NULL) == DP_OK);
+    CHECK_EQ(e->seq, 0); /* still the first version */
+    dp_free(e);
+    CHECK_EQ(dp_index_check(ix, NULL), DP_OK);
+    /* Without results asked for, nothing is allocated for them. */
+    dpi_index_test_faults |= DPI_INDEX_TEST_FAULT_RESULTS;
+    CHECK_EQ(dp_index_add(ix, d, 1, NULL, NULL, NULL), DP_OK);
+    dpi_index_test_faults &= ~DPI_INDEX_TEST_FAULT_RESULTS;
+    /* The same batch goes in whole once memory is there. */
+    REQUIRE(dp_index_add(ix, d, 2, &o, &r, NULL) == DP_OK);
+    CHECK_EQ(r[0].status, DP_OK);
+    CHECK_EQ(r[0].replaced, 1); /* "b", added just above */
+    CHECK_EQ(r[1].replaced, 1);
+    CHECK(!r[1].dup_id || strcmp(r[1].dup_id, "a") != 0); /* own id out */
+    dp_free(r);
+    after = snap(ix);
+    CHECK_EQ(after.docs, 2);
+    CHECK_EQ(after.txn_id, before.txn_id + 2);
+    CHECK_EQ(dp_index_check(ix, NULL), DP_OK);
+    dp_index_close(ix);
+    rmtree(path);
+}
+
+/* jansson allocations that fail from the @json_fail_at-th on. */
+static long json_allocs, json_fail_at = -1;
+
+static void *failing_malloc(size_t n)
+{
+    if (json_fail_at >= 0 && json_allocs++ >= json_fail_at)
+        return NULL;
+    return malloc(n);
+}
+
+static void json_faults(long at)
+{
+    json_allocs = 0;
+    json_fail_at = at;
+    json_set_alloc_funcs(failing_malloc, free);
+}
+
+static void json_faults_off(void)
+{
+    json_fail_at = -1;
+    json_set_alloc_funcs(malloc, free);
+}
+
+/* Run @make with the n-th jansson allocation failing, for every n until
+ * it succeeds: each run is DP_ENOMEM with *out NULL, or the exact @want. */
+static void check_json_faults(const char *what,
+                              dp_status (*make)(const void *arg, char **out),
+                              const void *arg, const char *want)
+{
+    long n;
+    int ok = 0;
+    for (n = 0; n < 1000 && !ok; n++) {
+        char *out = (char *)&n;
+        dp_status st;
+        json_faults(n);
+        st = make(arg, &out);
+        json_faults_off();
+        if (st == DP_OK) {
+            ok = 1;
+            if (!out || strcmp(out, want) != 0)
+                dp_test_fail(__FILE__, __LINE__, "%s at %ld: '%s'", what, n,
+                             out ? out : "(null)");
+        } else if (st != DP_ENOMEM || out != NULL) {
+            dp_test_fail(__FILE__, __LINE__, "%s at %ld: status %d", what, n,
+                         (int)st);
+        }
+        free(out == (char *)&n ? NULL : out);
+    }
+    if (!ok)
+        dp_test_fail(__FILE__, __LINE__, "%s never succeeded", what);
+    if (n < 3)
+        dp_test_fail(__FILE__, __LINE__, "%s: only %ld runs", what, n);
+}
+
+static dp_status make_record(const void *arg, char **out)
+{
+    return dpi_index_params_encode(arg, out);
+}
+
+static dp_status make_params(const void *arg, char **out)
+{
+    return dp_index_params_json(arg, out, NULL);
+}
+
+static dp_status make_stats(const void *arg, char **out)
+{
+    return dp_index_stats_json(arg, out, NULL);
+}
+
+typedef struct hits_arg {
+    const dp_index_hit *h;
+    size_t n;
+} hits_arg;
+
+static dp_status make_hits(const void *arg, char **out)
+{
+    const hits_arg *a = arg;
+    return dp_index_hits_json(a->h, a->n, out, NULL);
+}
+
+static const char *record_want =
+    "{\"format\":1,\"norm_version\":1,\"shingle_k\":5,\"perms\":128,"
+    "\"threshold\":0.80000000000000004,\"bands\":18,\"rows\":7,"
+    "\"store_text\":false,\"shingle_sets\":true,\"minhash\":\"kperm\","
+    "\"minhash_seed\":\"646f7070656c4d48\",\"lsh_seed\":"
+    "\"646f7070656c4c53\"}";
+
+TEST(index_json_writes_are_checked_and_nothing_partial_comes_out)
+{
+    dp_index_params p;
+    dp_index_stats s;
+    dp_index_hit h[2];
+    hits_arg ha = {h, 2};
+    char *want = NULL;
+
+    dp_index_params_init(&p);
+    REQUIRE(dpi_index_params_complete(&p, NULL) == DP_OK);
+    check_json_faults("record", make_record, &p, record_want);
+    check_json_faults("params", make_params, &p,
+                      "{\"shingle_k\":5,\"perms\":128,\"threshold\":"
+                      "0.80000000000000004,\"bands\":18,\"rows\":7,"
+                      "\"store_text\":false,\"shingle_sets\":true,"
+                      "\"norm_version\":1}");
+    memset(h, 0, sizeof h);
+    h[0].id = "wire-1";
+    h[0].id_len = 6;
+    h[0].score = 1.0;
+    h[0].estimate = 1.0;
+    h[0].words = 25;
+    h[1].id = "bad\xff";
+    h[1].id_len = 4;
+    h[1].score = 0.5;
+    h[1].estimate = 0.25;
+    h[1].words = 3;
+    check_json_faults("hits", make_hits, &ha,
+                      "[{\"id\":\"wire-1\",\"score\":1.0,\"estimate\":1.0,"
+                      "\"words\":25},{\"id\":\"bad\xEF\xBF\xBD\",\"score\":"
+                      "0.5,\"estimate\":0.25,\"words\":3}]");
+    memset(&s, 0, sizeof s);
+    s.docs = 4;
+    s.data_bytes = 24576;
+    s.max_readers = 126;
+    s.params = p;
+    REQUIRE(dp_index_stats_json(&s, &want, NULL) == DP_OK);
+    CHECK(strncmp(want, "{\"docs\":4,\"band_entries\":0,", 27) == 0);
+    CHECK(strstr(want,
+                 "\"bytes_per_doc\":6144.0,\"readers\":0,"
+                 "\"max_readers\":126,\"params\":{\"shingle_k\":5,") != NULL);
+    check_json_faults("stats", make_stats, &s, want);
+    free(want);
+    CHECK_EQ(dp_index_params_json(NULL, &want, NULL), DP_EINVAL);
+    CHECK_EQ(dp_index_hits_json(NULL, 1, &want, NULL), DP_EINVAL);
+    REQUIRE(dp_index_hits_json(NULL, 0, &want, NULL) == DP_OK);
+    CHECK_STR(want, "[]");
+    dp_free(want);
+}
+
+/* The parameter record as stored, read through LMDB itself. */
+static char *stored_record(const char *path)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {6, "params"}, v;
+    char *s = NULL;
+    if (mdb_env_create(&env))
+        return NULL;
+    mdb_env_set_maxdbs(env, 8);
+    if (mdb_env_open(env, path, MDB_RDONLY, 0666) == 0 &&
+        mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0) {
+        if (mdb_dbi_open(txn, "meta", 0, &dbi) == 0 &&
+            mdb_get(txn, dbi, &k, &v) == 0 && (s = malloc(v.mv_size + 1))) {
+            memcpy(s, v.mv_data, v.mv_size);
+            s[v.mv_size] = '\0';
+        }
+        mdb_txn_abort(txn);
+    }
+    mdb_env_close(env);
+    return s;
+}
+
+TEST(index_create_writes_no_partial_parameter_record)
+{
+    char *path = tmpdir();
+    dp_index_opts o;
+    dp_index *ix = NULL;
+    dp_status st = DP_ENOMEM;
+    long n;
+    char *rec;
+
+    REQUIRE(path);
+    dp_index_opts_init(&o);
+    o.flags = DP_INDEX_CREATE;
+    /* Every failing jansson allocation while creating: DP_ENOMEM and no
+     * parameters stored (the next create starts from an empty index). */
+    for (n = 0; n < 1000 && st == DP_ENOMEM; n++) {
+        json_faults(n);
+        st = dp_index_open(path, &o, NULL, &ix, NULL);
+        json_faults_off();
+        if (st == DP_ENOMEM) {
+            CHECK(ix == NULL);
+            rec = stored_record(path);
+            CHECK(rec == NULL);
+            free(rec);
+        }
+    }
+    CHECK(n > 3);
+    REQUIRE(st == DP_OK);
+    dp_index_close(ix);
+    rec = stored_record(path);
+    CHECK_STR(rec, record_want);
+    free(rec);
+    REQUIRE(dp_index_open(path, NULL, NULL, &ix, NULL) == DP_OK);
+    CHECK_EQ(dp_index_check(ix, NULL), DP_OK);
+    dp_index_close(ix);
+    rmtree(path);
+}
+
+TEST(index_status_of_mdb_maps_every_code)
+{
+    static const struct {
+        int rc;
+        dp_status st;
+    } map[] = {
+        {0, DP_OK},
+        {MDB_NOTFOUND, DP_ENOTFOUND},
+        {MDB_MAP_FULL, DP_EFULL},
+        {MDB_TXN_FULL, DP_ETOOBIG},
+        {MDB_READERS_FULL, DP_EBUSY},
+        {MDB_INVALID, DP_ECORRUPT},
+        {MDB_CORRUPTED, DP_ECORRUPT},
+        {MDB_PAGE_NOTFOUND, DP_ECORRUPT},
+        {MDB_INCOMPATIBLE, DP_ECORRUPT},
+        {MDB_BAD_VALSIZE, DP_ECORRUPT},
+        {MDB_BAD_DBI, DP_ECORRUPT},
+        {MDB_VERSION_MISMATCH, DP_EMISMATCH},
+        {MDB_KEYEXIST, DP_EIO},
+        {MDB_PANIC, DP_EIO},
+        {MDB_MAP_RESIZED, DP_EIO},
+        {ENOMEM, DP_ENOMEM},
+        {EACCES, DP_EACCES},
+        {EROFS, DP_EACCES},
+        {ENOENT, DP_ENOENT},
+        {EIO, DP_EIO},
+        {ENOSPC, DP_EIO},
+    };
+    size_t i;
+    dp_error err;
+    for (i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (dpi_index_status_of_mdb(map[i].rc) != map[i].st)
+            dp_test_fail(__FILE__, __LINE__, "code %d gives %d, not %d",
+                         map[i].rc, (int)dpi_index_status_of_mdb(map[i].rc),
+                         (int)map[i].st);
+    /* Outcomes the caller handles leave the error detail alone. */
+    memset(&err, 0, sizeof err);
+    CHECK_EQ(dpi_index_mdb(MDB_NOTFOUND, &err, "x"), DP_ENOTFOUND);
+    CHECK_EQ(dpi_index_mdb(MDB_MAP_FULL, &err, "x"), DP_EFULL);
+    CHECK_EQ(err.message[0], '\0');
+    CHECK_EQ(dpi_index_mdb(MDB_CORRUPTED, &err, "reading"), DP_ECORRUPT);
+    CHECK_EQ(err.code, DP_ECORRUPT);
+    CHECK(strncmp(err.message, "reading: ", 9) == 0);
+}
+
+typedef struct nested {
+    dp_index *ix;
+    int depth; /* read transactions open */
+    dp_error err;
+} nested;
+
+/* Inside dp_index_each's read transaction: one more reader, until the
+ * reader slots run out (LMDB rounds max_readers up to fill its page). */
+static int read_inside(void *ctx, const char *id, size_t id_len,
+                       const char *meta, size_t meta_len, uint32_t words,
+                       uint64_t seq)
+{
+    nested *n = ctx;
+    (void)id, (void)id_len, (void)meta, (void)meta_len, (void)words, (void)seq;
+    if (++n->depth > 5000)
+        return -1;
+    return (int)dp_index_each(n->ix, read_inside, n, &n->err);
+}
+
+TEST(index_errors_come_back_as_statuses)
+{
+    char *path = tmpdir();
+    dp_index_opts o;
+    dp_index *ix = NULL;
+    dp_index_hit *h = NULL;
+    dp_index_entry *e = NULL;
+    size_t nh = 0;
+    nested n;
+    dp_error err;
+    char longid[DP_INDEX_MAX_ID + 90];
+
+    REQUIRE(path);
+    dp_index_opts_init(&o);
+    o.flags = DP_INDEX_CREATE;
+    o.max_readers = 1;
+    REQUIRE(dp_index_open(path, &o, NULL, &ix, NULL) == DP_OK);
+    REQUIRE(add1(ix, "a", base) == DP_OK);
+    REQUIRE(add1(ix, "b", other) == DP_OK);
+    /* All reader slots taken: DP_EBUSY, not an LMDB code. */
+    memset(&n, 0, sizeof n);
+    n.ix = ix;
+    CHECK_EQ(dp_index_each(ix, read_inside, &n, NULL), DP_EBUSY);
+    CHECK(n.depth >= 1 && n.depth < 5000);
+    CHECK_EQ(n.err.code, DP_EBUSY);
+    CHECK(strstr(n.err.message, "reader slots") != NULL);
+    /* Absent ids (also longer than any id): DP_ENOTFOUND everywhere. */
+    memset(longid, 'x', sizeof longid);
+    CHECK_EQ(dp_index_remove(ix, longid, sizeof longid, NULL), DP_ENOTFOUND);
+    CHECK_EQ(dp_index_get(ix, longid, sizeof longid, 0, &e, NULL),
+             DP_ENOTFOUND);
+    memset(&err, 0, sizeof err);
+    CHECK_EQ(dp_index_query_id(ix, longid, sizeof longid, NULL, &h, &nh, &err),
+             DP_ENOTFOUND);
+    CHECK(strstr(err.message, "no document with id 'xxx") != NULL);
+    CHECK_EQ(dp_index_remove(ix, "zz", 2, NULL), DP_ENOTFOUND);
+    CHECK_EQ(dp_index_get(ix, "zz", 2, 0, &e, NULL), DP_ENOTFOUND);
+    CHECK_EQ(dp_index_query_id(ix, "zz", 2, NULL, &h, &nh, NULL), DP_ENOTFOUND);
+    dp_index_close(ix);
+    /* A damaged record: DP_ECORRUPT from get, query and remove. */
+    damage(path, "docs", 2); /* "other words" is no record */
+    REQUIRE(dp_index_open(path, NULL, NULL, &ix, NULL) == DP_OK);
+    memset(&err, 0, sizeof err);
+    CHECK_EQ(dp_index_get(ix, "a", 1, 0, &e, &err), DP_ECORRUPT);
+    CHECK(strstr(err.message, "seq 0") != NULL);
+    CHECK_EQ(dp_index_query_id(ix, "a", 1, NULL, &h, &nh, NULL), DP_ECORRUPT);
+    CHECK_EQ(dp_index_query_text(ix, base, strlen(base), NULL, &h, &nh, NULL),
+             DP_ECORRUPT);
+    CHECK_EQ(dp_index_remove(ix, "a", 1, NULL), DP_ECORRUPT);
+    CHECK_EQ(dp_index_check(ix, NULL), DP_ECORRUPT);
+    CHECK(h == NULL);
+    dp_index_close(ix);
+    /* A read-only handle: DP_EACCES for writes. */
+    o.flags = DP_INDEX_RDONLY;
+    REQUIRE(dp_index_open(path, &o, NULL, &ix, NULL) == DP_OK);
+    CHECK_EQ(add1(ix, "c", base), DP_EACCES);
+    CHECK_EQ(dp_index_remove(ix, "b", 1, NULL), DP_EACCES);
+    dp_index_close(ix);
+    rmtree(path);
 }

@@ -7,21 +7,76 @@
 #ifndef DOPPEL_CLI_H
 #define DOPPEL_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "doppel.h"
 
-/* Exit codes, documented in docs/cli.md and doppel(1). */
+/*
+ * Exit codes: one table for every subcommand (cli_exit_of() maps each
+ * dp_status to one of them), printed in docs/cli.md and doppel(1).
+ */
 enum {
-    EXIT_OK = 0,       /* the job ran */
-    EXIT_USAGE = 2,    /* bad command line */
-    EXIT_FILE = 3,     /* an input could not be read: missing, unreadable,
-                          a directory, over the size limit */
-    EXIT_INPUT = 4,    /* an input was read but is not usable text: invalid
-                          UTF-8 (under --invalid-utf8=reject), binary, or
-                          without a single word */
+    EXIT_OK = 0,       /* the job ran (bad records of a corpus skipped and
+                          counted, unless --strict) */
+    EXIT_NOTFOUND = 1, /* no document with that id (index get, remove,
+                          query --id) */
+    EXIT_USAGE = 2,    /* bad command line: unknown command or option, bad
+                          value, wrong number of arguments, unknown
+                          language; parameters that do not match the
+                          index; an index to create that exists */
+    EXIT_FILE = 3,     /* an input or the index could not be read or
+                          written: missing, unreadable, a directory, over
+                          a size limit, a corrupt compressed stream, the
+                          index full or busy */
+    EXIT_INPUT = 4,    /* an input was read but is not usable: invalid
+                          UTF-8 (under --invalid-utf8 reject), binary, no
+                          words, bad JSON or fields; a damaged index */
     EXIT_INTERNAL = 5  /* out of memory or an internal error */
 };
+
+/* cli_exit_of - the exit code of a library status (the table above). */
+int cli_exit_of(dp_status st);
+
+/*
+ * cli_msg - print one message on stderr: "doppel CMD: PATH:LINE: what"
+ * (@line > 0), "doppel CMD: PATH: what" (@line 0) or "doppel CMD: what"
+ * (@path NULL). A location the text already starts with is not repeated.
+ */
+void cli_msg(const char *cmd, const char *path, uint64_t line, const char *fmt,
+             ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/*
+ * cli_fail - report a library failure with cli_msg(): what = @err's message
+ * (or dp_strerror(@st), "at byte N" when @err has an offset), then the
+ * remedy for @st when @remedy is nonzero (cli_remedy()), then @tail (may be
+ * NULL). @path "-" is shown as "(stdin)". Returns cli_exit_of(@st).
+ */
+int cli_fail(const char *cmd, const char *path, uint64_t line, dp_status st,
+             const dp_error *err, int remedy, const char *tail);
+
+/* cli_remedy - what the user can do about @st, as " (...)", or "". */
+const char *cli_remedy(dp_status st);
+
+/*
+ * cli_usage_error - "doppel CMD: what", then "usage: SYNOPSIS" and
+ * "try 'doppel CMD --help'", on stderr. Returns EXIT_USAGE.
+ */
+int cli_usage_error(const char *cmd, const char *synopsis, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* cli_try_help - "try 'doppel CMD --help'" on stderr. */
+void cli_try_help(const char *cmd);
+
+/* cli_s - "s" unless @n is 1, for plurals. */
+const char *cli_s(size_t n);
 
 /* Colour choice for a stream: --color=auto|always|never plus NO_COLOR. */
 typedef enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } cli_color;
@@ -35,15 +90,15 @@ int cli_use_color(cli_color mode, FILE *f);
 
 /* Options that shape how an input file becomes a document. */
 typedef struct cli_input_opts {
-    dp_text_opts text;  /* UTF-8 mode, language */
-    size_t max_bytes;   /* largest file accepted */
+    dp_text_opts text; /* UTF-8 mode, language */
+    size_t max_bytes;  /* largest file accepted */
 } cli_input_opts;
 
 /*
  * cli_load_doc - read @path ("-" is stdin) and build its document. On any
- * failure prints "doppel: PATH: what went wrong [at byte N]" on stderr and
- * returns the exit code to use; on success returns EXIT_OK and sets *out.
- * A document with no words is an error (EXIT_INPUT). Under
+ * failure prints "doppel compare: PATH: what went wrong" (cli_fail()) on
+ * stderr and returns the exit code to use; on success returns EXIT_OK and sets
+ * *out. A document with no words is an error (EXIT_INPUT). Under
  * DP_UTF8_REPLACE, a note says how many sequences were replaced.
  */
 int cli_load_doc(const char *path, const cli_input_opts *opts, dp_doc **out);
@@ -54,10 +109,23 @@ int cli_bad_value(const char *cmd, const char *opt, const char *val);
 /* Parse a number in [lo, hi]; returns 0 on success, -1 otherwise. */
 int cli_parse_double(const char *s, double lo, double hi, double *out);
 
-/* Why records of a corpus were skipped, counted for a run's summary. */
+/* Why records of a corpus were skipped, counted for a run's summary
+ * (dupid: dedup's later records of an id already read). */
 typedef struct cli_skips {
     size_t json, field, utf8, binary, empty, toobig, io, compress, other;
+    size_t dupid;
 } cli_skips;
+
+/* cli_skip_count - count one skipped record by the reason @st. */
+void cli_skip_count(cli_skips *s, dp_status st);
+
+/* cli_skips_line - the skip counts as "[invalid UTF-8 17, no words 1]"
+ * (only the nonzero ones) into @buf; "" when nothing was skipped. */
+void cli_skips_line(const cli_skips *s, char *buf, size_t size);
+
+/* cli_skips_hint - the hint a run's summary ends with, once: how to read
+ * the records skipped for invalid UTF-8; "" when none was. */
+const char *cli_skips_hint(const cli_skips *s);
 
 /* cli_skipped_total - all records skipped, whatever the reason. */
 size_t cli_skipped_total(const cli_skips *s);

@@ -37,14 +37,23 @@ static const char usage[] =
     "                         NO_COLOR is set), always or never\n"
     "  -h, --help             show this help\n"
     "\n"
-    "exit codes: 0 compared; 2 usage; 3 an input could not be read\n"
-    "(missing, unreadable, a directory, too big); 4 an input is not usable\n"
+    "exit codes: 0 compared (whatever the scores); 2 usage (an unknown\n"
+    "--language included); 3 an input could not be read (missing,\n"
+    "unreadable, a directory, over --max-bytes); 4 an input is not usable\n"
     "text (invalid UTF-8, binary, empty or without words); 5 internal\n"
-    "error.\n";
+    "error. The table for every command: doppel(1).\n";
+
+static const char synopsis[] = "doppel compare [options] A B";
 
 enum {
-    OPT_JSON = 256, OPT_MIN_WORDS, OPT_MAX_GAP, OPT_SHINGLE, OPT_UTF8,
-    OPT_LANGUAGE, OPT_MAX_BYTES, OPT_COLOR
+    OPT_JSON = 256,
+    OPT_MIN_WORDS,
+    OPT_MAX_GAP,
+    OPT_SHINGLE,
+    OPT_UTF8,
+    OPT_LANGUAGE,
+    OPT_MAX_BYTES,
+    OPT_COLOR
 };
 
 static const struct option options[] = {
@@ -63,8 +72,24 @@ static const struct option options[] = {
 
 static int bad_value(const char *opt, const char *val)
 {
-    fprintf(stderr, "doppel compare: invalid value '%s' for --%s\n", val,
-            opt);
+    return cli_bad_value("compare", opt, val);
+}
+
+/* Is @lang a Snowball language? If not, say which ones there are. */
+static int check_language(const char *lang)
+{
+    const char *const *l = dp_stem_languages();
+    size_t i;
+    for (i = 0; l[i]; i++)
+        if (strcmp(l[i], lang) == 0)
+            return EXIT_OK;
+    fprintf(stderr,
+            "doppel compare: unknown language '%s' for --language; "
+            "there are:",
+            lang);
+    for (i = 0; l[i]; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", l[i]);
+    fputc('\n', stderr);
     return EXIT_USAGE;
 }
 
@@ -83,6 +108,7 @@ int cmd_compare(int argc, char **argv)
     dp_text_opts_init(&in.text);
     in.max_bytes = (size_t)1 << 30;
 
+    argv[0] = (char *)"doppel compare"; /* getopt's messages */
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
@@ -121,19 +147,17 @@ int cmd_compare(int argc, char **argv)
                 return bad_value("color", optarg);
             break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default:
-            fputs("try: doppel compare --help\n", stderr);
-            return EXIT_USAGE;
+        default: cli_try_help("compare"); return EXIT_USAGE;
         }
     }
-    if (argc - optind != 2) {
-        fprintf(stderr, "doppel compare: expected two inputs, got %d\n%s",
-                argc - optind, usage);
-        return EXIT_USAGE;
-    }
+    if (argc - optind != 2)
+        return cli_usage_error("compare", synopsis,
+                               "expected two inputs, got %d", argc - optind);
+    if (in.text.language && (rc = check_language(in.text.language)))
+        return rc;
     if (strcmp(argv[optind], "-") == 0 && strcmp(argv[optind + 1], "-") == 0) {
-        fputs("doppel compare: only one input may be - (stdin)\n", stderr);
-        return EXIT_USAGE;
+        return cli_usage_error("compare", synopsis,
+                               "only one input may be - (stdin)");
     }
 
     rc = cli_load_doc(argv[optind], &in, &a);
@@ -144,8 +168,7 @@ int cmd_compare(int argc, char **argv)
 
     st = dp_compare(a, b, &copts, &cmp);
     if (st) {
-        fprintf(stderr, "doppel compare: %s\n", dp_strerror(st));
-        rc = EXIT_INTERNAL;
+        rc = cli_fail("compare", NULL, 0, st, NULL, 0, NULL);
         goto done;
     }
     if (json) {
@@ -154,8 +177,7 @@ int cmd_compare(int argc, char **argv)
         st = dp_comparison_json(cmp, argv[optind], argv[optind + 1], &text,
                                 &len);
         if (st) {
-            fprintf(stderr, "doppel compare: %s\n", dp_strerror(st));
-            rc = EXIT_INTERNAL;
+            rc = cli_fail("compare", NULL, 0, st, NULL, 0, NULL);
             goto done;
         }
         fwrite(text, 1, len, stdout);
@@ -166,8 +188,7 @@ int cmd_compare(int argc, char **argv)
                             cli_use_color(color, stdout));
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("doppel compare: writing output");
-        rc = EXIT_INTERNAL;
+        rc = cli_fail("compare", "(stdout)", 0, DP_EIO, NULL, 0, NULL);
     }
 done:
     dp_comparison_free(cmp);

@@ -10,7 +10,10 @@
  * and the kept records written in their own format (standard input is
  * spooled to a temporary file in pass 1 for this).
  */
+#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +44,27 @@ static const char usage[] =
     "  --verify MODE       auto (default: exact up to --exact-max docs),\n"
     "                      exact, or estimate (from the signatures)\n"
     "  --exact-max N       corpus size up to which auto is exact (200000)\n"
-    "  --keep POLICY       first (default), longest, or earliest (by the\n"
-    "                      date field)\n"
+    "  --keep POLICY       which member of a cluster is kept: first\n"
+    "                      (default: the first read, i.e. input order:\n"
+    "                      INPUTs in the order given, a directory walked\n"
+    "                      depth first with the entries of each directory\n"
+    "                      in byte order of their names (for plain files:\n"
+    "                      path order), JSONL in line order), longest\n"
+    "                      (most words; ties: first), or\n"
+    "                      earliest (by the date field; undated documents\n"
+    "                      come last; with no date at all: input order,\n"
+    "                      and a warning)\n"
     "  --threads N         worker threads (default: all cores)\n"
     "\n"
     "input:\n"
     "  --id-field F        JSONL id field (default id)\n"
     "  --text-field F      JSONL text field (default text)\n"
-    "  --date-field F      JSONL date field for --keep earliest (default date)\n"
+    "  --date-field F      JSONL date field for --keep earliest (default "
+    "date)\n"
     "  --invalid-utf8 MODE reject (default) or replace, for text files\n"
     "  --strict            stop at the first bad record (exit 3 or 4)\n"
+    "  A later record with an id already read is reported and skipped:\n"
+    "  the first one wins.\n"
     "\n"
     "output:\n"
     "  --clusters FILE     clusters as JSONL (docs/dedup.md)\n"
@@ -63,16 +77,39 @@ static const char usage[] =
     "  -q, --quiet         no summary on stderr\n"
     "  -h, --help          show this help\n"
     "\n"
-    "Without --json, --clusters or --explain, the clusters are printed on\n"
-    "stdout. Exit codes: 0 done (bad records skipped and counted); 2 usage;\n"
-    "3/4 with --strict, an unreadable input / a bad record; 5 internal.\n";
+    "stdout: the readable clusters, only when none of --clusters,\n"
+    "--keep-ids, --drop-ids, --output, --json, --explain is given; else\n"
+    "just what those put there (--json, --explain, or FILE -).\n"
+    "Exit codes: 0 done (bad records skipped and counted); 2 usage; 3 an\n"
+    "input could not be read (the other inputs are still processed and\n"
+    "every output written); with --strict, 3 or 4 at the first bad record;\n"
+    "5 internal. The table for every command: doppel(1).\n";
+
+static const char synopsis[] = "doppel dedup [options] INPUT...";
 
 enum {
-    OPT_THRESHOLD = 256, OPT_SHINGLE, OPT_PERMS, OPT_BANDS, OPT_ROWS,
-    OPT_WEIGHTS, OPT_VERIFY, OPT_EXACT_MAX, OPT_KEEP, OPT_THREADS,
-    OPT_ID_FIELD, OPT_TEXT_FIELD, OPT_DATE_FIELD, OPT_UTF8, OPT_STRICT,
-    OPT_CLUSTERS, OPT_KEEP_IDS, OPT_DROP_IDS, OPT_OUTPUT, OPT_JSON,
-    OPT_EXPLAIN, OPT_PROGRESS
+    OPT_THRESHOLD = 256,
+    OPT_SHINGLE,
+    OPT_PERMS,
+    OPT_BANDS,
+    OPT_ROWS,
+    OPT_WEIGHTS,
+    OPT_VERIFY,
+    OPT_EXACT_MAX,
+    OPT_KEEP,
+    OPT_THREADS,
+    OPT_ID_FIELD,
+    OPT_TEXT_FIELD,
+    OPT_DATE_FIELD,
+    OPT_UTF8,
+    OPT_STRICT,
+    OPT_CLUSTERS,
+    OPT_KEEP_IDS,
+    OPT_DROP_IDS,
+    OPT_OUTPUT,
+    OPT_JSON,
+    OPT_EXPLAIN,
+    OPT_PROGRESS
 };
 
 static const struct option options[] = {
@@ -103,7 +140,7 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-#define BATCH_DOCS 4096
+#define BATCH_DOCS  4096
 #define BATCH_BYTES ((size_t)32 << 20)
 
 typedef struct run {
@@ -114,19 +151,32 @@ typedef struct run {
     int json, strict, quiet, progress;
     char **inputs;
     size_t ninputs;
-    char *spool;          /* temporary copy of stdin for pass 2 */
+    char *spool; /* temporary copy of stdin for pass 2 */
 
     dp_dedup *d;
-    int32_t *doc_of;      /* record number -> document number, or -1 */
+    int32_t *doc_of; /* record number -> document number, or -1 */
     size_t nrecords, cap_records;
+    /* where each document was read: an index into srcs, and its line (0
+     * for a whole-file document) */
+    uint32_t *doc_src;
+    uint64_t *doc_line;
+    size_t cap_docs, cap_docs2;
+    char **srcs; /* the inputs records came from, in order */
+    size_t nsrcs, cap_srcs;
+    size_t dated;   /* records with a date field */
+    int unreadable; /* an input could not be read: exit 3 */
     cli_skips sk;
-    size_t bytes;         /* text bytes read */
+    size_t bytes; /* text bytes read */
     char *explain_text[2];
     size_t explain_len[2];
 
     /* the current batch: copies of the records */
     dp_dedup_doc *batch;
-    size_t *batch_rec;    /* record number of each batch entry */
+    size_t *batch_rec;   /* record number of each batch entry */
+    uint32_t *batch_src; /* its source (index into srcs) and line */
+    uint64_t *batch_line;
+    uint32_t *batch_ids; /* open addressing over the batch's ids: entry
+                            number + 1, 0 for an empty slot */
     size_t nbatch;
     char *arena;
     size_t arena_len, arena_cap;
@@ -139,28 +189,53 @@ static int bad_value(const char *opt, const char *val)
     return cli_bad_value("dedup", opt, val);
 }
 
-/* Count a skipped record by reason; with --strict say which exit code. */
-static int count_skip(run *r, dp_status rc)
+#define ID_SLOTS (2 * BATCH_DOCS) /* a power of two */
+
+static uint32_t id_hash(const char *id, size_t n)
 {
-    switch (rc) {
-    case DP_EJSON: r->sk.json++; return EXIT_INPUT;
-    case DP_EFIELD: r->sk.field++; return EXIT_INPUT;
-    case DP_EUTF8: r->sk.utf8++; return EXIT_INPUT;
-    case DP_EBINARY: r->sk.binary++; return EXIT_INPUT;
-    case DP_EEMPTY: r->sk.empty++; return EXIT_INPUT;
-    case DP_ETOOBIG: r->sk.toobig++; return EXIT_FILE;
-    case DP_ECOMPRESS: r->sk.compress++; return EXIT_FILE;
-    case DP_EIO: case DP_ENOENT: case DP_EACCES: case DP_EISDIR:
-        r->sk.io++;
-        return EXIT_FILE;
-    default: r->sk.other++; return EXIT_INTERNAL;
+    uint32_t h = 2166136261u;
+    size_t i;
+    for (i = 0; i < n; i++)
+        h = (h ^ (unsigned char)id[i]) * 16777619u;
+    return h;
+}
+
+/* The slot of @id in the batch's id table: holding it, or the empty one
+ * where it would go. */
+static uint32_t *batch_slot(run *r, const char *id, size_t n)
+{
+    uint32_t i = id_hash(id, n) & (ID_SLOTS - 1);
+    for (;; i = (i + 1) & (ID_SLOTS - 1)) {
+        uint32_t e = r->batch_ids[i];
+        const dp_dedup_doc *b;
+        if (!e)
+            return &r->batch_ids[i];
+        b = &r->batch[e - 1];
+        if (b->id_len == n && memcmp(r->arena + (uintptr_t)b->id, id, n) == 0)
+            return &r->batch_ids[i];
     }
+}
+
+/* The index in srcs of @path, the input of the record just read. */
+static int source_of(run *r, const char *path, uint32_t *out)
+{
+    if (r->nsrcs && strcmp(r->srcs[r->nsrcs - 1], path) == 0) {
+        *out = (uint32_t)(r->nsrcs - 1);
+        return 0;
+    }
+    if (r->nsrcs >= UINT32_MAX || cli_grow((void **)&r->srcs, &r->cap_srcs,
+                                           r->nsrcs + 1, sizeof *r->srcs))
+        return -1;
+    if (!(r->srcs[r->nsrcs] = strdup(path)))
+        return -1;
+    *out = (uint32_t)r->nsrcs++;
+    return 0;
 }
 
 static int note_record(run *r, int32_t doc)
 {
     if (cli_grow((void **)&r->doc_of, &r->cap_records, r->nrecords + 1,
-             sizeof *r->doc_of))
+                 sizeof *r->doc_of))
         return -1;
     r->doc_of[r->nrecords++] = doc;
     return 0;
@@ -175,28 +250,37 @@ static int flush_batch(run *r)
     if (r->nbatch == 0)
         return EXIT_OK;
     rc = dp_dedup_add(r->d, r->batch, r->nbatch, r->status);
-    if (rc) {
-        fprintf(stderr, "doppel dedup: %s\n", dp_strerror(rc));
-        return EXIT_INTERNAL;
-    }
+    if (rc)
+        return cli_fail("dedup", NULL, 0, rc, NULL, 0, NULL);
+    if (cli_grow((void **)&r->doc_src, &r->cap_docs, before + r->nbatch,
+                 sizeof *r->doc_src) ||
+        cli_grow((void **)&r->doc_line, &r->cap_docs2, before + r->nbatch,
+                 sizeof *r->doc_line))
+        return cli_fail("dedup", NULL, 0, DP_ENOMEM, NULL, 0, NULL);
     for (i = 0; i < r->nbatch; i++) {
+        const char *src = r->srcs[r->batch_src[i]];
+        const char *why;
         if (r->status[i] == DP_OK) {
+            r->doc_src[before] = r->batch_src[i];
+            r->doc_line[before] = r->batch_line[i];
             r->doc_of[r->batch_rec[i]] = (int32_t)before++;
-            if (dp_dedup_id_repeats(r->d, before - 1) && !r->quiet)
-                fprintf(stderr, "doppel dedup: duplicate id '%s' (record %zu)\n",
-                        dp_dedup_id(r->d, before - 1, NULL),
-                        r->batch_rec[i] + 1);
             continue;
         }
-        fprintf(stderr, "doppel dedup: id '%s': %s, skipped\n",
-                r->batch[i].id,
-                r->status[i] == DP_EEMPTY ? "no words"
-                                          : dp_strerror(r->status[i]));
-        if (count_skip(r, r->status[i]) && r->strict)
-            return EXIT_INPUT;
+        why =
+            r->status[i] == DP_EEMPTY ? "no words" : dp_strerror(r->status[i]);
+        /* A whole-file document's id is its path: not said twice. */
+        if (r->batch_line[i])
+            cli_msg("dedup", src, r->batch_line[i], "id '%s': %s, skipped",
+                    r->batch[i].id, why);
+        else
+            cli_msg("dedup", src, 0, "%s, skipped", why);
+        cli_skip_count(&r->sk, r->status[i]);
+        if (r->strict)
+            return cli_exit_of(r->status[i]);
     }
     r->nbatch = 0;
     r->arena_len = 0;
+    memset(r->batch_ids, 0, ID_SLOTS * sizeof *r->batch_ids);
     return EXIT_OK;
 }
 
@@ -212,7 +296,7 @@ static size_t arena_put(run *r, const char *s, size_t n)
 
 static int sign_batch(run *r);
 
-static int add_record(run *r, const dp_record *rec)
+static int add_record(run *r, const dp_record *rec, uint32_t src, uint64_t line)
 {
     size_t need = rec->id_len + rec->text_len + rec->date_len + 3, k;
     size_t id_off, text_off, date_off = 0;
@@ -223,10 +307,8 @@ static int add_record(run *r, const dp_record *rec)
         if ((rc = sign_batch(r)))
             return rc;
     }
-    if (cli_grow((void **)&r->arena, &r->arena_cap, r->arena_len + need, 1)) {
-        fputs("doppel dedup: out of memory\n", stderr);
-        return EXIT_INTERNAL;
-    }
+    if (cli_grow((void **)&r->arena, &r->arena_cap, r->arena_len + need, 1))
+        return cli_fail("dedup", NULL, 0, DP_ENOMEM, NULL, 0, NULL);
     id_off = arena_put(r, rec->id, rec->id_len);
     text_off = arena_put(r, rec->text, rec->text_len);
     if (rec->date)
@@ -246,11 +328,14 @@ static int add_record(run *r, const dp_record *rec)
     r->batch[r->nbatch].id_len = rec->id_len;
     r->batch[r->nbatch].text = (const char *)(uintptr_t)text_off;
     r->batch[r->nbatch].text_len = rec->text_len;
-    r->batch[r->nbatch].date = rec->date ? (const char *)(uintptr_t)date_off
-                                         : NULL;
+    r->batch[r->nbatch].date =
+        rec->date ? (const char *)(uintptr_t)date_off : NULL;
     r->batch[r->nbatch].date_len = rec->date_len;
     r->batch_rec[r->nbatch] = r->nrecords - 1;
+    r->batch_src[r->nbatch] = src;
+    r->batch_line[r->nbatch] = line;
     r->nbatch++;
+    *batch_slot(r, rec->id, rec->id_len) = (uint32_t)r->nbatch;
     return EXIT_OK;
 }
 
@@ -288,20 +373,51 @@ static int spool_stdin(run *r)
     ssize_t n;
     int fd = mkstemp(path);
     if (fd < 0) {
-        perror("doppel dedup: spooling stdin");
-        return EXIT_FILE;
+        cli_msg("dedup", "(stdin)", 0, "cannot copy to %s for --output: %s",
+                path, strerror(errno));
+        return cli_exit_of(DP_EIO);
     }
     while ((n = read(STDIN_FILENO, buf, sizeof buf)) > 0) {
         if (write(fd, buf, (size_t)n) != n) {
-            perror("doppel dedup: spooling stdin");
+            cli_msg("dedup", "(stdin)", 0, "cannot copy to %s for --output: %s",
+                    path, strerror(errno));
             close(fd);
             unlink(path);
-            return EXIT_FILE;
+            return cli_exit_of(DP_EIO);
         }
     }
     close(fd);
     r->spool = strdup(path);
     return r->spool ? EXIT_OK : EXIT_INTERNAL;
+}
+
+/*
+ * "First wins": is @rec's id one a record read before already holds? Then
+ * say so (with where the first one was) and return 1. A first record that
+ * is still in the batch is signed first, so that one the library refuses
+ * (no words, say) leaves the id to the next record that has it.
+ */
+static int repeated_id(run *r, const dp_record *rec, const char *src,
+                       uint64_t line, int *ex)
+{
+    long first;
+    *ex = EXIT_OK;
+    if (*batch_slot(r, rec->id, rec->id_len) && (*ex = sign_batch(r)))
+        return 0;
+    first = dp_dedup_find(r->d, rec->id, rec->id_len);
+    if (first < 0)
+        return 0;
+    if (r->doc_line[first])
+        cli_msg("dedup", src, line,
+                "duplicate id '%s' (first at %s:%" PRIu64 "), skipped", rec->id,
+                r->srcs[r->doc_src[first]], r->doc_line[first]);
+    else
+        cli_msg("dedup", src, line, "duplicate id '%s' (first at %s), skipped",
+                rec->id, r->srcs[r->doc_src[first]]);
+    r->sk.dupid++;
+    if (r->strict)
+        *ex = EXIT_INPUT;
+    return 1;
 }
 
 /* Pass 1: read every input into the collection. */
@@ -313,16 +429,20 @@ static int read_all(run *r)
     dp_status rc;
     int ex = EXIT_OK;
 
-    if (dp_reader_open((const char *const *)r->inputs, r->ninputs, &r->ropts,
-                       &rd, &err)) {
-        fprintf(stderr, "doppel dedup: %s\n", err.message);
-        return EXIT_USAGE;
-    }
+    memset(&err, 0, sizeof err);
+    if ((rc = dp_reader_open((const char *const *)r->inputs, r->ninputs,
+                             &r->ropts, &rd, &err)))
+        return cli_fail("dedup", NULL, 0, rc, &err, 0, NULL);
     while ((rc = dp_reader_next(rd, &rec, &err)) != DP_EOF) {
+        uint32_t src;
+        uint64_t line;
         if (rc) {
-            int code;
-            fprintf(stderr, "doppel dedup: %s, skipped\n", err.message);
-            code = count_skip(r, rc);
+            /* an input that cannot be read is not a skipped record */
+            int code = cli_exit_of(rc);
+            int whole = code == EXIT_FILE && rc != DP_ETOOBIG;
+            cli_fail("dedup", dp_reader_path(rd), dp_reader_line(rd), rc, &err,
+                     0, whole ? NULL : ", skipped");
+            cli_skip_count(&r->sk, rc);
             if (note_record(r, -1)) {
                 ex = EXIT_INTERNAL;
                 break;
@@ -331,14 +451,28 @@ static int read_all(run *r)
                 ex = code;
                 break;
             }
+            /* the run goes on, and fails at the end */
+            if (whole)
+                r->unreadable = 1;
             continue;
         }
-        r->bytes += rec.text_len;
-        if (note_record(r, -1) || (ex = add_record(r, &rec)) != EXIT_OK) {
-            if (ex == EXIT_OK)
-                ex = EXIT_INTERNAL;
+        /* a plain-text document is a whole file: no line to name */
+        line = rec.raw ? rec.line : 0;
+        if (note_record(r, -1) || source_of(r, rec.source, &src)) {
+            ex = cli_fail("dedup", NULL, 0, DP_ENOMEM, NULL, 0, NULL);
             break;
         }
+        if (repeated_id(r, &rec, r->srcs[src], line, &ex)) {
+            if (ex)
+                break;
+            continue;
+        }
+        if (ex)
+            break;
+        r->bytes += rec.text_len;
+        r->dated += rec.date != NULL;
+        if ((ex = add_record(r, &rec, src, line)) != EXIT_OK)
+            break;
         show_progress(r, 0);
     }
     dp_reader_free(rd);
@@ -352,7 +486,7 @@ static FILE *open_out(const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
     if (!f)
-        fprintf(stderr, "doppel dedup: %s: cannot write: %m\n", path);
+        cli_msg("dedup", path, 0, "cannot write: %s", strerror(errno));
     return f;
 }
 
@@ -363,10 +497,8 @@ static int close_out(FILE *f, const char *path)
         bad |= fclose(f) != 0;
     else
         bad |= fflush(f) != 0;
-    if (bad) {
-        fprintf(stderr, "doppel dedup: %s: write failed\n", path);
-        return EXIT_INTERNAL;
-    }
+    if (bad)
+        return cli_fail("dedup", path, 0, DP_EIO, NULL, 0, NULL);
     return EXIT_OK;
 }
 
@@ -384,9 +516,9 @@ static int write_clusters(run *r, FILE *f, int as_json)
                 json_t *e = json_object();
                 json_object_set_new(e, "id",
                                     json_string(dp_dedup_id(r->d, m[k], NULL)));
-                json_object_set_new(e, "similarity",
-                                    json_real(((int)(sim[k] * 10000 + 0.5)) /
-                                              10000.0));
+                json_object_set_new(
+                    e, "similarity",
+                    json_real(((int)(sim[k] * 10000 + 0.5)) / 10000.0));
                 json_array_append_new(arr, e);
             }
             json_object_set_new(o, "cluster", json_integer((json_int_t)c));
@@ -394,11 +526,13 @@ static int write_clusters(run *r, FILE *f, int as_json)
                                 json_string(dp_dedup_id(r->d, m[0], NULL)));
             json_object_set_new(o, "size", json_integer((json_int_t)n));
             json_object_set_new(o, "members", arr);
-            json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+            json_dumpf(o, f,
+                       JSON_COMPACT | JSON_PRESERVE_ORDER |
+                           JSON_REAL_PRECISION(6));
             fputc('\n', f);
             json_decref(o);
         } else {
-            fprintf(f, "cluster %zu: %zu documents, keep %s\n", c, n,
+            fprintf(f, "cluster %zu: %zu document%s, keep %s\n", c, n, cli_s(n),
                     dp_dedup_id(r->d, m[0], NULL));
             for (k = 1; k < n; k++)
                 fprintf(f, "  drop %-40s %.3f\n", dp_dedup_id(r->d, m[k], NULL),
@@ -438,14 +572,12 @@ static int write_output(run *r)
             if (strcmp(r->inputs[i], "-") == 0)
                 r->inputs[i] = r->spool;
     }
-    if (dp_reader_open((const char *const *)r->inputs, r->ninputs, &r->ropts,
-                       &rd, &err)) {
-        fprintf(stderr, "doppel dedup: %s\n", err.message);
+    if ((rc = dp_reader_open((const char *const *)r->inputs, r->ninputs,
+                             &r->ropts, &rd, &err))) {
         close_out(f, r->output_path);
-        return EXIT_INTERNAL;
+        return cli_fail("dedup", NULL, 0, rc, &err, 0, NULL);
     }
-    while ((rc = dp_reader_next(rd, &rec, &err)) != DP_EOF &&
-           k < r->nrecords) {
+    while ((rc = dp_reader_next(rd, &rec, &err)) != DP_EOF && k < r->nrecords) {
         int32_t doc = r->doc_of[k++];
         if (rc || doc < 0 || dp_dedup_is_dropped(r->d, (size_t)doc))
             continue;
@@ -456,7 +588,9 @@ static int write_output(run *r)
             json_object_set_new(o, "id", json_stringn(rec.id, rec.id_len));
             json_object_set_new(o, "text",
                                 json_stringn(rec.text, rec.text_len));
-            json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+            json_dumpf(o, f,
+                       JSON_COMPACT | JSON_PRESERVE_ORDER |
+                           JSON_REAL_PRECISION(6));
             json_decref(o);
         }
         fputc('\n', f);
@@ -465,22 +599,70 @@ static int write_output(run *r)
     return close_out(f, r->output_path);
 }
 
+/* Print @x with the fewest decimals (4 to 8) that tell it apart from
+ * @y, so that "0.7999 < 0.8000" never reads "0.8000 < 0.8000". */
+static int decimals(double x, double y)
+{
+    int k;
+    char a[32], b[32];
+    for (k = 4; k < 8; k++) {
+        snprintf(a, sizeof a, "%.*f", k, x);
+        snprintf(b, sizeof b, "%.*f", k, y);
+        if (strcmp(a, b) != 0 || x == y)
+            break;
+    }
+    return k;
+}
+
+/* Where document @i stands in the clusters, for --explain: "the kept
+ * document of cluster 3", "in cluster 3, kept document 'K' (Jaccard
+ * 0.9100 to it)" or "in no cluster". */
+static void put_standing(run *r, const char *label, size_t i)
+{
+    long c = dp_dedup_cluster_of(r->d, i);
+    const uint32_t *m;
+    const float *sim;
+    size_t n, k;
+    if (c < 0) {
+        printf("  %s is in no cluster (no document within the threshold "
+               "of it was kept)\n",
+               label);
+        return;
+    }
+    dp_dedup_cluster(r->d, (size_t)c, &m, &sim, &n);
+    if (m[0] == i) {
+        printf("  %s is the kept document of cluster %ld (%zu document%s)\n",
+               label, c, n, cli_s(n));
+        return;
+    }
+    for (k = 1; k < n && m[k] != i; k++)
+        ;
+    printf("  %s is in cluster %ld, whose kept document is '%s' (Jaccard "
+           "%.4f to it)\n",
+           label, c, dp_dedup_id(r->d, m[0], NULL), k < n ? sim[k] : 0.0);
+}
+
 static int explain(run *r)
 {
     long i = dp_dedup_find(r->d, r->explain[0], strlen(r->explain[0]));
     long j = dp_dedup_find(r->d, r->explain[1], strlen(r->explain[1]));
     dp_dedup_explain e;
     dp_dedup_stats st;
+    double score, t = r->dopts.threshold, p;
     int k;
 
     for (k = 0; k < 2; k++)
         if ((k ? j : i) < 0) {
-            fprintf(stderr, "doppel dedup: --explain: no document with id "
-                            "'%s' was read\n", r->explain[k]);
-            return EXIT_USAGE;
+            cli_msg("dedup", NULL, 0,
+                    "--explain: no document with id '%s' was read",
+                    r->explain[k]);
+            return cli_exit_of(DP_ENOTFOUND);
         }
     dp_dedup_explain_pair(r->d, (size_t)i, (size_t)j, &e);
     dp_dedup_stats_get(r->d, &st);
+    /* the score the run decided with */
+    score = st.exact && e.exact >= 0 ? e.exact : e.estimated;
+    p = 1.0 - pow(1.0 - pow(score, st.rows), st.bands);
     printf("A  %s\nB  %s\n\n", r->explain[0], r->explain[1]);
     printf("estimated Jaccard  %.4f  (%u-permutation MinHash signatures)\n",
            e.estimated, r->dopts.perms);
@@ -489,34 +671,51 @@ static int explain(run *r)
                r->dopts.shingle_k);
     else
         printf("exact Jaccard      not kept (estimate verification)\n");
-    printf("threshold          %.4f\n", r->dopts.threshold);
-    printf("LSH bands shared   %u of %u (%u rows each): %s\n",
-           e.bands_shared, e.bands, st.rows,
+    printf("threshold          %.4f  (pairs are verified with the %s "
+           "Jaccard)\n",
+           t, st.exact ? "exact" : "estimated");
+    printf("LSH bands shared   %u of %u (%u rows each): %s\n", e.bands_shared,
+           e.bands, st.rows,
            e.bands_shared ? "a candidate pair, verified"
                           : "never a candidate pair");
     if (e.grouped) {
         const uint32_t *m;
         size_t n;
         dp_dedup_cluster(r->d, (size_t)e.cluster_a, &m, NULL, &n);
-        printf("grouped            yes: cluster %ld (%zu documents, keep %s)\n",
-               e.cluster_a, n, dp_dedup_id(r->d, m[0], NULL));
+        printf("grouped            yes: cluster %ld (%zu document%s, keep "
+               "%s)\n",
+               e.cluster_a, n, cli_s(n), dp_dedup_id(r->d, m[0], NULL));
+        put_standing(r, "A", (size_t)i);
+        put_standing(r, "B", (size_t)j);
+    } else if (score < t) {
+        k = decimals(score, t);
+        printf("grouped            no: their %s Jaccard %.*f is below the "
+               "threshold %.*f\n",
+               st.exact ? "exact" : "estimated", k, score, k, t);
+    } else if (!e.bands_shared) {
+        printf("grouped            no: their Jaccard %.4f reaches the "
+               "threshold %.4f, but they share no LSH band key, so they were "
+               "never compared (an LSH miss: a pair at %.4f shares one with "
+               "probability %.4f; more --bands or fewer --rows miss less)\n",
+               score, t, score, p);
     } else {
-        printf("grouped            no");
-        if (e.cluster_a >= 0 || e.cluster_b >= 0)
-            printf(": A in %s%ld, B in %s%ld (each is within the threshold "
-                   "of its own cluster's kept document)",
-                   e.cluster_a >= 0 ? "cluster " : "none ", e.cluster_a,
-                   e.cluster_b >= 0 ? "cluster " : "none ", e.cluster_b);
-        printf("\n");
+        printf("grouped            no: their Jaccard %.4f reaches the "
+               "threshold %.4f, but clusters are stars around a kept "
+               "document, never chains: two documents are grouped only when "
+               "one is the other's kept document or both are within the "
+               "threshold of the same kept document\n",
+               score, t);
+        put_standing(r, "A", (size_t)i);
+        put_standing(r, "B", (size_t)j);
     }
     if (r->explain_text[0] && r->explain_text[1]) {
         dp_doc *a = NULL, *b = NULL;
         dp_comparison *c = NULL;
         size_t p;
-        if (dp_doc_create(r->explain_text[0], r->explain_len[0],
-                          &r->dopts.text, &a, NULL) == DP_OK &&
-            dp_doc_create(r->explain_text[1], r->explain_len[1],
-                          &r->dopts.text, &b, NULL) == DP_OK &&
+        if (dp_doc_create(r->explain_text[0], r->explain_len[0], &r->dopts.text,
+                          &a, NULL) == DP_OK &&
+            dp_doc_create(r->explain_text[1], r->explain_len[1], &r->dopts.text,
+                          &b, NULL) == DP_OK &&
             dp_compare(a, b, NULL, &c) == DP_OK) {
             const char *ta = dp_doc_text(a, NULL);
             printf("\nshared passages    %zu\n", dp_comparison_passages(c));
@@ -541,26 +740,44 @@ static void summary(run *r, double secs)
 {
     dp_dedup_stats st;
     size_t skipped = cli_skipped_total(&r->sk);
+    char why[256];
     dp_dedup_stats_get(r->d, &st);
     if (r->json) {
         json_t *o = json_object(), *s = json_object();
-        json_object_set_new(s, "malformed_json", json_integer((json_int_t)r->sk.json));
-        json_object_set_new(s, "missing_field", json_integer((json_int_t)r->sk.field));
-        json_object_set_new(s, "invalid_utf8", json_integer((json_int_t)r->sk.utf8));
-        json_object_set_new(s, "binary", json_integer((json_int_t)r->sk.binary));
-        json_object_set_new(s, "no_words", json_integer((json_int_t)r->sk.empty));
-        json_object_set_new(s, "too_big", json_integer((json_int_t)r->sk.toobig));
-        json_object_set_new(s, "unreadable", json_integer((json_int_t)(r->sk.io + r->sk.compress)));
-        json_object_set_new(o, "records", json_integer((json_int_t)r->nrecords));
+        json_object_set_new(s, "malformed_json",
+                            json_integer((json_int_t)r->sk.json));
+        json_object_set_new(s, "missing_field",
+                            json_integer((json_int_t)r->sk.field));
+        json_object_set_new(s, "invalid_utf8",
+                            json_integer((json_int_t)r->sk.utf8));
+        json_object_set_new(s, "binary",
+                            json_integer((json_int_t)r->sk.binary));
+        json_object_set_new(s, "no_words",
+                            json_integer((json_int_t)r->sk.empty));
+        json_object_set_new(s, "too_big",
+                            json_integer((json_int_t)r->sk.toobig));
+        json_object_set_new(
+            s, "unreadable",
+            json_integer((json_int_t)(r->sk.io + r->sk.compress)));
+        json_object_set_new(s, "duplicate_id",
+                            json_integer((json_int_t)r->sk.dupid));
+        json_object_set_new(o, "records",
+                            json_integer((json_int_t)r->nrecords));
         json_object_set_new(o, "docs", json_integer((json_int_t)st.docs));
         json_object_set_new(o, "skipped", json_integer((json_int_t)skipped));
         json_object_set_new(o, "skipped_by_reason", s);
-        json_object_set_new(o, "dup_ids", json_integer((json_int_t)st.dup_ids));
-        json_object_set_new(o, "clusters", json_integer((json_int_t)st.clusters));
-        json_object_set_new(o, "duplicates", json_integer((json_int_t)st.duplicates));
-        json_object_set_new(o, "kept", json_integer((json_int_t)(st.docs - st.duplicates)));
-        json_object_set_new(o, "candidates", json_integer((json_int_t)st.candidates));
-        json_object_set_new(o, "verified", json_integer((json_int_t)st.verified));
+        json_object_set_new(o, "dup_ids",
+                            json_integer((json_int_t)r->sk.dupid));
+        json_object_set_new(o, "clusters",
+                            json_integer((json_int_t)st.clusters));
+        json_object_set_new(o, "duplicates",
+                            json_integer((json_int_t)st.duplicates));
+        json_object_set_new(
+            o, "kept", json_integer((json_int_t)(st.docs - st.duplicates)));
+        json_object_set_new(o, "candidates",
+                            json_integer((json_int_t)st.candidates));
+        json_object_set_new(o, "verified",
+                            json_integer((json_int_t)st.verified));
         json_object_set_new(o, "threshold", json_real(r->dopts.threshold));
         json_object_set_new(o, "bands", json_integer(st.bands));
         json_object_set_new(o, "rows", json_integer(st.rows));
@@ -568,40 +785,48 @@ static void summary(run *r, double secs)
         json_object_set_new(o, "threads", json_integer(r->dopts.threads));
         json_object_set_new(o, "bytes", json_integer((json_int_t)r->bytes));
         json_object_set_new(o, "seconds", json_real(secs));
-        json_object_set_new(o, "memory_bytes", json_integer((json_int_t)st.memory));
-        json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+        json_object_set_new(o, "memory_bytes",
+                            json_integer((json_int_t)st.memory));
+        json_dumpf(o, stdout,
+                   JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
         fputc('\n', stdout);
         json_decref(o);
     }
     if (r->quiet)
         return;
+    cli_skips_line(&r->sk, why, sizeof why);
+    cli_msg("dedup", NULL, 0, "%zu document%s read (%.1f MB), %zu skipped%s",
+            st.docs, cli_s(st.docs), r->bytes / 1e6, skipped, why);
     fprintf(stderr,
-            "doppel dedup: %zu documents read (%.1f MB), %zu skipped", st.docs,
-            r->bytes / 1e6, skipped);
-    if (skipped)
-        fprintf(stderr, " [malformed JSON %zu, missing field %zu, invalid "
-                        "UTF-8 %zu, binary %zu, no words %zu, too big %zu, "
-                        "unreadable %zu]",
-                r->sk.json, r->sk.field, r->sk.utf8, r->sk.binary,
-                r->sk.empty, r->sk.toobig, r->sk.io + r->sk.compress);
-    fprintf(stderr, "\n  %zu duplicate ids; %zu clusters, %zu duplicates to "
-                    "drop, %zu to keep\n",
-            st.dup_ids, st.clusters, st.duplicates, st.docs - st.duplicates);
-    fprintf(stderr, "  LSH %u bands x %u rows: %zu candidate pairs, %zu at "
-                    "or above %.2f (%s Jaccard)\n",
-            st.bands, st.rows, st.candidates, st.verified,
-            r->dopts.threshold, st.exact ? "exact" : "estimated");
-    fprintf(stderr, "  %.2f s, %.0f docs/s, %.1f MB/s, %u threads\n", secs,
-            st.docs / (secs > 0 ? secs : 1), r->bytes / 1e6 / (secs > 0 ? secs : 1),
-            r->dopts.threads);
+            "  %zu duplicate id%s; %zu cluster%s, %zu duplicate%s to drop, "
+            "%zu to keep\n",
+            r->sk.dupid, cli_s(r->sk.dupid), st.clusters, cli_s(st.clusters),
+            st.duplicates, cli_s(st.duplicates), st.docs - st.duplicates);
+    fprintf(stderr,
+            "  LSH %u band%s x %u row%s: %zu candidate pair%s, %zu at or "
+            "above %.2f (%s Jaccard)\n",
+            st.bands, cli_s(st.bands), st.rows, cli_s(st.rows), st.candidates,
+            cli_s(st.candidates), st.verified, r->dopts.threshold,
+            st.exact ? "exact" : "estimated");
+    fprintf(stderr, "  %.2f s, %.0f docs/s, %.1f MB/s, %u thread%s\n", secs,
+            st.docs / (secs > 0 ? secs : 1),
+            r->bytes / 1e6 / (secs > 0 ? secs : 1), r->dopts.threads,
+            cli_s(r->dopts.threads));
+    fputs(cli_skips_hint(&r->sk), stderr);
 }
 
+/*
+ * The command line into @r. Returns EXIT_OK to go on, -1 after --help,
+ * else the exit code of a usage error. Long because it is one case per
+ * option, read straight down.
+ */
 static int parse_args(run *r, int argc, char **argv)
 {
     int c;
     unsigned long v;
     cli_color prog = COLOR_AUTO;
 
+    argv[0] = (char *)"doppel dedup"; /* getopt's messages */
     optind = 1;
     while ((c = getopt_long(argc, argv, "hq", options, NULL)) != -1) {
         switch (c) {
@@ -690,8 +915,13 @@ static int parse_args(run *r, int argc, char **argv)
         case OPT_OUTPUT: r->output_path = optarg; break;
         case OPT_JSON: r->json = 1; break;
         case OPT_EXPLAIN:
-            if (optind >= argc)
-                return bad_value("explain", "(needs two ids)");
+            if (optind >= argc || strncmp(argv[optind], "--", 2) == 0)
+                return cli_usage_error("dedup",
+                                       "doppel dedup --explain ID1 ID2 "
+                                       "[options] INPUT...",
+                                       "--explain needs two ids, got one "
+                                       "('%s')",
+                                       optarg);
             r->explain[0] = optarg;
             r->explain[1] = argv[optind++];
             break;
@@ -701,26 +931,71 @@ static int parse_args(run *r, int argc, char **argv)
             break;
         case 'q': r->quiet = 1; break;
         case 'h': fputs(usage, stdout); return -1;
-        default:
-            fputs("try: doppel dedup --help\n", stderr);
-            return EXIT_USAGE;
+        default: cli_try_help("dedup"); return EXIT_USAGE;
         }
     }
-    if ((r->dopts.bands == 0) != (r->dopts.rows == 0)) {
-        fputs("doppel dedup: --bands and --rows go together\n", stderr);
-        return EXIT_USAGE;
-    }
-    if ((unsigned long)r->dopts.bands * r->dopts.rows > r->dopts.perms) {
-        fputs("doppel dedup: --bands x --rows exceeds --perms\n", stderr);
-        return EXIT_USAGE;
-    }
-    if (optind >= argc) {
-        fputs("doppel dedup: no input given (use - for stdin)\n", stderr);
-        return EXIT_USAGE;
-    }
+    if ((r->dopts.bands == 0) != (r->dopts.rows == 0))
+        return cli_usage_error("dedup", synopsis,
+                               "--bands and --rows go together");
+    if ((unsigned long)r->dopts.bands * r->dopts.rows > r->dopts.perms)
+        return cli_usage_error("dedup", synopsis,
+                               "--bands x --rows exceeds --perms");
+    if (optind >= argc)
+        return cli_usage_error("dedup", synopsis,
+                               "no INPUT given (use - for stdin)");
     r->inputs = argv + optind;
     r->ninputs = (size_t)(argc - optind);
     r->progress = cli_use_color(prog, stderr) && !r->quiet;
+    return EXIT_OK;
+}
+
+/* --keep earliest without dates: say what the clusters keep instead. */
+static void warn_undated(const run *r)
+{
+    size_t n = dp_dedup_docs(r->d);
+    const char *f = r->ropts.date_field ? r->ropts.date_field : "date";
+
+    if (r->dopts.keep != DP_KEEP_EARLIEST || n == 0 || r->dated >= n)
+        return;
+    if (r->dated == 0)
+        cli_msg("dedup", NULL, 0,
+                "warning: --keep earliest, but no record has a '%s' "
+                "field (--date-field): each cluster keeps its first "
+                "document in input order, as --keep first",
+                f);
+    else
+        cli_msg("dedup", NULL, 0,
+                "warning: --keep earliest: %zu of %zu documents have no "
+                "'%s' field; they are kept only when no member of "
+                "their cluster has a date",
+                n - r->dated, n, f);
+}
+
+/* Every output the options ask for; the readable clusters on stdout when
+ * none is asked for. Returns the exit code. */
+static int write_outputs(run *r)
+{
+    int ex;
+
+    if (r->clusters_path) {
+        FILE *f = open_out(r->clusters_path);
+        if (!f)
+            return EXIT_FILE;
+        write_clusters(r, f, 1);
+        if ((ex = close_out(f, r->clusters_path)))
+            return ex;
+    }
+    if (r->keep_path && (ex = write_ids(r, r->keep_path, 0)))
+        return ex;
+    if (r->drop_path && (ex = write_ids(r, r->drop_path, 1)))
+        return ex;
+    if (r->output_path && (ex = write_output(r)))
+        return ex;
+    if (r->explain[0])
+        return explain(r);
+    if (!r->json && !r->clusters_path && !r->keep_path && !r->drop_path &&
+        !r->output_path)
+        write_clusters(r, stdout, 0);
     return EXIT_OK;
 }
 
@@ -738,10 +1013,8 @@ int cmd_dedup(int argc, char **argv)
     ex = parse_args(&r, argc, argv);
     if (ex)
         return ex < 0 ? EXIT_OK : ex;
-    if ((rc = dp_dedup_create(&r.dopts, &r.d))) {
-        fprintf(stderr, "doppel dedup: %s\n", dp_strerror(rc));
-        return rc == DP_ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
-    }
+    if ((rc = dp_dedup_create(&r.dopts, &r.d)))
+        return cli_fail("dedup", NULL, 0, rc, NULL, 0, NULL);
     r.dopts.threads = r.dopts.threads ? r.dopts.threads
                                       : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     /* JSON parsing (jansson) runs ahead on the reader's own threads while
@@ -750,8 +1023,12 @@ int cmd_dedup(int argc, char **argv)
     r.batch = malloc(BATCH_DOCS * sizeof *r.batch);
     r.batch_rec = malloc(BATCH_DOCS * sizeof *r.batch_rec);
     r.status = malloc(BATCH_DOCS * sizeof *r.status);
-    if (!r.batch || !r.batch_rec || !r.status) {
-        ex = EXIT_INTERNAL;
+    r.batch_src = malloc(BATCH_DOCS * sizeof *r.batch_src);
+    r.batch_line = malloc(BATCH_DOCS * sizeof *r.batch_line);
+    r.batch_ids = calloc(ID_SLOTS, sizeof *r.batch_ids);
+    if (!r.batch || !r.batch_rec || !r.status || !r.batch_src ||
+        !r.batch_line || !r.batch_ids) {
+        ex = cli_fail("dedup", NULL, 0, DP_ENOMEM, NULL, 0, NULL);
         goto done;
     }
     t0 = r.t0 = cli_now();
@@ -769,31 +1046,16 @@ int cmd_dedup(int argc, char **argv)
     if ((ex = read_all(&r)) != EXIT_OK)
         goto done;
     if ((rc = dp_dedup_run(r.d))) {
-        fprintf(stderr, "doppel dedup: %s\n", dp_strerror(rc));
-        ex = EXIT_INTERNAL;
+        ex = cli_fail("dedup", NULL, 0, rc, NULL, 0, NULL);
         goto done;
     }
+    warn_undated(&r);
     summary(&r, cli_now() - t0);
-    if (r.clusters_path) {
-        FILE *f = open_out(r.clusters_path);
-        if (!f) {
-            ex = EXIT_FILE;
-            goto done;
-        }
-        write_clusters(&r, f, 1);
-        if ((ex = close_out(f, r.clusters_path)))
-            goto done;
-    }
-    if (r.keep_path && (ex = write_ids(&r, r.keep_path, 0)))
-        goto done;
-    if (r.drop_path && (ex = write_ids(&r, r.drop_path, 1)))
-        goto done;
-    if (r.output_path && (ex = write_output(&r)))
-        goto done;
-    if (r.explain[0])
-        ex = explain(&r);
-    else if (!r.json && !r.clusters_path)
-        write_clusters(&r, stdout, 0);
+    ex = write_outputs(&r);
+    /* every output is written; an input that could not be read still
+     * fails the run */
+    if (!ex && r.unreadable)
+        ex = EXIT_FILE;
 done:
     if (r.spool) {
         unlink(r.spool);
@@ -806,6 +1068,14 @@ done:
     free(r.status);
     free(r.arena);
     free(r.doc_of);
+    free(r.doc_src);
+    free(r.doc_line);
+    free(r.batch_src);
+    free(r.batch_line);
+    free(r.batch_ids);
+    for (i = 0; i < r.nsrcs; i++)
+        free(r.srcs[i]);
+    free(r.srcs);
     dp_dedup_free(r.d);
     return ex;
 }

@@ -39,7 +39,7 @@ static const char usage[] =
     "                        omitted or -), or to an indexed one with --id\n"
     "  list DB               ids in the order they were added\n"
     "  stats DB              counts, sizes and parameters\n"
-    "  check DB              verify every table; exit 1 on damage\n"
+    "  check DB              verify every table; exit 4 on damage\n"
     "  compact DB            rewrite without free pages (needs DB alone)\n"
     "\n"
     "index parameters (create, add; on an existing index they must match):\n"
@@ -59,29 +59,47 @@ static const char usage[] =
     "  --dedup               report, for each document, a near-duplicate\n"
     "                        already indexed (its best match)\n"
     "  --skip-duplicates     as --dedup, and do not add those documents\n"
-    "  --dedup-threshold T   duplicate at or above T (the index's threshold)\n"
+    "  --dedup-threshold T   duplicate at or above T (the index's threshold;\n"
+    "                        lower ones are found only by luck: a warning)\n"
     "  --threads N           signature threads (default: all cores)\n"
     "  --id-field F, --text-field F   JSONL field names (id, text)\n"
     "  --no-meta             do not keep the other JSONL fields as metadata\n"
-    "  --invalid-utf8 MODE   reject (default) or replace\n"
-    "  --strict              stop at the first bad record (exit 3 or 4)\n"
+    "  --invalid-utf8 MODE   reject (default) or replace (add and query)\n"
+    "  --strict              stop at the first bad record (exit 3 or 4);\n"
+    "                        without it bad records are reported as\n"
+    "                        PATH:LINE, counted and skipped, and an input\n"
+    "                        that cannot be read makes the run exit 3 after\n"
+    "                        the other inputs are added\n"
     "  --progress WHEN       auto (default: on a terminal), always, never\n"
     "\n"
     "query:\n"
     "  --id ID               query with an indexed document\n"
-    "  --threshold T         report hits scoring at least T (the index's)\n"
+    "  --threshold T         report hits scoring at least T (default: the\n"
+    "                        index's threshold; below it hits are found only\n"
+    "                        by luck, so a warning says how to build an\n"
+    "                        index for T)\n"
     "  --limit N             at most N hits, the best (default: all)\n"
     "  --passages            the shared passages too (needs --store-text)\n"
+    "\n"
+    "get:\n"
+    "  --text                the stored text too (needs --store-text)\n"
     "\n"
     "all:\n"
     "  --json                JSON output (docs/index.md)\n"
     "  -q, --quiet           no summary on stderr\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Exit codes: 0 ok; 1 no such id (get, remove, query --id) or check found\n"
-    "damage; 2 usage or parameters that do not match the index; 3 an input\n"
-    "or the index cannot be read or written (missing, full, busy); 4 a bad\n"
-    "record with --strict, or a damaged index; 5 internal error.\n";
+    "Exit codes: 0 ok (bad records skipped and counted); 1 no such id (get,\n"
+    "remove, query --id); 2 usage, parameters that do not match the index,\n"
+    "or create on an existing one; 3 an input or the index cannot be read or\n"
+    "written (missing, unreadable, full, busy; add reads the other inputs\n"
+    "first); 4 a bad record with --strict, or a damaged index (check); 5\n"
+    "internal error. The table for every command: doppel(1).\n";
+
+static const char synopsis[] = "doppel index COMMAND DB [options] [args]";
+
+/* argv[0] while parsing options: "doppel index SUB". */
+static char cmdname_full[40];
 
 enum {
     OPT_THRESHOLD = 256,
@@ -208,35 +226,32 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
-/* Exit code for a library failure. */
-static int exit_of(dp_status st)
-{
-    switch (st) {
-    case DP_ENOTFOUND: return 1;
-    case DP_EMISMATCH:
-    case DP_EEXIST:
-    case DP_EINVAL:
-    case DP_ESTEM: return EXIT_USAGE;
-    case DP_ENOENT:
-    case DP_EACCES:
-    case DP_EIO:
-    case DP_EFULL:
-    case DP_EBUSY:
-    case DP_EISDIR:
-    case DP_ETOOBIG: return EXIT_FILE;
-    case DP_ECORRUPT:
-    case DP_EUTF8:
-    case DP_EBINARY:
-    case DP_EEMPTY: return EXIT_INPUT;
-    default: return EXIT_INTERNAL;
-    }
-}
+/* "index SUB", the name messages start with ("doppel index add: ..."). */
+static char cmdname[32] = "index";
 
+/* Report a failure about @what (the index directory or an input). */
 static int fail(const char *what, dp_status st, const dp_error *err)
 {
-    fprintf(stderr, "doppel index: %s: %s\n", what,
-            err && err->message[0] ? err->message : dp_strerror(st));
-    return exit_of(st);
+    return cli_fail(cmdname, what, 0, st, err, 1, NULL);
+}
+
+/*
+ * Warn that a threshold under the index's own finds only some of the
+ * pairs: the LSH banding is tuned to the index's threshold, so a pair
+ * scoring less is a candidate (and reported) only if it happens to share a
+ * band key.
+ */
+static void below_banding(const cmdline *c, const char *opt, double t,
+                          double banding)
+{
+    cli_msg(cmdname, c->db, 0,
+            "warning: %s %g is below the index's threshold %g: its LSH "
+            "banding is tuned to %g, so documents scoring less than that are "
+            "found only by luck (when they happen to share a band key) and "
+            "most are missed; for complete answers at %g build an index for "
+            "it: doppel index create NEWDB --threshold %g, then doppel index "
+            "add NEWDB with the same inputs",
+            opt, t, banding, banding, t, t);
 }
 
 static int open_index(const cmdline *c, unsigned flags, dp_index **ix)
@@ -256,20 +271,18 @@ static int open_index(const cmdline *c, unsigned flags, dp_index **ix)
     dp_index_params_get(*ix, &have);
     if ((c->params.flags & DP_INDEX_STORE_TEXT) &&
         !(have.flags & DP_INDEX_STORE_TEXT)) {
-        fprintf(stderr,
-                "doppel index: %s: the index does not store texts "
-                "(it was created without --store-text)\n",
-                c->db);
+        cli_msg(cmdname, c->db, 0,
+                "the index does not store texts (it was created without "
+                "--store-text)");
         dp_index_close(*ix);
         *ix = NULL;
         return EXIT_USAGE;
     }
     if ((c->params.flags & DP_INDEX_NO_SETS) &&
         !(have.flags & DP_INDEX_NO_SETS)) {
-        fprintf(stderr,
-                "doppel index: %s: the index keeps shingle sets "
-                "(it was created without --no-sets)\n",
-                c->db);
+        cli_msg(cmdname, c->db, 0,
+                "the index keeps shingle sets (it was created without "
+                "--no-sets)");
         dp_index_close(*ix);
         *ix = NULL;
         return EXIT_USAGE;
@@ -284,20 +297,22 @@ static void dump_json(json_t *o)
     json_decref(o);
 }
 
+/* The JSON text @js of a dp_index_*_json() call that returned @st, as a
+ * jansson value, the text freed; NULL when the call failed. The text keeps
+ * every real exactly, so dumping the value with JSON_FLAGS prints what
+ * building it here would. */
+static json_t *lib_json(dp_status st, char *js)
+{
+    json_t *j = st ? NULL : json_loads(js, 0, NULL);
+    dp_free(js);
+    return j;
+}
+
 static json_t *params_json(const dp_index_params *p)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "shingle_k", json_integer(p->shingle_k));
-    json_object_set_new(o, "perms", json_integer(p->perms));
-    json_object_set_new(o, "threshold", json_real(p->threshold));
-    json_object_set_new(o, "bands", json_integer(p->bands));
-    json_object_set_new(o, "rows", json_integer(p->rows));
-    json_object_set_new(o, "store_text",
-                        json_boolean(p->flags & DP_INDEX_STORE_TEXT));
-    json_object_set_new(o, "shingle_sets",
-                        json_boolean(!(p->flags & DP_INDEX_NO_SETS)));
-    json_object_set_new(o, "norm_version", json_integer(p->norm_version));
-    return o;
+    char *js = NULL;
+    dp_status st = dp_index_params_json(p, &js, NULL);
+    return lib_json(st, js);
 }
 
 static void print_params(FILE *f, const dp_index_params *p)
@@ -322,9 +337,8 @@ static int cmd_create(cmdline *c)
     dp_index_params p;
     int rc;
     if (c->nargs) {
-        fprintf(stderr, "doppel index create: unexpected argument '%s'\n",
-                c->args[0]);
-        return EXIT_USAGE;
+        return cli_usage_error(cmdname, "doppel index create DB [options]",
+                               "unexpected argument '%s'", c->args[0]);
     }
     rc = open_index(c, DP_INDEX_CREATE | DP_INDEX_EXCL, &ix);
     if (rc)
@@ -336,7 +350,7 @@ static int cmd_create(cmdline *c)
         json_object_set_new(o, "params", params_json(&p));
         dump_json(o);
     } else if (!c->quiet) {
-        fprintf(stderr, "doppel index: created %s\n", c->db);
+        cli_msg(cmdname, c->db, 0, "created");
         print_params(stderr, &p);
     }
     dp_index_close(ix);
@@ -362,24 +376,6 @@ typedef struct adder {
     cli_skips sk;
     double t0;
 } adder;
-
-static int count_skip(cli_skips *s, dp_status rc)
-{
-    switch (rc) {
-    case DP_EJSON: s->json++; return EXIT_INPUT;
-    case DP_EFIELD: s->field++; return EXIT_INPUT;
-    case DP_EUTF8: s->utf8++; return EXIT_INPUT;
-    case DP_EBINARY: s->binary++; return EXIT_INPUT;
-    case DP_EEMPTY: s->empty++; return EXIT_INPUT;
-    case DP_ETOOBIG: s->toobig++; return EXIT_FILE;
-    case DP_ECOMPRESS: s->compress++; return EXIT_FILE;
-    case DP_EIO:
-    case DP_ENOENT:
-    case DP_EACCES:
-    case DP_EISDIR: s->io++; return EXIT_FILE;
-    default: s->other++; return EXIT_INPUT;
-    }
-}
 
 static size_t arena_put(adder *a, const char *s, size_t n)
 {
@@ -468,10 +464,17 @@ static int flush(adder *a)
             doc_json(r, a->docs[i].id, a->where[i]);
         if (r->status) {
             a->refused++;
-            fprintf(stderr, "doppel index: %s: id '%s': %s, skipped\n",
-                    a->where[i], a->docs[i].id, refusal(r->status));
-            if (count_skip(&a->sk, r->status) && a->c->strict && !ex)
-                ex = EXIT_INPUT;
+            /* a whole-file document has no line ("PATH", not "PATH:1"),
+             * and its id is that path: not said twice */
+            if (strcmp(a->where[i], a->docs[i].id) == 0)
+                cli_msg(cmdname, a->where[i], 0, "%s, skipped",
+                        refusal(r->status));
+            else
+                cli_msg(cmdname, a->where[i], 0, "id '%s': %s, skipped",
+                        a->docs[i].id, refusal(r->status));
+            cli_skip_count(&a->sk, r->status);
+            if (a->c->strict && !ex)
+                ex = cli_exit_of(r->status);
             continue;
         }
         if (r->duplicate)
@@ -522,10 +525,10 @@ static int add_record(adder *a, const dp_record *rec, const char *where)
     }
     if (cli_grow((void **)&a->arena, &a->arena_cap, a->arena_len + need, 1) ||
         cli_grow((void **)&a->docs, &a->cap, a->n + 1, sizeof *a->docs) ||
-        cli_grow((void **)&a->where, &a->where_cap, a->n + 1, sizeof *a->where)) {
+        cli_grow((void **)&a->where, &a->where_cap, a->n + 1,
+                 sizeof *a->where)) {
         free(meta);
-        fputs("doppel index: out of memory\n", stderr);
-        return EXIT_INTERNAL;
+        return fail(NULL, DP_ENOMEM, NULL);
     }
     /* Offsets until flush (the arena may move); meta is offset + 1 so
      * that NULL stays NULL. */
@@ -551,14 +554,14 @@ static int cmd_add(cmdline *c)
     dp_record rec;
     dp_error err;
     dp_status st;
-    int ex = EXIT_OK;
+    int ex = EXIT_OK, unreadable = 0;
     char where[1200];
     double secs;
 
-    if (c->nargs == 0) {
-        fputs("doppel index add: no INPUT (use - for stdin)\n", stderr);
-        return EXIT_USAGE;
-    }
+    if (c->nargs == 0)
+        return cli_usage_error(cmdname,
+                               "doppel index add DB [options] INPUT...",
+                               "no INPUT (use - for stdin)");
     memset(&a, 0, sizeof a);
     a.c = c;
     dp_index_add_opts_init(&a.aopts);
@@ -568,30 +571,46 @@ static int cmd_add(cmdline *c)
     a.aopts.text.utf8 = c->utf8;
     if ((ex = open_index(c, DP_INDEX_CREATE, &a.ix)))
         return ex;
+    if (c->dedup && c->dedup_threshold > 0) {
+        dp_index_params have;
+        dp_index_params_get(a.ix, &have);
+        if (c->dedup_threshold < have.threshold)
+            below_banding(c, "--dedup-threshold", c->dedup_threshold,
+                          have.threshold);
+    }
     memset(&err, 0, sizeof err);
-    if (dp_reader_open((const char *const *)c->args, c->nargs, &c->ropts, &rd,
-                       &err)) {
-        fprintf(stderr, "doppel index: %s\n", err.message);
+    if ((st = dp_reader_open((const char *const *)c->args, c->nargs, &c->ropts,
+                             &rd, &err))) {
+        ex = fail(NULL, st, &err);
         dp_index_close(a.ix);
-        return EXIT_USAGE;
+        return ex;
     }
     a.t0 = cli_now();
     while ((st = dp_reader_next(rd, &rec, &err)) != DP_EOF) {
         if (st) {
-            int code;
-            fprintf(stderr, "doppel index: %s, skipped\n", err.message);
-            code = count_skip(&a.sk, st);
+            /* an input that cannot be read is not a skipped record */
+            int code = cli_exit_of(st);
+            int whole = code == EXIT_FILE && st != DP_ETOOBIG;
+            cli_fail(cmdname, dp_reader_path(rd), dp_reader_line(rd), st, &err,
+                     0, whole ? NULL : ", skipped");
+            cli_skip_count(&a.sk, st);
             a.records++;
             if (c->strict) {
                 ex = code;
                 break;
             }
+            /* an input that could not be read fails the run at the end */
+            if (whole)
+                unreadable = 1;
             continue;
         }
         a.records++;
         a.bytes += rec.text_len;
-        snprintf(where, sizeof where, "%s:%llu", rec.source,
-                 (unsigned long long)rec.line);
+        if (rec.raw)
+            snprintf(where, sizeof where, "%s:%llu", rec.source,
+                     (unsigned long long)rec.line);
+        else
+            snprintf(where, sizeof where, "%s", rec.source);
         if ((ex = add_record(&a, &rec, where)))
             break;
         show_progress(&a, 0);
@@ -606,16 +625,22 @@ static int cmd_add(cmdline *c)
     secs = cli_now() - a.t0;
     if (!c->quiet) {
         size_t skipped = cli_skipped_total(&a.sk);
-        fprintf(stderr,
-                "doppel index: %s: %zu records, %zu added (%zu replaced), "
-                "%zu skipped as bad",
-                c->db, a.records, a.added, a.replaced, skipped);
+        char why[256], dups[64] = "";
+        cli_skips_line(&a.sk, why, sizeof why);
         if (c->dedup)
-            fprintf(stderr, ", %zu near-duplicates%s", a.dups,
-                    c->dedup == DP_INDEX_DEDUP_SKIP ? " not added" : "");
-        fprintf(stderr, ", %zu transactions, %.2f s (%.0f docs/s)\n", a.batches,
-                secs, secs > 0 ? a.added / secs : 0.0);
+            snprintf(dups, sizeof dups, ", %zu near-duplicate%s%s", a.dups,
+                     cli_s(a.dups),
+                     c->dedup == DP_INDEX_DEDUP_SKIP ? " not added" : "");
+        cli_msg(cmdname, c->db, 0,
+                "%zu record%s, %zu added (%zu replaced), %zu skipped as "
+                "bad%s%s, %zu transaction%s, %.2f s (%.0f docs/s)",
+                a.records, cli_s(a.records), a.added, a.replaced, skipped, why,
+                dups, a.batches, cli_s(a.batches), secs,
+                secs > 0 ? a.added / secs : 0.0);
+        fputs(cli_skips_hint(&a.sk), stderr);
     }
+    if (!ex && unreadable)
+        ex = EXIT_FILE;
     dp_index_close(a.ix);
     free(a.docs);
     free(a.where);
@@ -632,10 +657,9 @@ static int cmd_remove(cmdline *c)
     dp_index *ix = NULL;
     size_t i, removed = 0, missing = 0;
     int ex;
-    if (c->nargs == 0) {
-        fputs("doppel index remove: no ID\n", stderr);
-        return EXIT_USAGE;
-    }
+    if (c->nargs == 0)
+        return cli_usage_error(cmdname, "doppel index remove DB ID...",
+                               "no ID");
     if ((ex = open_index(c, 0, &ix)))
         return ex;
     for (i = 0; i < c->nargs; i++) {
@@ -644,10 +668,9 @@ static int cmd_remove(cmdline *c)
         memset(&err, 0, sizeof err);
         st = dp_index_remove(ix, c->args[i], strlen(c->args[i]), &err);
         if (st == DP_ENOTFOUND) {
-            fprintf(stderr, "doppel index: %s: no document with id '%s'\n",
-                    c->db, c->args[i]);
+            cli_msg(cmdname, c->db, 0, "no document with id '%s'", c->args[i]);
             missing++;
-            ex = ex ? ex : 1;
+            ex = ex ? ex : cli_exit_of(st);
         } else if (st) {
             ex = fail(c->db, st, &err);
             break;
@@ -661,8 +684,8 @@ static int cmd_remove(cmdline *c)
         json_object_set_new(o, "not_found", json_integer((json_int_t)missing));
         dump_json(o);
     } else if (!c->quiet) {
-        fprintf(stderr, "doppel index: %s: removed %zu document%s\n", c->db,
-                removed, removed == 1 ? "" : "s");
+        cli_msg(cmdname, c->db, 0, "removed %zu document%s", removed,
+                cli_s(removed));
     }
     dp_index_close(ix);
     return ex;
@@ -675,10 +698,9 @@ static int cmd_get(cmdline *c)
     dp_error err;
     dp_status st;
     int ex;
-    if (c->nargs != 1) {
-        fputs("doppel index get: give exactly one ID\n", stderr);
-        return EXIT_USAGE;
-    }
+    if (c->nargs != 1)
+        return cli_usage_error(cmdname, "doppel index get DB ID [--text]",
+                               "expected one ID, got %zu", c->nargs);
     if ((ex = open_index(c, DP_INDEX_RDONLY, &ix)))
         return ex;
     memset(&err, 0, sizeof err);
@@ -812,6 +834,38 @@ static int passages(dp_index *ix, const dp_doc *q, const dp_index_hit *h,
     return 0;
 }
 
+/* `query --json`: the hits of dp_index_hits_json(), each with its
+ * passages when asked for, in one object on one line. */
+static int query_json(const cmdline *c, dp_index *ix, const dp_index_params *p,
+                      const char *name, const dp_index_hit *hits, size_t n,
+                      const dp_doc *qdoc, double t0)
+{
+    json_t *o = NULL, *arr;
+    char *js = NULL;
+    size_t i;
+    dp_status st = dp_index_hits_json(hits, n, &js, NULL);
+    if (!(arr = lib_json(st, js)) || !(o = json_object())) {
+        json_decref(arr);
+        return fail(c->db, DP_ENOMEM, NULL);
+    }
+    json_object_set_new(o, c->query_id ? "id" : "file", json_string(name));
+    json_object_set_new(
+        o, "threshold",
+        json_real(c->query_threshold > 0 ? c->query_threshold : p->threshold));
+    json_object_set_new(o, "exact",
+                        json_boolean(!(p->flags & DP_INDEX_NO_SETS)));
+    for (i = 0; c->passages && i < n; i++) {
+        json_t *ps = json_array();
+        if (qdoc)
+            passages(ix, qdoc, &hits[i], ps, 0);
+        json_object_set_new(json_array_get(arr, i), "passages", ps);
+    }
+    json_object_set_new(o, "hits", arr);
+    json_object_set_new(o, "seconds", json_real(cli_now() - t0));
+    dump_json(o);
+    return EXIT_OK;
+}
+
 static int cmd_query(cmdline *c)
 {
     dp_index *ix = NULL;
@@ -828,21 +882,23 @@ static int cmd_query(cmdline *c)
     int ex;
     double t0;
 
-    if ((c->query_id && c->nargs) || c->nargs > 1) {
-        fputs("doppel index query: give one FILE (or -), or --id ID\n", stderr);
-        return EXIT_USAGE;
-    }
+    if ((c->query_id && c->nargs) || c->nargs > 1)
+        return cli_usage_error(cmdname,
+                               "doppel index query DB [options] [FILE|-] | "
+                               "--id ID",
+                               "give one FILE (or -), or --id ID");
     if ((ex = open_index(c, DP_INDEX_RDONLY, &ix)))
         return ex;
     dp_index_params_get(ix, &p);
     if (c->passages && !(p.flags & DP_INDEX_STORE_TEXT)) {
-        fprintf(stderr,
-                "doppel index: %s: --passages needs stored texts "
-                "(create the index with --store-text)\n",
-                c->db);
+        cli_msg(cmdname, c->db, 0,
+                "--passages needs stored texts (create the index with "
+                "--store-text)");
         dp_index_close(ix);
         return EXIT_USAGE;
     }
+    if (c->query_threshold > 0 && c->query_threshold < p.threshold)
+        below_banding(c, "--threshold", c->query_threshold, p.threshold);
     dp_index_query_opts_init(&qo);
     qo.threshold = c->query_threshold;
     qo.limit = c->limit;
@@ -875,42 +931,21 @@ static int cmd_query(cmdline *c)
         goto done;
     }
     if (c->json) {
-        json_t *o = json_object(), *arr = json_array();
-        json_object_set_new(o, c->query_id ? "id" : "file", json_string(name));
-        json_object_set_new(o, "threshold",
-                            json_real(c->query_threshold > 0
-                                          ? c->query_threshold
-                                          : p.threshold));
-        json_object_set_new(o, "exact",
-                            json_boolean(!(p.flags & DP_INDEX_NO_SETS)));
-        for (i = 0; i < n; i++) {
-            json_t *h = json_object();
-            json_object_set_new(h, "id",
-                                json_stringn(hits[i].id, hits[i].id_len));
-            json_object_set_new(h, "score", json_real(hits[i].score));
-            json_object_set_new(h, "estimate", json_real(hits[i].estimate));
-            json_object_set_new(h, "words", json_integer(hits[i].words));
-            if (c->passages) {
-                json_t *ps = json_array();
-                if (qdoc)
-                    passages(ix, qdoc, &hits[i], ps, 0);
-                json_object_set_new(h, "passages", ps);
-            }
-            json_array_append_new(arr, h);
-        }
-        json_object_set_new(o, "hits", arr);
-        json_object_set_new(o, "seconds", json_real(cli_now() - t0));
-        dump_json(o);
+        if ((ex = query_json(c, ix, &p, name, hits, n, qdoc, t0)))
+            goto done;
     } else {
-        if (!c->quiet)
-            fprintf(stderr,
-                    "doppel index: %s: %zu similar document%s "
-                    "(score >= %g)\n",
-                    strcmp(name, "-") ? name : "(stdin)", n, n == 1 ? "" : "s",
-                    c->query_threshold > 0 ? c->query_threshold : p.threshold);
+        double qt = c->query_threshold > 0 ? c->query_threshold : p.threshold;
+        if (!c->quiet && c->query_id)
+            cli_msg(cmdname, c->db, 0,
+                    "%zu document%s similar to id '%s' (score >= %g)", n,
+                    cli_s(n), c->query_id, qt);
+        else if (!c->quiet)
+            cli_msg(cmdname, strcmp(name, "-") ? name : "(stdin)", 0,
+                    "%zu similar document%s (score >= %g)", n, cli_s(n), qt);
         for (i = 0; i < n; i++) {
-            printf("%.4f  %s  (estimate %.4f, %u words)\n", hits[i].score,
-                   hits[i].id, hits[i].estimate, hits[i].words);
+            printf("%.4f  %s  (estimate %.4f, %u word%s)\n", hits[i].score,
+                   hits[i].id, hits[i].estimate, hits[i].words,
+                   cli_s(hits[i].words));
             if (c->passages && qdoc)
                 passages(ix, qdoc, &hits[i], NULL, 1);
         }
@@ -944,28 +979,12 @@ static int cmd_stats(cmdline *c)
     if (st)
         return fail(c->db, st, &err);
     if (c->json) {
-        json_t *o = json_object();
-        json_object_set_new(o, "docs", json_integer((json_int_t)s.docs));
-        json_object_set_new(o, "band_entries",
-                            json_integer((json_int_t)s.band_entries));
-        json_object_set_new(o, "texts", json_integer((json_int_t)s.texts));
-        json_object_set_new(o, "next_seq",
-                            json_integer((json_int_t)s.next_seq));
-        json_object_set_new(o, "txn_id", json_integer((json_int_t)s.txn_id));
-        json_object_set_new(o, "file_bytes",
-                            json_integer((json_int_t)s.file_bytes));
-        json_object_set_new(o, "used_bytes",
-                            json_integer((json_int_t)s.used_bytes));
-        json_object_set_new(o, "data_bytes",
-                            json_integer((json_int_t)s.data_bytes));
-        json_object_set_new(o, "map_size",
-                            json_integer((json_int_t)s.map_size));
-        json_object_set_new(
-            o, "bytes_per_doc",
-            json_real(s.docs ? (double)s.data_bytes / s.docs : 0.0));
-        json_object_set_new(o, "readers", json_integer(s.readers));
-        json_object_set_new(o, "max_readers", json_integer(s.max_readers));
-        json_object_set_new(o, "params", params_json(&s.params));
+        char *js = NULL;
+        json_t *o;
+        st = dp_index_stats_json(&s, &js, NULL);
+        o = lib_json(st, js);
+        if (!o)
+            return fail(c->db, DP_ENOMEM, NULL);
         dump_json(o);
         return EXIT_OK;
     }
@@ -1011,10 +1030,9 @@ static int cmd_check(cmdline *c)
         }
         dump_json(o);
     }
-    if (st == DP_ECORRUPT) {
-        fprintf(stderr, "doppel index: %s: DAMAGED: %s\n", c->db, err.message);
-        return 1;
-    }
+    if (st == DP_ECORRUPT)
+        return cli_fail(cmdname, c->db, 0, st, &err, 0,
+                        " (the index is damaged)");
     if (st)
         return fail(c->db, st, &err);
     if (!c->json && !c->quiet)
@@ -1049,8 +1067,8 @@ static int cmd_compact(cmdline *c)
                             json_integer((json_int_t)b.file_bytes));
         dump_json(o);
     } else if (!c->quiet) {
-        fprintf(stderr, "doppel index: %s: compacted %.1f MB -> %.1f MB\n",
-                c->db, a.file_bytes / 1e6, b.file_bytes / 1e6);
+        cli_msg(cmdname, c->db, 0, "compacted %.1f MB -> %.1f MB",
+                a.file_bytes / 1e6, b.file_bytes / 1e6);
     }
     return EXIT_OK;
 }
@@ -1081,22 +1099,21 @@ int cmd_index(int argc, char **argv)
         fputs(usage, stdout);
         return EXIT_OK;
     }
-    if (argc < 2) {
-        fputs(usage, stderr);
-        return EXIT_USAGE;
-    }
+    if (argc < 2)
+        return cli_usage_error("index", synopsis, "no COMMAND");
     c.cmd = argv[1];
     for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         known |= strcmp(c.cmd, cmds[i]) == 0;
-    if (!known) {
-        fprintf(stderr,
-                "doppel index: unknown command '%s' (try doppel "
-                "index --help)\n",
-                c.cmd);
-        return EXIT_USAGE;
-    }
+    if (!known)
+        return cli_usage_error("index", synopsis,
+                               "unknown command '%s' (create, add, remove, "
+                               "get, query, list, stats, check, compact)",
+                               c.cmd);
+    snprintf(cmdname, sizeof cmdname, "index %s", c.cmd);
     argc--;
     argv++;
+    argv[0] = cmdname_full; /* getopt's messages */
+    snprintf(cmdname_full, sizeof cmdname_full, "doppel %s", cmdname);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
         switch (opt) {
@@ -1199,17 +1216,14 @@ int cmd_index(int argc, char **argv)
         case OPT_JSON: c.json = 1; break;
         case 'q': c.quiet = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return EXIT_USAGE;
+        default: cli_try_help(cmdname); return EXIT_USAGE;
         }
     }
-    if ((c.params.bands == 0) != (c.params.rows == 0)) {
-        fputs("doppel index: --bands and --rows go together\n", stderr);
-        return EXIT_USAGE;
-    }
-    if (optind >= argc) {
-        fprintf(stderr, "doppel index %s: no index directory DB\n", c.cmd);
-        return EXIT_USAGE;
-    }
+    if ((c.params.bands == 0) != (c.params.rows == 0))
+        return cli_usage_error(cmdname, synopsis,
+                               "--bands and --rows go together");
+    if (optind >= argc)
+        return cli_usage_error(cmdname, synopsis, "no index directory DB");
     c.db = argv[optind];
     c.args = argv + optind + 1;
     c.nargs = (size_t)(argc - optind - 1);

@@ -49,8 +49,13 @@ static const char usage[] =
     "The listening address is printed on stderr as\n"
     "\"doppel serve: listening on http://ADDR:PORT\".\n"
     "\n"
-    "exit codes: 0 stopped by a signal; 2 usage; 3 the index could not be\n"
-    "opened or the address could not be listened on; 5 internal error.\n";
+    "exit codes: 0 stopped by a signal; 2 usage (parameters of another\n"
+    "text-pipeline version included); 3 the index, the log or the address\n"
+    "could not be opened (missing, busy, port in use); 4 the directory is\n"
+    "not a doppel index or it is damaged; 5 internal error. The table for\n"
+    "every command: doppel(1).\n";
+
+static const char synopsis[] = "doppel serve [options] DB";
 
 enum {
     OPT_BIND = 256,
@@ -110,155 +115,170 @@ static int parse_size(const char *s, size_t max, size_t *out)
     return 0;
 }
 
-static int exit_for_index(dp_status rc)
-{
-    switch (rc) {
-    case DP_ENOMEM:
-    case DP_EINTERNAL: return EXIT_INTERNAL;
-    case DP_EINVAL: return EXIT_USAGE;
-    default: return EXIT_FILE;
-    }
-}
-
-int cmd_serve(int argc, char **argv)
-{
+/* What the command line asked for. */
+typedef struct serve_args {
     dp_server_opts so;
-    dp_index_opts io;
-    dp_index *ix = NULL;
-    dp_server *srv = NULL;
-    dp_index_stats st;
-    dp_error err;
-    sigset_t set;
-    const char *log_path = NULL, *db;
-    FILE *logf = NULL;
-    unsigned long v;
-    int c, sig = 0, no_log = 0, create = 0, rc = EXIT_OK;
-    dp_status st_rc;
+    const char *log_path; /* --log FILE, or NULL */
+    int no_log;           /* --no-log */
+    int create;           /* --create */
+    const char *db;       /* the index directory */
+} serve_args;
 
-    dp_server_opts_init(&so);
-    dp_index_opts_init(&io);
+/* Parse the options into @a. Returns -1 to go on, else the exit code. */
+static int parse_args(serve_args *a, int argc, char **argv)
+{
+    unsigned long v;
+    int c;
+
+    memset(a, 0, sizeof *a);
+    dp_server_opts_init(&a->so);
+    argv[0] = (char *)"doppel serve"; /* getopt's messages */
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
         case OPT_BIND:
             if (!*optarg)
                 return bad_value("bind", optarg);
-            so.bind = optarg;
+            a->so.bind = optarg;
             break;
         case OPT_PORT:
             if (cli_parse_uint(optarg, 65535, &v))
                 return bad_value("port", optarg);
-            so.port = (unsigned)v;
+            a->so.port = (unsigned)v;
             break;
         case OPT_THREADS:
             if (cli_parse_uint(optarg, 1024, &v) || v < 1)
                 return bad_value("threads", optarg);
-            so.threads = (unsigned)v;
+            a->so.threads = (unsigned)v;
             break;
         case OPT_MAX_BODY:
-            if (parse_size(optarg, DP_MAX_DOC_BYTES, &so.max_body))
+            if (parse_size(optarg, DP_MAX_DOC_BYTES, &a->so.max_body))
                 return bad_value("max-body", optarg);
             break;
         case OPT_LOG:
-            log_path = optarg;
-            no_log = 0;
+            a->log_path = optarg;
+            a->no_log = 0;
             break;
         case OPT_NO_LOG:
-            no_log = 1;
-            log_path = NULL;
+            a->no_log = 1;
+            a->log_path = NULL;
             break;
         case OPT_TIMEOUT:
             if (cli_parse_uint(optarg, 86400, &v))
                 return bad_value("timeout", optarg);
-            so.timeout = (unsigned)v;
+            a->so.timeout = (unsigned)v;
             break;
-        case OPT_READ_ONLY: so.read_only = 1; break;
-        case OPT_CREATE: create = 1; break;
+        case OPT_READ_ONLY: a->so.read_only = 1; break;
+        case OPT_CREATE: a->create = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs("try: doppel serve --help\n", stderr); return EXIT_USAGE;
+        default: cli_try_help("serve"); return EXIT_USAGE;
         }
     }
-    if (argc - optind != 1) {
-        fprintf(stderr,
-                "doppel serve: expected one index directory, got "
-                "%d\n%s",
-                argc - optind, usage);
-        return EXIT_USAGE;
-    }
-    if (so.read_only && create) {
-        fputs("doppel serve: --create and --read-only do not go together\n",
-              stderr);
-        return EXIT_USAGE;
-    }
-    db = argv[optind];
+    if (argc - optind != 1)
+        return cli_usage_error("serve", synopsis,
+                               "expected one index directory, got %d",
+                               argc - optind);
+    if (a->so.read_only && a->create)
+        return cli_usage_error("serve", synopsis,
+                               "--create and --read-only do not go together");
+    a->db = argv[optind];
+    return -1;
+}
 
-    /* Before any thread exists: the workers inherit this mask. */
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    if (no_log) {
-        so.log = NULL;
-    } else if (log_path && strcmp(log_path, "-") != 0) {
-        logf = fopen(log_path, "a");
-        if (!logf) {
-            fprintf(stderr, "doppel serve: %s: %s\n", log_path,
+/* Where the request log goes: nowhere, stderr, or appended to a file
+ * (*@logf, closed by the caller). Returns -1 to go on, else the exit
+ * code. */
+static int open_log(serve_args *a, FILE **logf)
+{
+    *logf = NULL;
+    if (a->no_log) {
+        a->so.log = NULL;
+    } else if (a->log_path && strcmp(a->log_path, "-") != 0) {
+        *logf = fopen(a->log_path, "a");
+        if (!*logf) {
+            cli_msg("serve", a->log_path, 0, "cannot append to the log: %s",
                     strerror(errno));
             return EXIT_FILE;
         }
-        so.log = logf;
+        a->so.log = *logf;
     } else {
-        so.log = stderr;
+        a->so.log = stderr;
     }
+    return -1;
+}
 
-    io.flags = so.read_only ? DP_INDEX_RDONLY : create ? DP_INDEX_CREATE : 0;
+/* Open the index, start the server, wait for SIGTERM or SIGINT (blocked
+ * in @set), stop. Returns the exit code. */
+static int run(serve_args *a, sigset_t *set)
+{
+    dp_index_opts io;
+    dp_index *ix = NULL;
+    dp_server *srv = NULL;
+    dp_index_stats st;
+    dp_error err;
+    dp_status st_rc;
+    int sig = 0, rc = EXIT_OK;
+    const char *bind = a->so.bind;
+
+    dp_index_opts_init(&io);
+    io.flags = a->so.read_only ? DP_INDEX_RDONLY
+               : a->create     ? DP_INDEX_CREATE
+                               : 0;
     memset(&err, 0, sizeof err);
-    st_rc = dp_index_open(db, &io, NULL, &ix, &err);
-    if (st_rc) {
-        fprintf(stderr, "doppel serve: %s: %s%s\n", db,
-                err.message[0] ? err.message : dp_strerror(st_rc),
-                st_rc == DP_ENOENT ? " (create it with doppel index create "
-                                     "or --create)"
-                                   : "");
-        rc = exit_for_index(st_rc);
-        goto done;
-    }
+    st_rc = dp_index_open(a->db, &io, NULL, &ix, &err);
+    if (st_rc)
+        return cli_fail("serve", a->db, 0, st_rc, &err, 1,
+                        st_rc == DP_ENOENT ? " (create it with doppel index "
+                                             "create, or serve --create)"
+                                           : NULL);
     memset(&err, 0, sizeof err);
-    st_rc = dp_server_start(ix, &so, &srv, &err);
+    st_rc = dp_server_start(ix, &a->so, &srv, &err);
     if (st_rc) {
-        fprintf(stderr, "doppel serve: %s\n",
-                err.message[0] ? err.message : dp_strerror(st_rc));
-        rc = st_rc == DP_ENOMEM   ? EXIT_INTERNAL
-             : st_rc == DP_EINVAL ? EXIT_USAGE
-                                  : EXIT_FILE;
-        goto done;
+        rc = cli_fail("serve", NULL, 0, st_rc, &err, 0, NULL);
+        dp_index_close(ix);
+        return rc;
     }
     memset(&st, 0, sizeof st);
     dp_index_stats_get(ix, &st, NULL);
     fprintf(stderr,
             "doppel serve: listening on http://%s%s%s:%u (%s, %llu "
-            "documents%s)\n",
-            strchr(so.bind, ':') ? "[" : "", so.bind,
-            strchr(so.bind, ':') ? "]" : "", dp_server_port(srv), db,
-            (unsigned long long)st.docs, so.read_only ? ", read-only" : "");
-
-    while (sigwait(&set, &sig) != 0)
+            "document%s%s)\n",
+            strchr(bind, ':') ? "[" : "", bind, strchr(bind, ':') ? "]" : "",
+            dp_server_port(srv), a->db, (unsigned long long)st.docs,
+            cli_s((size_t)st.docs), a->so.read_only ? ", read-only" : "");
+    while (sigwait(set, &sig) != 0)
         ;
     fprintf(stderr,
             "doppel serve: %s: stopping (answering requests in "
             "flight)\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     dp_server_stop(srv);
-    srv = NULL;
     fprintf(stderr, "doppel serve: stopped\n");
-done:
-    dp_server_stop(srv);
     dp_index_close(ix);
+    return rc;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    serve_args a;
+    sigset_t set;
+    FILE *logf = NULL;
+    int rc;
+
+    if ((rc = parse_args(&a, argc, argv)) >= 0)
+        return rc;
+    /* Before any thread exists: the workers inherit this mask. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if ((rc = open_log(&a, &logf)) >= 0)
+        return rc;
+    rc = run(&a, &set);
     if (logf && fclose(logf) != 0 && rc == EXIT_OK) {
-        fprintf(stderr, "doppel serve: %s: %s\n", log_path, strerror(errno));
-        rc = EXIT_INTERNAL;
+        cli_msg("serve", a.log_path, 0, "writing the log: %s", strerror(errno));
+        rc = cli_exit_of(DP_EIO);
     }
     return rc;
 }

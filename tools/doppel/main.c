@@ -29,8 +29,9 @@ static const char usage[] =
     "  -h, --help     show this help (or `doppel <command> --help`)\n"
     "  -V, --version  print the version\n"
     "\n"
-    "exit codes: 0 ok, 2 usage, 3 unreadable input, 4 unusable input text,\n"
-    "5 internal error. See doppel(1) and docs/cli.md.\n";
+    "exit codes (every command): 0 ok; 1 no such id; 2 usage; 3 an input\n"
+    "or the index cannot be read or written; 4 an input is not usable text\n"
+    "or the index is damaged; 5 internal error. See doppel(1), docs/cli.md.\n";
 
 int cli_color_parse(const char *s, cli_color *out)
 {
@@ -78,7 +79,7 @@ int cli_parse_double(const char *s, double lo, double hi, double *out)
 size_t cli_skipped_total(const cli_skips *s)
 {
     return s->json + s->field + s->utf8 + s->binary + s->empty + s->toobig +
-           s->io + s->compress + s->other;
+           s->io + s->compress + s->other + s->dupid;
 }
 
 int cli_grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -118,19 +119,57 @@ int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
     return 0;
 }
 
-static int exit_for(dp_status rc)
+void cli_skip_count(cli_skips *s, dp_status st)
 {
-    switch (rc) {
-    case DP_ENOENT: case DP_EACCES: case DP_EISDIR: case DP_ETOOBIG:
+    switch (st) {
+    case DP_EJSON: s->json++; break;
+    case DP_EFIELD: s->field++; break;
+    case DP_EUTF8: s->utf8++; break;
+    case DP_EBINARY: s->binary++; break;
+    case DP_EEMPTY: s->empty++; break;
+    case DP_ETOOBIG: s->toobig++; break;
+    case DP_ECOMPRESS: s->compress++; break;
     case DP_EIO:
-        return EXIT_FILE;
-    case DP_EUTF8: case DP_EBINARY: case DP_EEMPTY:
-        return EXIT_INPUT;
-    case DP_ESTEM: case DP_EINVAL:
-        return EXIT_USAGE;
-    default:
-        return EXIT_INTERNAL;
+    case DP_ENOENT:
+    case DP_EACCES:
+    case DP_EISDIR: s->io++; break;
+    default: s->other++; break;
     }
+}
+
+void cli_skips_line(const cli_skips *s, char *buf, size_t size)
+{
+    const struct {
+        const char *what;
+        size_t n;
+    } r[] = {
+        {"malformed JSON", s->json},
+        {"missing field", s->field},
+        {"invalid UTF-8", s->utf8},
+        {"binary", s->binary},
+        {"no words", s->empty},
+        {"too big", s->toobig},
+        {"unreadable", s->io + s->compress},
+        {"duplicate id", s->dupid},
+        {"other", s->other},
+    };
+    size_t i, len = 0;
+    buf[0] = '\0';
+    for (i = 0; i < sizeof r / sizeof r[0] && len + 1 < size; i++) {
+        if (!r[i].n)
+            continue;
+        len += (size_t)snprintf(buf + len, size - len, "%s%s %zu",
+                                len ? ", " : " [", r[i].what, r[i].n);
+    }
+    if (len && len + 1 < size)
+        snprintf(buf + len, size - len, "]");
+}
+
+const char *cli_skips_hint(const cli_skips *s)
+{
+    return s->utf8 ? "  to read the documents skipped for invalid UTF-8, "
+                     "use --invalid-utf8 replace\n"
+                   : "";
 }
 
 int cli_load_doc(const char *path, const cli_input_opts *opts, dp_doc **out)
@@ -143,43 +182,31 @@ int cli_load_doc(const char *path, const cli_input_opts *opts, dp_doc **out)
 
     *out = NULL;
     memset(&err, 0, sizeof err);
+    err.offset = (size_t)-1;
     rc = dp_file_read(path, &buf, &len, opts->max_bytes, &err);
-    if (rc) {
-        fprintf(stderr, "doppel: %s: %s\n", name,
-                err.message[0] ? err.message : dp_strerror(rc));
-        return exit_for(rc);
-    }
+    if (rc)
+        return cli_fail("compare", name, 0, rc, &err, 1, NULL);
     if (len == 0) {
         dp_free(buf);
-        fprintf(stderr, "doppel: %s: empty file, nothing to compare\n", name);
-        return EXIT_INPUT;
+        cli_msg("compare", name, 0, "empty file, nothing to compare");
+        return cli_exit_of(DP_EEMPTY);
     }
+    memset(&err, 0, sizeof err);
+    err.offset = (size_t)-1;
     rc = dp_doc_create(buf, len, &opts->text, out, &err);
     dp_free(buf);
-    if (rc) {
-        if (err.offset != (size_t)-1 && (rc == DP_EUTF8 || rc == DP_EBINARY))
-            fprintf(stderr, "doppel: %s: byte %zu: %s%s\n", name, err.offset,
-                    err.message[0] ? err.message : dp_strerror(rc),
-                    rc == DP_EUTF8 ? " (use --invalid-utf8=replace to "
-                                     "read it anyway)"
-                                   : " (not a text file?)");
-        else
-            fprintf(stderr, "doppel: %s: %s\n", name,
-                    err.message[0] ? err.message : dp_strerror(rc));
-        return exit_for(rc);
-    }
+    if (rc)
+        return cli_fail("compare", name, 0, rc, &err, 1, NULL);
     if (dp_doc_replaced(*out) > 0)
-        fprintf(stderr,
-                "doppel: %s: replaced %zu invalid UTF-8 sequence%s with "
-                "U+FFFD\n",
-                name, dp_doc_replaced(*out),
-                dp_doc_replaced(*out) == 1 ? "" : "s");
+        cli_msg("compare", name, 0,
+                "replaced %zu invalid UTF-8 sequence%s with U+FFFD",
+                dp_doc_replaced(*out), cli_s(dp_doc_replaced(*out)));
     if (dp_doc_words(*out) == 0) {
         dp_doc_free(*out);
         *out = NULL;
-        fprintf(stderr, "doppel: %s: no words in %zu bytes, nothing to "
-                        "compare\n", name, len);
-        return EXIT_INPUT;
+        cli_msg("compare", name, 0,
+                "no words in %zu byte%s, nothing to compare", len, cli_s(len));
+        return cli_exit_of(DP_EEMPTY);
     }
     return EXIT_OK;
 }
@@ -189,7 +216,9 @@ int main(int argc, char **argv)
     const char *cmd;
 
     if (argc < 2) {
-        fputs(usage, stderr);
+        fputs("doppel: no command\nusage: doppel <command> [options] "
+              "[args]\ntry 'doppel --help'\n",
+              stderr);
         return EXIT_USAGE;
     }
     cmd = argv[1];
@@ -210,6 +239,9 @@ int main(int argc, char **argv)
         return cmd_index(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)
         return cmd_serve(argc - 1, argv + 1);
-    fprintf(stderr, "doppel: unknown command '%s' (try doppel --help)\n", cmd);
+    fprintf(stderr,
+            "doppel: unknown command '%s' (commands: compare, dedup, index, "
+            "serve)\ntry 'doppel --help'\n",
+            cmd);
     return EXIT_USAGE;
 }

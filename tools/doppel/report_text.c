@@ -18,7 +18,7 @@ typedef struct style {
 } style;
 
 static const style plain = {"", "", "", "", "", "", ""};
-static const style ansi = {"\033[1m", "\033[2m", "\033[32m", "\033[33m",
+static const style ansi = {"\033[1m",  "\033[2m",    "\033[32m", "\033[33m",
                            "\033[36m", "\033[1;35m", "\033[0m"};
 
 /* Print text[start, end) with whitespace runs collapsed, cut at SHOW_MAX
@@ -67,9 +67,10 @@ static void put_doc_line(FILE *f, const style *st, const char *label,
 {
     size_t len;
     dp_doc_text(d, &len);
-    fprintf(f, "%s%s%s  %s  %s(%zu bytes, %zu words, %zu sentences)%s\n",
-            st->bold, label, st->off, name, st->dim, len, dp_doc_words(d),
-            dp_doc_sentences(d), st->off);
+    size_t words = dp_doc_words(d), sents = dp_doc_sentences(d);
+    fprintf(f, "%s%s%s  %s  %s(%zu byte%s, %zu word%s, %zu sentence%s)%s\n",
+            st->bold, label, st->off, name, st->dim, len, cli_s(len), words,
+            cli_s(words), sents, cli_s(sents), st->off);
 }
 
 static void put_added(FILE *f, const style *st, const char *who,
@@ -88,8 +89,8 @@ static void put_added(FILE *f, const style *st, const char *who,
 }
 
 static void put_unique(FILE *f, const style *st, const dp_comparison *c,
-                       int side, const char *label, const char *text,
-                       size_t n, const char *colour)
+                       int side, const char *label, const char *text, size_t n,
+                       const char *colour)
 {
     size_t i, count = 0;
     for (i = 0; i < n; i++)
@@ -140,13 +141,13 @@ void report_compare_text(FILE *f, const dp_doc *a, const dp_doc *b,
 
     for (i = 0; i < np; i++)
         words += dp_comparison_passage(c, i)->words;
-    fprintf(f, "\n%sShared passages%s: %zu (%zu words)\n", st->bold, st->off,
-            np, words);
+    fprintf(f, "\n%sShared passages%s: %zu (%zu word%s)\n", st->bold, st->off,
+            np, words, cli_s(words));
     for (i = 0; i < np; i++) {
         const dp_passage *p = dp_comparison_passage(c, i);
-        fprintf(f, "  %s%zu. %zu words  A %zu-%zu  B %zu-%zu%s\n", st->dim,
-                i + 1, p->words, p->a.start, p->a.end, p->b.start, p->b.end,
-                st->off);
+        fprintf(f, "  %s%zu. %zu word%s  A %zu-%zu  B %zu-%zu%s\n", st->dim,
+                i + 1, p->words, cli_s(p->words), p->a.start, p->a.end,
+                p->b.start, p->b.end, st->off);
         fprintf(f, "     %s", st->shared);
         put_excerpt(f, ta, p->a);
         fprintf(f, "%s\n", st->off);
