@@ -64,8 +64,8 @@ typedef enum dp_status {
     DP_EACCES = 10,  /* a file exists but may not be read */
     DP_ESTEM = 11,   /* the requested stemming language is not available */
     DP_EINTERNAL = 12, /* a "cannot happen" check failed; please report it */
-    DP_EJSON = 13,   /* a JSON line is malformed */
-    DP_EFIELD = 14,  /* a JSON record lacks a required field, or it has the
+    DP_EJSON = 13,   /* a JSON line or CSV record is malformed */
+    DP_EFIELD = 14,  /* a JSON or CSV record lacks a required field, or it has the
                         wrong type */
     DP_ECOMPRESS = 15, /* a compressed stream is corrupt or truncated */
     DP_EOF = 16,     /* not an error: the input has no more records */
