@@ -65,8 +65,8 @@ typedef enum dp_status {
     DP_ESTEM = 11,   /* the requested stemming language is not available */
     DP_EINTERNAL = 12, /* a "cannot happen" check failed; please report it */
     DP_EJSON = 13,   /* a JSON line or CSV record is malformed */
-    DP_EFIELD = 14,  /* a JSON or CSV record lacks a required field, or it has the
-                        wrong type */
+    DP_EFIELD = 14,  /* a JSON or CSV record lacks a required field, or it
+                        has the wrong type */
     DP_ECOMPRESS = 15, /* a compressed stream is corrupt or truncated */
     DP_EOF = 16,     /* not an error: the input has no more records */
     DP_EMISMATCH = 17, /* an index was built with other parameters (or
