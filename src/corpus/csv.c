@@ -368,6 +368,9 @@ static dp_status next_line(dp_reader *r, dp_csv *c, dp_error *err)
     if (rc == DP_EOF)
         return c->finished ? DP_EOF : finish(r, c, err);
     if (rc) {
+        if (r->csv != c) /* the source failed and closed the input: c is
+                            freed */
+            return rc;
         if (rc == DP_ETOOBIG && c->pending)
             r->loc_line = c->rec_line;
         parser_reset(c);
