@@ -64,9 +64,9 @@ typedef enum dp_status {
     DP_EACCES = 10,  /* a file exists but may not be read */
     DP_ESTEM = 11,   /* the requested stemming language is not available */
     DP_EINTERNAL = 12, /* a "cannot happen" check failed; please report it */
-    DP_EJSON = 13,   /* a JSON line is malformed */
-    DP_EFIELD = 14,  /* a JSON record lacks a required field, or it has the
-                        wrong type */
+    DP_EJSON = 13,   /* a JSON line or CSV record is malformed */
+    DP_EFIELD = 14,  /* a JSON or CSV record lacks a required field, or it
+                        has the wrong type */
     DP_ECOMPRESS = 15, /* a compressed stream is corrupt or truncated */
     DP_EOF = 16,     /* not an error: the input has no more records */
     DP_EMISMATCH = 17, /* an index was built with other parameters (or
@@ -116,15 +116,23 @@ typedef struct dp_error {
  * ------------------------------------------------------------------- */
 
 /*
- * dp_file_read - read a whole regular file into memory.
+ * dp_file_read - read one whole file into memory, decompressed as the
+ * corpus reader decompresses (gzip or zstd recognised by their magic
+ * bytes, concatenated members and frames allowed; a .gz/.zst/.zstd name
+ * that holds no such data is DP_ECOMPRESS). The bytes are not otherwise
+ * changed (a BOM is kept, UTF-8 is not checked), so offsets into them are
+ * offsets into the decompressed file. `doppel compare` and `doppel index
+ * query FILE` read their inputs with it.
  * @path:  the file to read; "-" reads standard input.
  * @out:   OUT: a malloc'd buffer holding the bytes plus a terminating NUL
  *         (not counted in *len); free it with dp_free().
  * @len:   OUT: the number of bytes read.
- * @max:   refuse files larger than this many bytes (DP_ETOOBIG).
- * @err:   optional detail on failure.
- * @return DP_OK, DP_ENOENT, DP_EACCES, DP_EISDIR, DP_ETOOBIG, DP_EIO or
- *         DP_ENOMEM. On failure *out is NULL.
+ * @max:   refuse more than this many (decompressed) bytes (DP_ETOOBIG);
+ *         at most DP_MAX_DOC_BYTES is used.
+ * @err:   optional detail on failure; the message does not name the path.
+ * @return DP_OK, DP_ENOENT, DP_EACCES, DP_EISDIR, DP_ETOOBIG, DP_EIO,
+ *         DP_ECOMPRESS, DP_ENOMEM or DP_EINVAL (a NULL argument). On
+ *         failure *out is NULL.
  */
 DP_API dp_status dp_file_read(const char *path, char **out, size_t *len,
                               size_t max, dp_error *err);
@@ -401,8 +409,11 @@ DP_API dp_status dp_comparison_json(const dp_comparison *c, const char *name_a,
  *     lead back into a directory being walked (a loop);
  *   - JSONL (".jsonl", ".ndjson", ".json"): one JSON object per line with
  *     an id and a text field (names configurable); every line is parsed
- *     by jansson; blank lines are skipped; CRLF endings and a UTF-8 BOM
- *     at the start are accepted;
+ *     by jansson, duplicate keys refused; blank lines are skipped; CRLF
+ *     endings and a UTF-8 BOM at the start are accepted;
+ *   - CSV (".csv") and TSV (".tsv") with a header row naming the id, text
+ *     and other columns, parsed by libcsv (quoted fields may hold commas
+ *     and newlines);
  *   - gzip (".gz", concatenated members allowed) and zstd (".zst",
  *     concatenated frames allowed) compression of either of the above;
  *     compression is recognised by its magic bytes, so a misnamed or
@@ -429,30 +440,45 @@ typedef struct dp_reader dp_reader;
 
 /* How an input is interpreted. */
 typedef enum dp_input_format {
-    DP_FORMAT_AUTO = 0,  /* files: JSONL if the name (less a .gz/.zst
-                            suffix) ends in .jsonl, .ndjson or .json,
-                            plain text otherwise; stdin and memory input:
-                            JSONL if the first non-space byte is '{' */
+    DP_FORMAT_AUTO = 0,  /* files: by the name, less a .gz/.zst suffix:
+                            .jsonl, .ndjson, .json -> JSONL; .csv -> CSV;
+                            .tsv -> TSV; anything else plain text. stdin
+                            and memory: JSONL if the first non-space byte
+                            is '{'; CSV (TSV) if the first line is a
+                            comma- (tab-) separated header naming both the
+                            id and the text field; else plain text */
     DP_FORMAT_JSONL = 1, /* one JSON object per line */
-    DP_FORMAT_TEXT = 2   /* the whole input is one document */
+    DP_FORMAT_TEXT = 2,  /* the whole input is one document */
+    DP_FORMAT_CSV = 3,   /* comma-separated values with a header row */
+    DP_FORMAT_TSV = 4,   /* tab-separated values with a header row */
+    DP_FORMAT_JSON = 5   /* the whole input is one JSON value: an object
+                            (one record) or an array of objects (one record
+                            each); for request bodies */
 } dp_input_format;
 
 typedef struct dp_reader_opts {
-    const char *id_field;    /* JSONL field holding the id; "id" */
-    const char *text_field;  /* JSONL field holding the text; "text" */
-    const char *date_field;  /* JSONL field surfaced as dp_record.date;
+    const char *id_field;    /* JSONL field or CSV column holding the id;
+                                "id" */
+    const char *text_field;  /* JSONL field or CSV column holding the text;
+                                "text" */
+    const char *date_field;  /* field or column surfaced as dp_record.date;
                                 "date"; NULL or "" surfaces none */
     dp_input_format format;  /* for named files and directory entries;
                                 DP_FORMAT_AUTO */
     dp_input_format stdin_format; /* for "-" and dp_reader_open_memory();
                                      DP_FORMAT_AUTO */
-    dp_utf8_mode utf8;       /* plain-text documents: DP_UTF8_REJECT fails
-                                invalid UTF-8 with DP_EUTF8 (the default);
-                                DP_UTF8_REPLACE passes the bytes on
-                                unchecked, for dp_doc_create() to repair.
-                                (JSONL is always checked, by jansson.) */
-    size_t max_record_bytes; /* longest JSONL line or plain-text document,
-                                in bytes after decompression; 64 MiB
+    dp_utf8_mode utf8;       /* invalid UTF-8, in every format:
+                                DP_UTF8_REJECT (the default) fails the
+                                record (JSONL line, CSV line, plain-text
+                                document) with DP_EUTF8 and the byte;
+                                DP_UTF8_REPLACE repairs JSONL and CSV
+                                lines before parsing (each maximal invalid
+                                run becomes U+FFFD, as dp_doc_create()
+                                reads it) and passes plain-text bytes on
+                                unchecked, for dp_doc_create() to repair */
+    size_t max_record_bytes; /* longest JSONL line, CSV record or
+                                plain-text document, in bytes after
+                                decompression; 64 MiB
                                 (DP_READER_MAX_RECORD); at most
                                 DP_MAX_DOC_BYTES */
     unsigned threads;        /* JSONL parse threads, the caller's included;
@@ -461,6 +487,8 @@ typedef struct dp_reader_opts {
                                 the reader parse batches of lines ahead
                                 while the caller works (same records, same
                                 errors, same order); at most 64 */
+    int keep_meta;           /* nonzero: fill dp_record.meta (costs a JSON
+                                serialisation per record); default 0 */
 } dp_reader_opts;
 
 #define DP_READER_MAX_RECORD ((size_t)64 << 20)
@@ -475,7 +503,8 @@ DP_API void dp_reader_opts_init(dp_reader_opts *opts);
  */
 typedef struct dp_record {
     const char *id;     /* JSONL: the id field (a string, or an integer
-                           written in decimal); plain text: the path
+                           within 64 bits written in decimal); CSV: the
+                           id column; plain text: the path
                            ("-" for stdin). NUL-terminated, never NULL,
                            never empty, no NUL inside */
     size_t id_len;      /* strlen(id) */
@@ -490,17 +519,26 @@ typedef struct dp_record {
                            for stdin, or the name given to
                            dp_reader_open_memory() */
     uint64_t line;      /* 1-based line of the record in the decompressed
-                           input (plain text: 1) */
+                           input: for CSV the line its first field starts
+                           on; plain text 1; DP_FORMAT_JSON the element's
+                           1-based position in the array */
     uint64_t offset;    /* byte offset of that line in the decompressed
                            input (plain text: 0, or 3 after a BOM) */
     const char *raw;    /* JSONL: the original line, without its line
                            ending (and without a BOM), NUL-terminated, so
                            kept records can be written back in the input's
-                           own format; plain text: NULL */
+                           own format (under DP_UTF8_REPLACE the bytes as
+                           read, unrepaired); CSV, JSON, plain text: NULL */
     size_t raw_len;     /* bytes in raw; 0 for plain text */
     const char *date;   /* the date field's value when it is a string, or
                            an integer written in decimal; else NULL */
     size_t date_len;    /* bytes in date; 0 when date is NULL */
+    const char *meta;   /* with opts.keep_meta: every field but the id and
+                           text ones as one compact JSON object, in input
+                           order (JSON: their values as parsed; CSV: the
+                           other columns, strings); NULL when there are
+                           none, for plain text, or without keep_meta */
+    size_t meta_len;    /* bytes in meta; 0 when meta is NULL */
 } dp_record;
 
 /*
@@ -540,21 +578,32 @@ DP_API dp_status dp_reader_open_memory(const void *data, size_t len,
  * dp_reader_next - read the next record.
  * @rec:  OUT: on DP_OK the record, its pointers borrowed until the next
  *        call (see dp_record). On any other return it is zeroed.
- * @err:  optional detail on an error: message "PATH:LINE: what" (or
- *        "PATH: what" for a whole input), offset the byte offset of the
- *        fault in the decompressed input, or (size_t)-1.
+ * @err:  optional detail on an error. Its message says what is wrong and
+ *        never starts with the path or line: the caller prefixes them
+ *        from dp_reader_path() and dp_reader_line() ("PATH:LINE: what",
+ *        or "PATH: what" when the line is 0). A byte offset in a message
+ *        is written "byte N", N 0-based from the start of the
+ *        decompressed input (file, stdin or memory buffer), and appears
+ *        once. err->offset is that 0-based offset of the fault, or
+ *        (size_t)-1 when no single byte applies.
  * @return
  *   DP_OK         one record in *rec;
  *   DP_EOF        every input has been read (and again on later calls);
- *   DP_EJSON      a JSONL line is not a JSON object (syntax, invalid UTF-8,
- *                 \u0000, a top-level array...); jansson's message is kept;
- *   DP_EFIELD     a JSONL object lacks the id or text field, or the id is
- *                 not a non-empty string or an integer, or the text not a
- *                 string;
- *   DP_EUTF8      a plain-text document is not valid UTF-8 (offset of the
- *                 first bad byte; the document is skipped);
- *   DP_ETOOBIG    a line or document is longer than max_record_bytes (it is
- *                 skipped);
+ *   DP_EJSON      a JSONL line is not a JSON object (syntax, a duplicate
+ *                 key, \u0000, a lone surrogate escape, a top-level array
+ *                 or string...), jansson's message kept; or a CSV record
+ *                 is malformed (a stray or unclosed quote);
+ *   DP_EFIELD     the id or text field (or CSV column) is missing, or
+ *                 the id is not a non-empty string or an integer within
+ *                 64 bits, or the text not a string; a CSV header without
+ *                 the id or text column (the rest of that input is
+ *                 skipped), or a CSV record with another number of fields
+ *                 than the header;
+ *   DP_EUTF8      invalid UTF-8 under DP_UTF8_REJECT: in a JSONL or CSV
+ *                 line (that record is skipped) or in a plain-text
+ *                 document (skipped); offset of the first bad byte;
+ *   DP_ETOOBIG    a line, record or document is longer than
+ *                 max_record_bytes (it is skipped);
  *   DP_ENOENT, DP_EACCES, DP_EISDIR, DP_EIO
  *                 an input or directory entry could not be opened or read
  *                 (the rest of it is skipped);
@@ -564,8 +613,15 @@ DP_API dp_status dp_reader_open_memory(const void *data, size_t len,
  *   DP_ENOMEM     memory ran out for this record (it is skipped);
  *   DP_EINVAL     @r or @rec is NULL.
  * After any error but DP_EINVAL the caller may call again: reading goes on
- * with the next line, entry or input. dp_reader_path()/dp_reader_line()
- * say where the record or the error was.
+ * with the next line, entry or input.
+ *
+ * Location contract: after every return but DP_EINVAL, also with
+ * parse-ahead threads, dp_reader_path() names the input of that record or
+ * error, and dp_reader_line() its 1-based line (for a CSV record the line
+ * it starts on; for an error inside a record, the line where it was
+ * found), or 0 when the error concerns a whole input (it could not be
+ * opened, a plain-text document is invalid, a compressed stream failed
+ * between lines).
  */
 DP_API dp_status dp_reader_next(dp_reader *r, dp_record *rec, dp_error *err);
 
@@ -578,18 +634,23 @@ DP_API const char *dp_reader_path(const dp_reader *r);
 
 /*
  * dp_reader_line - the 1-based line of the last record or error in its
- * input; 0 when the error concerns the whole input (it could not be
- * opened) or before the first call.
+ * input (a CSV record: the line it starts on; DP_FORMAT_JSON: the
+ * element's position); 0 when the error concerns the whole input (it
+ * could not be opened, a plain-text document is invalid, a compressed
+ * stream failed between lines) or before the first call. See the location
+ * contract at dp_reader_next().
  */
 DP_API uint64_t dp_reader_line(const dp_reader *r);
 
 /*
- * dp_reader_field - a top-level string field of the last JSONL record
- * (for instance "title" or "url"), decoded, NUL-terminated.
+ * dp_reader_field - a top-level string field of the last JSON record, or
+ * a column of the last CSV record (for instance "title" or "url"),
+ * decoded, NUL-terminated.
  * @len:   OUT (may be NULL): its length in bytes.
  * @return the value, borrowed until the next dp_reader_next() or
- *         dp_reader_free(); NULL when the last call did not return a JSONL
- *         record, or it has no such field, or the field is not a string.
+ *         dp_reader_free(); NULL when the last call did not return a JSON
+ *         or CSV record, or it has no such field, or the field is not a
+ *         string (dp_record.meta has every field, whatever its type).
  */
 DP_API const char *dp_reader_field(const dp_reader *r, const char *name,
                                    size_t *len);
@@ -597,6 +658,7 @@ DP_API const char *dp_reader_field(const dp_reader *r, const char *name,
 /* dp_reader_free - close the current input and release the reader.
  * Accepts NULL. Standard input is left open. */
 DP_API void dp_reader_free(dp_reader *r);
+
 
 /* ------------------------------------------------------ end of readers */
 

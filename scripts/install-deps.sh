@@ -19,6 +19,7 @@ zlib1g-dev
 libzstd-dev
 liblmdb-dev
 libmicrohttpd-dev
+libcsv-dev
 wrk
 clang
 libclang-rt-14-dev

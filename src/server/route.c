@@ -13,6 +13,7 @@
  */
 #include <assert.h>
 #include <jansson.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -133,7 +134,7 @@ static dp_status respond(dp_http_response *resp, unsigned status, json_t *root)
 }
 
 dp_status dpi_http_error(dp_http_response *resp, unsigned status,
-                        const char *fmt, ...)
+                         const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -429,9 +430,9 @@ static json_t *parse_body(const dp_http_request *req, dp_http_response *resp,
                       JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         *rc = dpi_http_error(resp, 400,
-                            "malformed JSON at line %d, column "
-                            "%d: %s",
-                            jerr.line, jerr.column, jerr.text);
+                             "malformed JSON at line %d, column "
+                             "%d: %s",
+                             jerr.line, jerr.column, jerr.text);
         return NULL;
     }
     if (!json_is_object(root)) {
@@ -462,8 +463,8 @@ static int number_field(json_t *obj, const char *key, double lo, double hi,
     }
     x = json_number_value(v);
     if (!(x >= lo && x <= hi) || (lo_open && x == lo)) {
-        *rc = dpi_http_error(resp, 400, "field \"%s\" must be in %c%g, %g]", key,
-                            lo_open ? '(' : '[', lo, hi);
+        *rc = dpi_http_error(resp, 400, "field \"%s\" must be in %c%g, %g]",
+                             key, lo_open ? '(' : '[', lo, hi);
         return -1;
     }
     *out = x;
@@ -481,8 +482,8 @@ static int uint_field(json_t *obj, const char *key, json_int_t hi,
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
         json_integer_value(v) > hi) {
         *rc = dpi_http_error(resp, 400,
-                            "field \"%s\" must be an integer in [0, %lld]", key,
-                            (long long)hi);
+                             "field \"%s\" must be an integer in [0, %lld]",
+                             key, (long long)hi);
         return -1;
     }
     *out = json_integer_value(v);
@@ -629,8 +630,8 @@ static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
     self = json_object_get(body, "include_self");
     if (self && !json_is_boolean(self)) {
         rc = dpi_http_error(resp, 400,
-                           "field \"include_self\" must be true "
-                           "or false");
+                            "field \"include_self\" must be true "
+                            "or false");
         goto done;
     }
     qo.include_self = self && json_is_true(self);
@@ -638,8 +639,8 @@ static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
     id = json_object_get(body, "id");
     if ((text && id) || (!text && !id)) {
         rc = dpi_http_error(resp, 400,
-                           "give exactly one of \"text\" and "
-                           "\"id\"");
+                            "give exactly one of \"text\" and "
+                            "\"id\"");
         goto done;
     }
     memset(&err, 0, sizeof err);
@@ -662,8 +663,8 @@ static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
     } else {
         if (!json_is_string(id) || json_string_length(id) == 0) {
             rc = dpi_http_error(resp, 400,
-                               "field \"id\" must be a non-empty "
-                               "string");
+                                "field \"id\" must be a non-empty "
+                                "string");
             goto done;
         }
         rc =
@@ -672,7 +673,7 @@ static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
         if (rc == DP_ENOTFOUND) {
             size_t n = json_string_length(id);
             rc = dpi_http_error(resp, 404, "no document with id \"%.*s%s\"",
-                               id_shown(n), json_string_value(id), id_more(n));
+                                id_shown(n), json_string_value(id), id_more(n));
             goto done;
         }
         if (rc) {
@@ -747,8 +748,8 @@ static dp_status do_compare(const dp_http_request *req, dp_http_response *resp)
     if (r) {
         if (v < 1) {
             rc = dpi_http_error(resp, 400,
-                               "field \"min_words\" must be at "
-                               "least 1");
+                                "field \"min_words\" must be at "
+                                "least 1");
             goto done;
         }
         co.min_words = (unsigned)v;
@@ -762,8 +763,8 @@ static dp_status do_compare(const dp_http_request *req, dp_http_response *resp)
     if (r) {
         if (v < 1) {
             rc = dpi_http_error(resp, 400,
-                               "field \"shingle\" must be at "
-                               "least 1");
+                                "field \"shingle\" must be at "
+                                "least 1");
             goto done;
         }
         co.shingle_k = (unsigned)v;
@@ -811,153 +812,135 @@ done:
 
 /* ----------------------------------------------------- POST /documents */
 
-/* One document of a batch being added. */
+/*
+ * The documents of one POST /documents body, read by the corpus reader
+ * (dp_reader_open_memory) with the rules every other input follows
+ * (docs/inputs.md): the same field checks, duplicate keys refused, the
+ * same id and UTF-8 rules, every other field kept as metadata. The
+ * reader's records are borrowed only until its next call, so their id,
+ * text and metadata are copied into one arena.
+ */
 typedef struct batch_doc {
-    json_t *obj; /* the parsed object (its strings back id and text) */
-    char *idbuf; /* an integer id written in decimal; else NULL */
-    char *meta;  /* the other fields as compact JSON; NULL when none */
-    size_t line; /* 1-based line (JSONL) or position (array) */
+    size_t id, id_len; /* arena offsets and lengths */
+    size_t text, text_len;
+    size_t meta, meta_len; /* meta_len 0: no metadata */
+    uint64_t line;         /* 1-based line (JSONL) or position (array) */
 } batch_doc;
 
 typedef struct batch {
     batch_doc *docs;
     size_t n, cap;
+    char *arena; /* ids, texts and metadata, each NUL-terminated */
+    size_t arena_len, arena_cap;
     dp_index_doc *idocs; /* what dp_index_add() gets, parallel to docs */
 } batch;
 
 static void batch_free(batch *b)
 {
-    size_t i;
-    for (i = 0; i < b->n; i++) {
-        json_decref(b->docs[i].obj);
-        free(b->docs[i].idbuf);
-        free(b->docs[i].meta);
-    }
     free(b->docs);
+    free(b->arena);
     free(b->idocs);
     memset(b, 0, sizeof *b);
 }
 
-/*
- * Take one parsed value as a document: an object with an "id" (a
- * non-empty string or an integer) and a "text" (a string); every other
- * field becomes the metadata. @obj is consumed. On a bad document, fills
- * @resp with a 400 naming @where and returns nonzero.
- */
-static int batch_push(batch *b, json_t *obj, size_t line, const char *where,
-                      dp_http_response *resp, dp_status *rc)
+/* Copy @len bytes and a NUL into the arena; the offset, or (size_t)-1. */
+static size_t arena_put(batch *b, const char *p, size_t len)
+{
+    size_t at = b->arena_len, need;
+    if (__builtin_add_overflow(at, len, &need) ||
+        __builtin_add_overflow(need, 1, &need) ||
+        dpi_grow((void **)&b->arena, &b->arena_cap, need, 1))
+        return (size_t)-1;
+    memcpy(b->arena + at, p, len);
+    b->arena[at + len] = '\0';
+    b->arena_len = need;
+    return at;
+}
+
+/* Keep one record; 0, or -1 when memory runs out. */
+static int batch_push(batch *b, const dp_record *rec)
 {
     batch_doc *d;
-    json_t *id, *text, *meta = NULL;
-    const char *key;
-    json_t *val;
-
-    if (b->n >= DP_HTTP_MAX_BATCH) {
-        json_decref(obj);
-        *rc = dpi_http_error(resp, 413,
-                            "more than %d documents in one "
-                            "request",
-                            DP_HTTP_MAX_BATCH);
-        return 1;
-    }
-    if (!json_is_object(obj)) {
-        json_decref(obj);
-        *rc = dpi_http_error(resp, 400, "%s %zu: expected a JSON object", where,
-                            line);
-        return 1;
-    }
-    id = json_object_get(obj, "id");
-    text = json_object_get(obj, "text");
-    if (!id || !(json_is_string(id) || json_is_integer(id)) ||
-        (json_is_string(id) && json_string_length(id) == 0)) {
-        json_decref(obj);
-        *rc = dpi_http_error(resp, 400,
-                            "%s %zu: %s field \"id\" (a non-empty string or "
-                            "an integer)",
-                            where, line, id ? "bad" : "missing");
-        return 1;
-    }
-    if (!text || !json_is_string(text)) {
-        json_decref(obj);
-        *rc = dpi_http_error(resp, 400, "%s %zu: %s field \"text\" (a string)",
-                            where, line, text ? "bad" : "missing");
-        return 1;
-    }
-    if (DP_RESERVE(b->docs, b->cap, b->n + 1)) {
-        json_decref(obj);
-        *rc = DP_ENOMEM;
-        return 1;
-    }
-    d = &b->docs[b->n++];
-    memset(d, 0, sizeof *d);
-    d->obj = obj;
-    d->line = line;
-    if (json_is_integer(id)) {
-        d->idbuf = malloc(24);
-        if (!d->idbuf) {
-            *rc = DP_ENOMEM;
-            return 1;
-        }
-        snprintf(d->idbuf, 24, "%lld", (long long)json_integer_value(id));
-    }
-    json_object_foreach(obj, key, val)
-    {
-        if (strcmp(key, "id") == 0 || strcmp(key, "text") == 0)
-            continue;
-        if (!meta && !(meta = json_object())) {
-            *rc = DP_ENOMEM;
-            return 1;
-        }
-        if (json_object_set(meta, key, val)) {
-            json_decref(meta);
-            *rc = DP_ENOMEM;
-            return 1;
-        }
-    }
-    if (meta) {
-        d->meta = json_dumps(meta, DUMP_FLAGS);
-        json_decref(meta);
-        if (!d->meta) {
-            *rc = DP_ENOMEM;
-            return 1;
-        }
-    }
+    if (DP_RESERVE(b->docs, b->cap, b->n + 1))
+        return -1;
+    d = &b->docs[b->n];
+    d->id = arena_put(b, rec->id, rec->id_len);
+    d->id_len = rec->id_len;
+    d->text = arena_put(b, rec->text, rec->text_len);
+    d->text_len = rec->text_len;
+    d->meta = rec->meta ? arena_put(b, rec->meta, rec->meta_len) : 0;
+    d->meta_len = rec->meta ? rec->meta_len : 0;
+    d->line = rec->line;
+    if (d->id == (size_t)-1 || d->text == (size_t)-1 || d->meta == (size_t)-1)
+        return -1;
+    b->n++;
     return 0;
 }
 
-/* Parse a JSONL body (blank lines skipped, CRLF and a BOM accepted). */
-static int parse_jsonl(batch *b, const char *p, size_t len,
-                       dp_http_response *resp, dp_status *rc)
+/*
+ * Read every document of the body (@jsonl: JSONL, else one JSON document
+ * or an array of them). The first bad record refuses the whole request:
+ * 400 (413 for a record over the size cap) naming its line ("line 3: ")
+ * or array position ("document 2: ") and the reader's message. Returns 0,
+ * or nonzero with @resp / *@rc set.
+ */
+static int read_docs(batch *b, const dp_http_request *req, int jsonl,
+                     dp_http_response *resp, dp_status *rc)
 {
-    size_t pos = 0, line = 0;
+    dp_reader_opts o;
+    dp_reader *r = NULL;
+    dp_record rec;
+    dp_error err;
+    dp_status st;
 
-    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        pos = 3;
-    while (pos < len) {
-        const char *s = p + pos, *nl = memchr(s, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - s) : len - pos, k;
-        json_error_t jerr;
-        json_t *obj;
-
-        line++;
-        pos += n + (nl ? 1 : 0);
-        if (n > 0 && s[n - 1] == '\r')
-            n--;
-        for (k = 0; k < n && (s[k] == ' ' || s[k] == '\t'); k++)
-            ;
-        if (k == n)
-            continue;
-        obj = json_loadb(s, n, JSON_REJECT_DUPLICATES, &jerr);
-        if (!obj) {
-            *rc = dpi_http_error(resp, 400,
-                                "line %zu: malformed JSON at column %d: %s",
-                                line, jerr.column, jerr.text);
-            return 1;
-        }
-        if (batch_push(b, obj, line, "line", resp, rc))
-            return 1;
+    dp_reader_opts_init(&o);
+    o.stdin_format = jsonl ? DP_FORMAT_JSONL : DP_FORMAT_JSON;
+    o.keep_meta = 1;
+    memset(&err, 0, sizeof err);
+    st = dp_reader_open_memory(req->body, req->body_len, "body", &o, &r, &err);
+    if (st) {
+        *rc = st;
+        return 1;
     }
-    return 0;
+    while ((st = dp_reader_next(r, &rec, &err)) == DP_OK) {
+        if (b->n >= DP_HTTP_MAX_BATCH) {
+            *rc = dpi_http_error(resp, 413,
+                                 "more than %d documents in one request",
+                                 DP_HTTP_MAX_BATCH);
+            break;
+        }
+        if (batch_push(b, &rec)) {
+            *rc = DP_ENOMEM;
+            break;
+        }
+    }
+    if (st != DP_OK && st != DP_EOF) {
+        uint64_t line = dp_reader_line(r);
+        unsigned code = st == DP_ENOMEM ? 500 : status_of(st);
+        if (code >= 500)
+            code = 400;
+        if (st == DP_ENOMEM)
+            *rc = DP_ENOMEM;
+        else if (line > 0)
+            *rc =
+                dpi_http_error(resp, code, "%s %" PRIu64 ": %s",
+                               jsonl ? "line" : "document", line, err.message);
+        else
+            *rc = dpi_http_error(resp, code, "%s", err.message);
+    }
+    dp_reader_free(r);
+    return st != DP_EOF;
+}
+
+/* Is the body a JSON array (its first byte past a BOM and white space is
+ * '[')? A single document's refusal is a 400, a batch's a "refused". */
+static int body_is_array(const char *p, size_t n)
+{
+    size_t i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < n &&
+           (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    return i < n && p[i] == '[';
 }
 
 static const char *dedup_name(dp_index_dedup_mode m)
@@ -967,6 +950,121 @@ static const char *dedup_name(dp_index_dedup_mode m)
                                       : "report";
 }
 
+/* The query arguments of POST /documents into @ao; 0, or nonzero with
+ * the 400 in @resp / *@rc. */
+static int add_args(const dp_http_request *req, dp_index_add_opts *ao,
+                    dp_http_response *resp, dp_status *rc)
+{
+    char arg[64];
+    int r;
+
+    dp_index_add_opts_init(ao);
+    ao->dedup = DP_INDEX_DEDUP_REPORT;
+    ao->threads = 1; /* the worker thread itself: requests are the unit */
+    r = query_arg(req->query, "dedup", arg, sizeof arg);
+    if (r < 0 || (r > 0 && strcmp(arg, "off") != 0 &&
+                  strcmp(arg, "report") != 0 && strcmp(arg, "skip") != 0)) {
+        *rc = dpi_http_error(resp, 400,
+                             "query argument dedup must be off, "
+                             "report or skip");
+        return 1;
+    }
+    if (r > 0)
+        ao->dedup = strcmp(arg, "off") == 0    ? DP_INDEX_DEDUP_OFF
+                    : strcmp(arg, "skip") == 0 ? DP_INDEX_DEDUP_SKIP
+                                               : DP_INDEX_DEDUP_REPORT;
+    r = query_arg(req->query, "threshold", arg, sizeof arg);
+    if (r != 0) {
+        char *end = NULL;
+        double t = r > 0 ? strtod(arg, &end) : -1.0;
+        if (r < 0 || end == arg || *end || !(t > 0.0 && t <= 1.0)) {
+            *rc = dpi_http_error(resp, 400,
+                                 "query argument threshold must "
+                                 "be a number in (0, 1]");
+            return 1;
+        }
+        ao->threshold = t;
+    }
+    return 0;
+}
+
+/* Counts of an add, for the answer's summary. */
+typedef struct add_counts {
+    size_t added, replaced, dups, skipped, refused;
+} add_counts;
+
+/* The answer entry of document @i; NULL when memory runs out. */
+static json_t *add_entry(const batch *b, size_t i, const dp_index_add_result *x,
+                         const dp_index_add_opts *ao, int single, add_counts *n)
+{
+    json_t *o = json_object();
+    /* The statuses of `doppel index add --json`. */
+    const char *st = x->status != DP_OK ? "refused"
+                     : x->skipped       ? "skipped"
+                     : x->replaced      ? "replaced"
+                                        : "added";
+    int bad = !o;
+
+    bad = bad || put(o, "id", str_n(b->idocs[i].id, b->idocs[i].id_len));
+    bad = bad || put(o, "status", json_string(st));
+    if (x->status != DP_OK) {
+        n->refused++;
+        bad = bad || put(o, "error", json_string(dp_strerror(x->status)));
+        if (!single)
+            bad = bad ||
+                  put(o, "line", json_integer((json_int_t)b->docs[i].line));
+    } else {
+        n->skipped += x->skipped != 0;
+        n->added += !x->skipped;
+        n->replaced += x->replaced != 0;
+        n->dups += x->duplicate != 0;
+        if (ao->dedup != DP_INDEX_DEDUP_OFF) {
+            bad = bad || put(o, "duplicate", json_boolean(x->duplicate));
+            bad = bad || put(o, "best_match",
+                             x->dup_id ? str_n(x->dup_id, x->dup_id_len)
+                                       : json_null());
+            bad = bad || put(o, "score",
+                             x->dup_id ? json_real(x->dup_score) : json_null());
+        }
+    }
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The 200 answer of an add: counts and one entry per document. */
+static dp_status add_answer(const batch *b, const dp_index_add_result *res,
+                            const dp_index_add_opts *ao, int single,
+                            dp_http_response *resp)
+{
+    json_t *root = json_object(), *arr = json_array();
+    add_counts n;
+    size_t i;
+    int bad = !root || !arr;
+
+    memset(&n, 0, sizeof n);
+    for (i = 0; !bad && i < b->n; i++)
+        bad = push(arr, add_entry(b, i, &res[i], ao, single, &n));
+    if (!bad) {
+        bad = put(root, "added", json_integer((json_int_t)n.added));
+        bad |= put(root, "replaced", json_integer((json_int_t)n.replaced));
+        bad |= put(root, "duplicates", json_integer((json_int_t)n.dups));
+        bad |= put(root, "skipped", json_integer((json_int_t)n.skipped));
+        bad |= put(root, "refused", json_integer((json_int_t)n.refused));
+        bad |= put(root, "dedup", json_string(dedup_name(ao->dedup)));
+        bad |= put(root, "documents", arr);
+        arr = NULL;
+    }
+    if (bad) {
+        json_decref(root);
+        json_decref(arr);
+        return DP_ENOMEM;
+    }
+    return respond(resp, 200, root);
+}
+
 static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
                         dp_http_response *resp)
 {
@@ -974,11 +1072,9 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
     dp_index_add_opts ao;
     dp_index_add_result *res = NULL;
     dp_error err;
-    json_t *root = NULL, *arr = NULL;
     unsigned kind = dpi_http_content_type_parse(req->content_type);
-    size_t i, added = 0, replaced = 0, dups = 0, skipped = 0, refused = 0;
-    int single = 0, bad, r;
-    char arg[64];
+    size_t i;
+    int single;
     dp_status rc = DP_OK;
 
     memset(&b, 0, sizeof b);
@@ -986,66 +1082,16 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
         return rc;
     if (ctx->read_only)
         return dpi_http_error(resp, 403, "the index is open read-only");
-    dp_index_add_opts_init(&ao);
-    ao.dedup = DP_INDEX_DEDUP_REPORT;
-    ao.threads = 1; /* the worker thread itself: requests are the unit */
-    r = query_arg(req->query, "dedup", arg, sizeof arg);
-    if (r < 0 || (r > 0 && strcmp(arg, "off") != 0 &&
-                  strcmp(arg, "report") != 0 && strcmp(arg, "skip") != 0))
-        return dpi_http_error(resp, 400,
-                             "query argument dedup must be off, "
-                             "report or skip");
-    if (r > 0)
-        ao.dedup = strcmp(arg, "off") == 0    ? DP_INDEX_DEDUP_OFF
-                   : strcmp(arg, "skip") == 0 ? DP_INDEX_DEDUP_SKIP
-                                              : DP_INDEX_DEDUP_REPORT;
-    r = query_arg(req->query, "threshold", arg, sizeof arg);
-    if (r != 0) {
-        char *end = NULL;
-        double t = r > 0 ? strtod(arg, &end) : -1.0;
-        if (r < 0 || end == arg || *end || !(t > 0.0 && t <= 1.0))
-            return dpi_http_error(resp, 400,
-                                 "query argument threshold must "
-                                 "be a number in (0, 1]");
-        ao.threshold = t;
-    }
-
+    if (add_args(req, &ao, resp, &rc))
+        return rc;
     if (req->body_len == 0)
         return dpi_http_error(resp, 400,
-                             "empty body: expected a JSON "
-                             "document or JSONL lines");
-    if (kind == DP_HTTP_CT_NDJSON) {
-        if (parse_jsonl(&b, req->body, req->body_len, resp, &rc))
-            goto done;
-    } else {
-        json_error_t jerr;
-        json_t *v =
-            json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-        if (!v) {
-            rc = dpi_http_error(resp, 400,
-                               "malformed JSON at line %d, "
-                               "column %d: %s",
-                               jerr.line, jerr.column, jerr.text);
-            goto done;
-        }
-        if (json_is_array(v)) {
-            size_t k;
-            json_t *e;
-            json_array_foreach(v, k, e)
-            {
-                json_incref(e);
-                if (batch_push(&b, e, k + 1, "document", resp, &rc)) {
-                    json_decref(v);
-                    goto done;
-                }
-            }
-            json_decref(v);
-        } else {
-            single = 1;
-            if (batch_push(&b, v, 1, "document", resp, &rc))
-                goto done;
-        }
-    }
+                              "empty body: expected a JSON "
+                              "document or JSONL lines");
+    if (read_docs(&b, req, kind == DP_HTTP_CT_NDJSON, resp, &rc))
+        goto done;
+    single = kind != DP_HTTP_CT_NDJSON && b.n == 1 &&
+             !body_is_array(req->body, req->body_len);
     if (b.n == 0) {
         rc = dpi_http_error(resp, 400, "no documents in the body");
         goto done;
@@ -1056,93 +1102,26 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
         goto done;
     }
     for (i = 0; i < b.n; i++) {
-        json_t *id = json_object_get(b.docs[i].obj, "id");
-        json_t *text = json_object_get(b.docs[i].obj, "text");
+        const batch_doc *x = &b.docs[i];
         dp_index_doc *d = &b.idocs[i];
-        if (b.docs[i].idbuf) {
-            d->id = b.docs[i].idbuf;
-            d->id_len = strlen(b.docs[i].idbuf);
-        } else {
-            d->id = json_string_value(id);
-            d->id_len = json_string_length(id);
-        }
-        d->text = json_string_value(text);
-        d->text_len = json_string_length(text);
-        d->meta = b.docs[i].meta;
-        d->meta_len = b.docs[i].meta ? strlen(b.docs[i].meta) : 0;
+        d->id = b.arena + x->id;
+        d->id_len = x->id_len;
+        d->text = b.arena + x->text;
+        d->text_len = x->text_len;
+        d->meta = x->meta_len ? b.arena + x->meta : NULL;
+        d->meta_len = x->meta_len;
     }
     memset(&err, 0, sizeof err);
     rc = dp_index_add(ctx->index, b.idocs, b.n, &ao, &res, &err);
-    if (rc) {
+    if (rc)
         rc = lib_error(resp, rc, &err, "adding documents");
-        goto done;
-    }
-    if (single && res[0].status != DP_OK) {
+    else if (single && res[0].status != DP_OK)
         rc = dpi_http_error(
             resp, status_of(res[0].status), "document \"%.*s%s\" not added: %s",
             id_shown(b.idocs[0].id_len), b.idocs[0].id,
             id_more(b.idocs[0].id_len), dp_strerror(res[0].status));
-        goto done;
-    }
-    root = json_object();
-    arr = json_array();
-    bad = !root || !arr;
-    for (i = 0; !bad && i < b.n; i++) {
-        const dp_index_add_result *x = &res[i];
-        json_t *o = json_object();
-        /* The statuses of `doppel index add --json`. */
-        const char *st = x->status != DP_OK ? "refused"
-                         : x->skipped       ? "skipped"
-                         : x->replaced      ? "replaced"
-                                            : "added";
-        bad = !o;
-        bad = bad || put(o, "id", str_n(b.idocs[i].id, b.idocs[i].id_len));
-        bad = bad || put(o, "status", json_string(st));
-        if (x->status != DP_OK) {
-            refused++;
-            bad = bad || put(o, "error", json_string(dp_strerror(x->status)));
-            if (!single)
-                bad = bad ||
-                      put(o, "line", json_integer((json_int_t)b.docs[i].line));
-        } else {
-            if (x->skipped)
-                skipped++;
-            else
-                added++;
-            if (x->replaced)
-                replaced++;
-            if (x->duplicate)
-                dups++;
-            if (ao.dedup != DP_INDEX_DEDUP_OFF) {
-                bad = bad || put(o, "duplicate", json_boolean(x->duplicate));
-                bad = bad || put(o, "best_match",
-                                 x->dup_id ? str_n(x->dup_id, x->dup_id_len)
-                                           : json_null());
-                bad = bad ||
-                      put(o, "score",
-                          x->dup_id ? json_real(x->dup_score) : json_null());
-            }
-        }
-        if (push(arr, o))
-            bad = 1;
-    }
-    if (!bad) {
-        bad = put(root, "added", json_integer((json_int_t)added));
-        bad |= put(root, "replaced", json_integer((json_int_t)replaced));
-        bad |= put(root, "duplicates", json_integer((json_int_t)dups));
-        bad |= put(root, "skipped", json_integer((json_int_t)skipped));
-        bad |= put(root, "refused", json_integer((json_int_t)refused));
-        bad |= put(root, "dedup", json_string(dedup_name(ao.dedup)));
-        bad |= put(root, "documents", arr);
-        arr = NULL;
-    }
-    if (bad) {
-        json_decref(root);
-        json_decref(arr);
-        rc = DP_ENOMEM;
-        goto done;
-    }
-    rc = respond(resp, 200, root);
+    else
+        rc = add_answer(&b, res, &ao, single, resp);
 done:
     dp_free(res);
     batch_free(&b);
@@ -1169,16 +1148,16 @@ static dp_status do_document(dp_http_ctx *ctx, const dp_http_request *req,
     if (idlen == (size_t)-1) {
         free(id);
         return dpi_http_error(resp, 400,
-                             "malformed %%-escape (or %%00) in "
-                             "the document id");
+                              "malformed %%-escape (or %%00) in "
+                              "the document id");
     }
     id[idlen] = '\0';
     if (idlen > DP_INDEX_MAX_ID) {
-        rc =
-            dpi_http_error(resp, 404,
-                          "no document with id \"%.*s%s\" (ids "
-                          "are at most %d bytes)",
-                          id_shown(idlen), id, id_more(idlen), DP_INDEX_MAX_ID);
+        rc = dpi_http_error(resp, 404,
+                            "no document with id \"%.*s%s\" (ids "
+                            "are at most %d bytes)",
+                            id_shown(idlen), id, id_more(idlen),
+                            DP_INDEX_MAX_ID);
         free(id);
         return rc;
     }
@@ -1193,7 +1172,7 @@ static dp_status do_document(dp_http_ctx *ctx, const dp_http_request *req,
         rc = dp_index_remove(ctx->index, id, idlen, &err);
         if (rc == DP_ENOTFOUND) {
             rc = dpi_http_error(resp, 404, "no document with id \"%.*s%s\"",
-                               id_shown(idlen), id, id_more(idlen));
+                                id_shown(idlen), id, id_more(idlen));
         } else if (rc) {
             rc = lib_error(resp, rc, &err, "removing the document");
         } else {
@@ -1218,7 +1197,7 @@ static dp_status do_document(dp_http_ctx *ctx, const dp_http_request *req,
         rc = dp_index_get(ctx->index, id, idlen, with_text, &e, &err);
         if (rc == DP_ENOTFOUND) {
             rc = dpi_http_error(resp, 404, "no document with id \"%.*s%s\"",
-                               id_shown(idlen), id, id_more(idlen));
+                                id_shown(idlen), id, id_more(idlen));
         } else if (rc) {
             rc = lib_error(resp, rc, &err, "reading the document");
         } else {
@@ -1253,7 +1232,7 @@ static dp_status do_document(dp_http_ctx *ctx, const dp_http_request *req,
 /* ---------------------------------------------------------- the router */
 
 dp_status dpi_http_handle(dp_http_ctx *ctx, const dp_http_request *req,
-                         dp_http_response *resp)
+                          dp_http_response *resp)
 {
     dp_http_route route;
     size_t id_start = 0;
@@ -1270,22 +1249,22 @@ dp_status dpi_http_handle(dp_http_ctx *ctx, const dp_http_request *req,
     allow = dpi_http_allowed(route, req->method, &ok);
     if (!ok) {
         rc = dpi_http_error(resp, 405,
-                           "method %.32s not allowed here; "
-                           "allowed: %s",
-                           req->method, allow);
+                            "method %.32s not allowed here; "
+                            "allowed: %s",
+                            req->method, allow);
         resp->allow = allow;
         return rc;
     }
     types = dpi_http_content_types(route);
     if (types && !(dpi_http_content_type_parse(req->content_type) & types))
         return dpi_http_error(resp, 415, "Content-Type must be %s (got %.100s)",
-                             types & DP_HTTP_CT_NDJSON
-                                 ? "application/json or application/x-ndjson"
-                                 : "application/json",
-                             req->content_type ? req->content_type : "none");
+                              types & DP_HTTP_CT_NDJSON
+                                  ? "application/json or application/x-ndjson"
+                                  : "application/json",
+                              req->content_type ? req->content_type : "none");
     if (req->body_len > ctx->max_body)
         return dpi_http_error(resp, 413, "request body over %zu bytes",
-                             ctx->max_body);
+                              ctx->max_body);
     switch (route) {
     case DP_HTTP_ROUTE_HEALTH: rc = do_health(ctx, resp); break;
     case DP_HTTP_ROUTE_STATS: rc = do_stats(ctx, resp); break;

@@ -12,7 +12,10 @@
  * non-empty NUL-terminated id and a NUL-terminated text whose lengths
  * match, JSONL records have their raw line, line numbers strictly
  * increase, errors carry a line and a message naming the input, and the
- * stream always ends with DP_EOF (and stays there).
+ * stream always ends with DP_EOF (and stays there). Inputs are also read
+ * under DP_UTF8_REPLACE with metadata, and as one whole JSON document
+ * (DP_FORMAT_JSON, as request bodies are); error messages never start
+ * with the input's name (the caller adds the location).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -81,17 +84,22 @@ static uint64_t read_all(const uint8_t *data, size_t size,
                 INVARIANT(rec.raw_len <= o->max_record_bytes ||
                           !o->max_record_bytes);
                 INVARIANT(!rec.date || strlen(rec.date) == rec.date_len);
+            } else if (o->stdin_format == DP_FORMAT_JSON) {
+                INVARIANT(strlen(rec.text) == rec.text_len);
             } else {
                 INVARIANT(rec.line == 1 && ++texts == 1);
                 INVARIANT(!rec.date);
             }
+            INVARIANT(!rec.meta || strlen(rec.meta) == rec.meta_len);
             continue;
         }
         INVARIANT(rec.id == NULL && rec.text == NULL && rec.raw == NULL);
         INVARIANT(err.code == rc);
         h = mix(h, err.message, strlen(err.message));
         h = mix(h, &err.offset, sizeof err.offset);
-        INVARIANT(strncmp(err.message, "fuzz:", 5) == 0);
+        /* Messages say what is wrong, never where (no path prefix). */
+        INVARIANT(strncmp(err.message, "fuzz", 4) != 0);
+        INVARIANT(err.message[0] != '\0');
         INVARIANT(rc == DP_EJSON || rc == DP_EFIELD || rc == DP_EUTF8 ||
                   rc == DP_ETOOBIG || rc == DP_ECOMPRESS);
         if (dp_reader_line(r) > 0) {
@@ -132,8 +140,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.date_field = "d";
     read_both(data, size, &o);
 
+    o.utf8 = DP_UTF8_REPLACE; /* lines repaired before parsing */
+    o.keep_meta = 1;
+    read_both(data, size, &o);
+
+    o.stdin_format = DP_FORMAT_JSON; /* the whole input one document */
+    o.max_record_bytes = 0;
+    read_both(data, size, &o);
+
     o.stdin_format = DP_FORMAT_TEXT;
-    o.utf8 = DP_UTF8_REPLACE;
     read_all(data, size, &o);
     return 0;
 }

@@ -113,7 +113,8 @@ typedef struct rec_copy {
     uint64_t line;
     uint64_t offset;
     int has_raw, has_date;
-    char msg[256];
+    char msg[600];  /* "PATH:LINE: message" as a caller composes it */
+    char bare[256]; /* err.message itself */
     size_t err_offset;
     uint64_t hash; /* FNV-1a of the full id, text and raw */
 } rec_copy;
@@ -172,11 +173,22 @@ static size_t read_all(dp_reader *r, rec_copy *out, size_t max)
                     out[n].hash = fnv(out[n].hash, t, strlen(t));
             }
         } else {
-            snprintf(out[n].msg, sizeof out[n].msg, "%s", err.message);
+            snprintf(out[n].bare, sizeof out[n].bare, "%s", err.message);
             out[n].err_offset = err.offset;
             out[n].line = dp_reader_line(r);
             snprintf(out[n].source, sizeof out[n].source, "%s",
                      dp_reader_path(r) ? dp_reader_path(r) : "");
+            if (out[n].line)
+                snprintf(out[n].msg, sizeof out[n].msg, "%s:%llu: %s",
+                         out[n].source, (unsigned long long)out[n].line,
+                         err.message);
+            else
+                snprintf(out[n].msg, sizeof out[n].msg, "%s: %s", out[n].source,
+                         err.message);
+            /* The library's message never starts with the path. */
+            CHECK(out[n].source[0] == '\0' ||
+                  strncmp(err.message, out[n].source, strlen(out[n].source)) !=
+                      0);
         }
         n++;
     }
@@ -428,12 +440,14 @@ TEST(reader_jsonl_invalid_utf8)
     n = read_all(r, v, 4);
     dp_reader_free(r);
     REQUIRE(n == 3);
-    CHECK_EQ(v[0].rc, DP_EJSON);
+    CHECK_EQ(v[0].rc, DP_EUTF8);
     CHECK_EQ(v[0].line, 1);
-    CHECK(strstr(v[0].msg, "UTF-8") != NULL);
+    CHECK_STR(v[0].bare, "invalid UTF-8 at byte 21 (0xE9)");
+    CHECK_EQ(v[0].err_offset, 21);
     CHECK_EQ(v[1].rc, DP_OK);
     CHECK_STR(v[1].text, "ok \xc3\xa9");
-    CHECK_EQ(v[2].rc, DP_EJSON); /* a surrogate */
+    CHECK_EQ(v[2].rc, DP_EUTF8); /* a surrogate */
+    CHECK_EQ(v[2].line, 3);
     rmtmp();
 }
 
@@ -620,9 +634,10 @@ TEST(reader_text_invalid_utf8_and_cap)
     dp_reader_free(r);
     REQUIRE(n == 4);
     CHECK_EQ(v[0].rc, DP_EUTF8);
-    CHECK_EQ(v[0].line, 3);
-    CHECK(strstr(v[0].msg, "at byte 25 ") != NULL);
-    CHECK(strstr(v[0].msg, tp("a.txt")) != NULL);
+    CHECK_EQ(v[0].line, 0); /* a whole-file document */
+    CHECK_STR(v[0].bare, "invalid UTF-8 at byte 25 (0xC0)");
+    CHECK_EQ(v[0].err_offset, 25);
+    CHECK_STR(v[0].source, tp("a.txt"));
     CHECK_EQ(v[1].rc, DP_ETOOBIG);
     CHECK_STR(v[1].source, tp("b.txt"));
     CHECK_EQ(v[2].rc, DP_OK);
@@ -1347,4 +1362,463 @@ TEST(reader_threads_same_results)
     o.threads = 65;
     CHECK_EQ(dp_reader_open(paths, 1, &o, &r, NULL), DP_EINVAL);
     rmtmp();
+}
+
+/* ---- the JSONL rules ------------------------------------------------ */
+
+TEST(reader_jsonl_duplicate_keys_refused)
+{
+    rec_copy v[4];
+    dp_reader *r;
+    size_t n;
+
+    REQUIRE(mktmp());
+    puts_file("c.jsonl",
+              "{\"id\":\"1\",\"text\":\"a\",\"id\":\"2\"}\n"
+              "{\"id\":\"3\",\"text\":\"b\",\"m\":{\"x\":1,\"x\":2}}\n"
+              "{\"id\":\"4\",\"text\":\"c\"}\n");
+    r = open1(tp("c.jsonl"), NULL);
+    REQUIRE(r);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 3);
+    CHECK_EQ(v[0].rc, DP_EJSON);
+    CHECK(strncmp(v[0].bare, "duplicate key at byte ", 22) == 0);
+    CHECK_EQ(v[0].line, 1);
+    CHECK_EQ(v[1].rc, DP_EJSON); /* nested objects too */
+    CHECK_EQ(v[1].line, 2);
+    CHECK_EQ(v[2].rc, DP_OK);
+    rmtmp();
+}
+
+TEST(reader_jsonl_big_integer_ids)
+{
+    rec_copy v[6];
+    dp_reader *r;
+    size_t n;
+
+    REQUIRE(mktmp());
+    puts_file(
+        "c.jsonl",
+        "{\"id\": 123456789012345678901234567890, \"text\": \"a\"}\n"
+        "{\"id\": -9223372036854775808, \"text\": \"b\"}\n"
+        "{\"id\": \"123456789012345678901234567890\", \"text\": \"c\"}\n"
+        "{\"id\": 1e3, \"text\": \"d\"}\n"
+        "{\"id\": \"e\", \"text\": \"e\", \"n\": 99999999999999999999}\n");
+    r = open1(tp("c.jsonl"), NULL);
+    REQUIRE(r);
+    n = read_all(r, v, 6);
+    dp_reader_free(r);
+    REQUIRE(n == 5);
+    CHECK_EQ(v[0].rc, DP_EFIELD);
+    CHECK(strstr(v[0].bare, "beyond the 64-bit range") != NULL);
+    CHECK_EQ(v[1].rc, DP_OK);
+    CHECK_STR(v[1].id, "-9223372036854775808");
+    CHECK_EQ(v[2].rc, DP_OK); /* as a string the digits are kept */
+    CHECK_STR(v[2].id, "123456789012345678901234567890");
+    CHECK_EQ(v[3].rc, DP_EFIELD);
+    CHECK(strstr(v[3].bare, "a real number") != NULL);
+    CHECK_EQ(v[4].rc, DP_OK); /* a big integer elsewhere is kept */
+    rmtmp();
+}
+
+TEST(reader_jsonl_text_field_errors_name_the_field)
+{
+    rec_copy v[4];
+    dp_reader_opts o;
+    dp_reader *r;
+    size_t n;
+
+    REQUIRE(mktmp());
+    puts_file("c.jsonl", "{\"id\":\"1\"}\n{\"id\":\"2\",\"body\":null}\n"
+                         "{\"id\":\"3\",\"body\":[\"x\"]}\n");
+    dp_reader_opts_init(&o);
+    o.text_field = "body";
+    r = open1(tp("c.jsonl"), &o);
+    REQUIRE(r);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 3);
+    CHECK_EQ(v[0].rc, DP_EFIELD);
+    CHECK_STR(v[0].bare, "no \"body\" (text) field");
+    CHECK_EQ(v[1].rc, DP_EFIELD);
+    CHECK_STR(v[1].bare, "the \"body\" (text) field is null, not a string");
+    CHECK_EQ(v[2].rc, DP_EFIELD);
+    CHECK(strstr(v[2].bare, "an array") != NULL);
+    CHECK_EQ(v[0].err_offset, (size_t)-1);
+    rmtmp();
+}
+
+TEST(reader_jsonl_replace_repairs_line)
+{
+    dp_reader_opts o;
+    dp_reader *r;
+    dp_record rec;
+    dp_error err;
+    const char *in =
+        "{\"id\":\"1\",\"text\":\"caf\xe9 au lait\",\"t\":\"\xff\xfe\"}\n"
+        "{\"id\":\"2\",\"text\":\"fine\"}\n";
+
+    dp_reader_opts_init(&o);
+    o.utf8 = DP_UTF8_REPLACE;
+    o.keep_meta = 1;
+    REQUIRE(dp_reader_open_memory(in, strlen(in), "m", &o, &r, NULL) == DP_OK);
+    REQUIRE(dp_reader_next(r, &rec, &err) == DP_OK);
+    CHECK_MEM(rec.text, rec.text_len, "caf\xef\xbf\xbd au lait");
+    CHECK_STR(dp_reader_field(r, "t", NULL), "\xef\xbf\xbd"); /* one run */
+    CHECK_MEM(rec.raw, rec.raw_len,
+              "{\"id\":\"1\",\"text\":\"caf\xe9 au lait\",\"t\":\"\xff\xfe\"}");
+    CHECK_STR(rec.meta, "{\"t\":\"\xef\xbf\xbd\"}");
+    REQUIRE(dp_reader_next(r, &rec, &err) == DP_OK);
+    CHECK_STR(rec.id, "2");
+    CHECK(rec.meta == NULL);
+    dp_reader_free(r);
+}
+
+TEST(reader_jsonl_meta_keeps_other_fields_in_order)
+{
+    dp_reader_opts o;
+    dp_reader *r;
+    dp_record rec;
+    const char *in =
+        "{\"z\":1,\"id\":7,\"nested\":{\"a\":[1,2]},\"text\":\"t\","
+        "\"date\":\"2020\"}\n";
+
+    dp_reader_opts_init(&o);
+    o.keep_meta = 1;
+    REQUIRE(dp_reader_open_memory(in, strlen(in), "m", &o, &r, NULL) == DP_OK);
+    REQUIRE(dp_reader_next(r, &rec, NULL) == DP_OK);
+    CHECK_STR(rec.id, "7");
+    CHECK_STR(rec.meta, "{\"z\":1,\"nested\":{\"a\":[1,2]},\"date\":\"2020\"}");
+    CHECK_EQ(rec.meta_len, strlen(rec.meta));
+    CHECK_STR(rec.date, "2020");
+    dp_reader_free(r);
+    o.keep_meta = 0;
+    REQUIRE(dp_reader_open_memory(in, strlen(in), "m", &o, &r, NULL) == DP_OK);
+    REQUIRE(dp_reader_next(r, &rec, NULL) == DP_OK);
+    CHECK(rec.meta == NULL);
+    dp_reader_free(r);
+}
+
+TEST(reader_json_document_object_or_array)
+{
+    dp_reader_opts o;
+    dp_reader *r;
+    rec_copy v[5];
+    size_t n;
+    const char *arr = "[{\"id\":\"a\",\"text\":\"x\"},\n 5,\n"
+                      " {\"id\":\"c\",\"text\":\"z\",\"k\":\"v\"}]";
+    const char *one = "{\n  \"id\": 1,\n  \"text\": \"pretty\"\n}\n";
+
+    dp_reader_opts_init(&o);
+    o.stdin_format = DP_FORMAT_JSON;
+    REQUIRE(dp_reader_open_memory(arr, strlen(arr), "b", &o, &r, NULL) ==
+            DP_OK);
+    n = read_all(r, v, 5);
+    dp_reader_free(r);
+    REQUIRE(n == 3);
+    CHECK_STR(v[0].id, "a");
+    CHECK_EQ(v[0].line, 1);
+    CHECK_EQ(v[1].rc, DP_EJSON);
+    CHECK_EQ(v[1].line, 2);
+    CHECK_STR(v[2].id, "c");
+    CHECK_EQ(v[2].line, 3);
+    REQUIRE(dp_reader_open_memory(one, strlen(one), "b", &o, &r, NULL) ==
+            DP_OK);
+    n = read_all(r, v, 5);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].id, "1");
+    CHECK_STR(v[0].text, "pretty");
+}
+
+/* ---- CSV and TSV ---------------------------------------------------- */
+
+TEST(reader_csv_header_quotes_and_lines)
+{
+    rec_copy v[8];
+    dp_reader_opts o;
+    dp_reader *r;
+    dp_record rec;
+    size_t n;
+    const char *csv = "id,title,text,date\r\n"
+                      "a1,\"Hello, world\",plain text,2020-01-02\r\n"
+                      "\r\n"
+                      "a2,T2,\"two\nlines, \"\"quoted\"\"\",\n"
+                      "a3,T3,last,";
+
+    REQUIRE(mktmp());
+    puts_file("c.csv", csv);
+    r = open1(tp("c.csv"), NULL);
+    REQUIRE(r);
+    n = read_all(r, v, 8);
+    dp_reader_free(r);
+    REQUIRE(n == 3);
+    CHECK_EQ(v[0].rc, DP_OK);
+    CHECK_STR(v[0].id, "a1");
+    CHECK_STR(v[0].text, "plain text");
+    CHECK_STR(v[0].date, "2020-01-02");
+    CHECK_EQ(v[0].line, 2);
+    CHECK(!v[0].has_raw);
+    CHECK_STR(v[1].id, "a2");
+    CHECK_STR(v[1].text, "two\nlines, \"quoted\"");
+    CHECK_EQ(v[1].line, 4);
+    CHECK_STR(v[2].id, "a3");
+    CHECK_STR(v[2].text, "last");
+    CHECK_EQ(v[2].line, 6); /* after a two-line record */
+
+    /* Metadata and fields by name. */
+    dp_reader_opts_init(&o);
+    o.keep_meta = 1;
+    r = open1(tp("c.csv"), &o);
+    REQUIRE(r);
+    REQUIRE(dp_reader_next(r, &rec, NULL) == DP_OK);
+    CHECK_STR(rec.meta, "{\"title\":\"Hello, world\",\"date\":\"2020-01-02\"}");
+    CHECK_STR(dp_reader_field(r, "title", NULL), "Hello, world");
+    CHECK(dp_reader_field(r, "nope", NULL) == NULL);
+    dp_reader_free(r);
+    rmtmp();
+}
+
+TEST(reader_csv_missing_text_column)
+{
+    rec_copy v[4];
+    dp_reader *r;
+    const char *p[2];
+    size_t n;
+
+    REQUIRE(mktmp());
+    puts_file("c.csv", "id,body\n1,x\n2,y\n");
+    puts_file("d.jsonl", "{\"id\":\"ok\",\"text\":\"after\"}\n");
+    p[0] = tp("c.csv");
+    p[1] = tp("d.jsonl");
+    REQUIRE(dp_reader_open(p, 2, NULL, &r, NULL) == DP_OK);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 2); /* one error for the file, never one document */
+    CHECK_EQ(v[0].rc, DP_EFIELD);
+    CHECK_STR(v[0].source, tp("c.csv"));
+    CHECK_EQ(v[0].line, 1);
+    CHECK(strstr(v[0].bare, "no \"text\" (text) column") != NULL);
+    CHECK_STR(v[1].id, "ok");
+    rmtmp();
+}
+
+TEST(reader_csv_malformed_quotes_go_on)
+{
+    rec_copy v[8];
+    dp_reader *r;
+    size_t n;
+
+    REQUIRE(mktmp());
+    puts_file("c.csv", "id,text\n"
+                       "1,ok\n"
+                       "2,bad \"quote\" here\n"
+                       "3,\"closed\"junk\n"
+                       "4,fine\n"
+                       "5,three,fields\n"
+                       ",empty id\n"
+                       "6,\"never closed\n");
+    r = open1(tp("c.csv"), NULL);
+    REQUIRE(r);
+    n = read_all(r, v, 8);
+    dp_reader_free(r);
+    REQUIRE(n == 7);
+    CHECK_EQ(v[0].rc, DP_OK);
+    CHECK_EQ(v[1].rc, DP_EJSON);
+    CHECK_EQ(v[1].line, 3);
+    CHECK(strncmp(v[1].bare, "malformed CSV at byte ", 22) == 0);
+    CHECK(v[1].err_offset >= 13 && v[1].err_offset < 31);
+    CHECK_EQ(v[2].rc, DP_EJSON);
+    CHECK_EQ(v[2].line, 4);
+    CHECK_EQ(v[3].rc, DP_OK);
+    CHECK_STR(v[3].id, "4");
+    CHECK_EQ(v[3].line, 5);
+    CHECK_EQ(v[4].rc, DP_EFIELD);
+    CHECK_EQ(v[4].line, 6);
+    CHECK_EQ(v[5].rc, DP_EFIELD);
+    CHECK_EQ(v[5].line, 7);
+    CHECK_EQ(v[6].rc, DP_EJSON); /* unclosed at the end */
+    CHECK_EQ(v[6].line, 8);
+    rmtmp();
+}
+
+TEST(reader_tsv_and_explicit_format)
+{
+    rec_copy v[4];
+    dp_reader_opts o;
+    dp_reader *r;
+    size_t n;
+
+    REQUIRE(mktmp());
+    puts_file("c.tsv", "text\tid\n  a, b \t1\n");
+    puts_file("c.dat", "id,text\n9,nine\n");
+    r = open1(tp("c.tsv"), NULL);
+    REQUIRE(r);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].id, "1");
+    CHECK_STR(v[0].text, "a, b");
+    dp_reader_opts_init(&o);
+    o.format = DP_FORMAT_CSV;
+    r = open1(tp("c.dat"), &o);
+    REQUIRE(r);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].id, "9");
+    /* gzip'd CSV */
+    put_gz("g.csv.gz", "id,text\ng1,zipped\n", "wb");
+    r = open1(tp("g.csv.gz"), NULL);
+    REQUIRE(r);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].text, "zipped");
+    rmtmp();
+}
+
+TEST(reader_threads_location_after_errors)
+{
+    static rec_copy a[3000], b[3000];
+    dp_reader_opts o;
+    dp_reader *r;
+    size_t na, nb, i;
+    char *big;
+    size_t at = 0;
+
+    REQUIRE(mktmp());
+    big = malloc(4u << 20);
+    REQUIRE(big);
+    /* Over two batches: good lines, bad lines of every kind. */
+    for (i = 0; i < 2500; i++) {
+        switch (i % 7) {
+        case 3: at += (size_t)sprintf(big + at, "{\"id\":\"%zu\"}\n", i); break;
+        case 5: at += (size_t)sprintf(big + at, "{bad %zu\n", i); break;
+        case 6:
+            at += (size_t)sprintf(big + at,
+                                  "{\"id\":\"%zu\",\"text\":\"\xe9\"}\n", i);
+            break;
+        default:
+            at += (size_t)sprintf(
+                big + at, "{\"id\":\"%zu\",\"text\":\"t %zu\"}\n", i, i);
+        }
+    }
+    put("c.jsonl", big, at);
+    put("d.csv", "id,text\n1,\"x\"y\n2,z\n", 19);
+    {
+        const char *p[2];
+        p[0] = tp("c.jsonl");
+        p[1] = tp("d.csv");
+        dp_reader_opts_init(&o);
+        REQUIRE(dp_reader_open(p, 2, &o, &r, NULL) == DP_OK);
+        na = read_all(r, a, 3000);
+        dp_reader_free(r);
+        o.threads = 3;
+        REQUIRE(dp_reader_open(p, 2, &o, &r, NULL) == DP_OK);
+        nb = read_all(r, b, 3000);
+        dp_reader_free(r);
+    }
+    REQUIRE(na == 2502);
+    REQUIRE(nb == na);
+    for (i = 0; i < na; i++) {
+        CHECK_EQ(a[i].rc, b[i].rc);
+        CHECK_EQ(a[i].line, b[i].line);
+        CHECK_STR(a[i].source, b[i].source);
+        CHECK_STR(a[i].msg, b[i].msg);
+        CHECK_EQ(a[i].err_offset, b[i].err_offset);
+        if (i < 2500)
+            CHECK_EQ(a[i].line, i + 1);
+    }
+    CHECK_EQ(b[3].rc, DP_EFIELD);
+    CHECK_EQ(b[6].rc, DP_EUTF8);
+    CHECK_EQ(b[2500].rc, DP_EJSON);
+    CHECK_EQ(b[2500].line, 2);
+    CHECK(strstr(b[2500].source, "d.csv") != NULL);
+    CHECK_STR(b[2501].id, "2");
+    CHECK_EQ(b[2501].line, 3);
+    free(big);
+    rmtmp();
+}
+
+TEST(reader_file_read_decompresses)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    dp_error err;
+
+    REQUIRE(mktmp());
+    put_gz("a.txt.gz", "\xEF\xBB\xBFzipped words\n", "wb");
+    put_zst("b.txt.zst", "zstd words");
+    puts_file("c.txt.gz", "not gzip");
+    REQUIRE(dp_file_read(tp("a.txt.gz"), &buf, &len, 1000, &err) == DP_OK);
+    CHECK_MEM(buf, len, "\xEF\xBB\xBFzipped words\n"); /* BOM kept */
+    dp_free(buf);
+    REQUIRE(dp_file_read(tp("b.txt.zst"), &buf, &len, 1000, &err) == DP_OK);
+    CHECK_MEM(buf, len, "zstd words");
+    dp_free(buf);
+    CHECK_EQ(dp_file_read(tp("c.txt.gz"), &buf, &len, 1000, &err),
+             DP_ECOMPRESS);
+    CHECK(buf == NULL);
+    CHECK_EQ(dp_file_read(tp("b.txt.zst"), &buf, &len, 4, &err), DP_ETOOBIG);
+    CHECK_EQ(dp_file_read(tp("missing"), &buf, &len, 4, &err), DP_ENOENT);
+    CHECK_EQ(dp_file_read(tmpdir, &buf, &len, 4, &err), DP_EISDIR);
+    rmtmp();
+}
+
+TEST(reader_csv_sniffed_on_stdin_and_memory)
+{
+    rec_copy v[4];
+    dp_reader *r;
+    size_t n;
+    const char *csv = "\"id\",title,text\n1,T,hello there\n";
+    const char *tsv = "\n\nid\ttext\n2\tworld\n";
+    const char *txt = "id, text and more: just prose\n";
+
+    REQUIRE(dp_reader_open_memory(csv, strlen(csv), "m", NULL, &r, NULL) ==
+            DP_OK);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].id, "1");
+    CHECK_STR(v[0].text, "hello there");
+    REQUIRE(dp_reader_open_memory(tsv, strlen(tsv), "m", NULL, &r, NULL) ==
+            DP_OK);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].id, "2");
+    CHECK_EQ(v[0].line, 4);
+    REQUIRE(dp_reader_open_memory(txt, strlen(txt), "m", NULL, &r, NULL) ==
+            DP_OK);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n == 1);
+    CHECK_STR(v[0].id, "m"); /* prose: one plain-text document */
+}
+
+TEST(reader_csv_unclosed_quote_is_capped)
+{
+    rec_copy v[4];
+    dp_reader_opts o;
+    dp_reader *r;
+    size_t n, i, at = 0;
+    char *big = malloc(400000);
+
+    REQUIRE(big);
+    at += (size_t)sprintf(big, "id,text\n1,\"never closed\n");
+    for (i = 0; i < 10000; i++)
+        at += (size_t)sprintf(big + at, "line %zu of the open field\n", i);
+    dp_reader_opts_init(&o);
+    o.max_record_bytes = 4096;
+    o.stdin_format = DP_FORMAT_CSV;
+    REQUIRE(dp_reader_open_memory(big, at, "m", &o, &r, NULL) == DP_OK);
+    n = read_all(r, v, 4);
+    dp_reader_free(r);
+    REQUIRE(n >= 1);
+    CHECK_EQ(v[0].rc, DP_ETOOBIG);
+    CHECK_EQ(v[0].line, 2); /* where the record began */
+    CHECK(strstr(v[0].bare, "4096-byte limit") != NULL);
+    free(big);
 }

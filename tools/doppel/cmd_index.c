@@ -497,24 +497,17 @@ static int flush(adder *a)
     return ex;
 }
 
-/* The record's metadata: its JSONL fields but id and text, as JSON text
- * (malloc'd), or NULL. */
+/* The record's metadata: its fields but id and text, as JSON text
+ * (malloc'd), or NULL. The reader builds it (dp_record.meta, asked for
+ * with ropts.keep_meta), so no line is parsed twice. */
 static char *record_meta(const cmdline *c, const dp_record *rec)
 {
-    json_t *o;
-    char *s = NULL;
-    if (c->no_meta || !rec->raw)
+    char *s;
+    if (c->no_meta || !rec->meta)
         return NULL;
-    o = json_loadb(rec->raw, rec->raw_len, 0, NULL);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return NULL;
-    }
-    json_object_del(o, c->ropts.id_field ? c->ropts.id_field : "id");
-    json_object_del(o, c->ropts.text_field ? c->ropts.text_field : "text");
-    if (json_object_size(o))
-        s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
+    s = malloc(rec->meta_len + 1);
+    if (s)
+        memcpy(s, rec->meta, rec->meta_len + 1);
     return s;
 }
 
@@ -1260,6 +1253,7 @@ int cmd_index(int argc, char **argv)
     c.args = argv + optind + 1;
     c.nargs = (size_t)(argc - optind - 1);
     c.ropts.utf8 = c.utf8;
+    c.ropts.keep_meta = !c.no_meta;
     /* a query threshold is not an index parameter */
     if (strcmp(c.cmd, "query") == 0)
         c.params.threshold = 0;
