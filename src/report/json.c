@@ -25,12 +25,6 @@ static json_t *real4(double x)
     return json_real(round(x * 10000.0) / 10000.0);
 }
 
-/* Set @key of @obj to @val, which is consumed; fails on a NULL value. */
-static int put(json_t *obj, const char *key, json_t *val)
-{
-    return !val || json_object_set_new(obj, key, val) != 0;
-}
-
 json_t *dpi_json_text(const char *p, size_t n)
 {
     json_t *j = json_stringn(p, n);
@@ -43,22 +37,17 @@ json_t *dpi_json_text(const char *p, size_t n)
     return j;
 }
 
-static int push(json_t *arr, json_t *val)
-{
-    return !val || json_array_append_new(arr, val) != 0;
-}
-
 static json_t *doc_info(const dp_doc *d, const char *name)
 {
     json_t *o = json_object();
     int bad;
     if (!o)
         return NULL;
-    bad =
-        put(o, "path", name ? dpi_json_text(name, strlen(name)) : json_null());
-    bad |= put(o, "bytes", json_integer((json_int_t)d->orig_len));
-    bad |= put(o, "words", json_integer((json_int_t)d->ntoks));
-    bad |= put(o, "sentences", json_integer((json_int_t)d->nsents));
+    bad = dpi_report_put(
+        o, "path", name ? dpi_json_text(name, strlen(name)) : json_null());
+    bad |= dpi_report_put(o, "bytes", json_integer((json_int_t)d->orig_len));
+    bad |= dpi_report_put(o, "words", json_integer((json_int_t)d->ntoks));
+    bad |= dpi_report_put(o, "sentences", json_integer((json_int_t)d->nsents));
     if (bad) {
         json_decref(o);
         return NULL;
@@ -86,27 +75,30 @@ static json_t *sentence(const dp_doc *d, const dp_sentence_diff *sd)
         const dp_span *sp = &sd->added[k];
         json_t *pair = json_array();
         assert(sp->end <= d->orig_len && sp->start <= sp->end);
-        bad |= push(added,
-                    dpi_json_text(d->orig + sp->start, sp->end - sp->start));
+        bad |= dpi_report_push(
+            added, dpi_json_text(d->orig + sp->start, sp->end - sp->start));
         bad |= !pair;
         if (pair) {
-            bad |= push(pair, json_integer((json_int_t)sp->start));
-            bad |= push(pair, json_integer((json_int_t)sp->end));
+            bad |= dpi_report_push(pair, json_integer((json_int_t)sp->start));
+            bad |= dpi_report_push(pair, json_integer((json_int_t)sp->end));
         }
-        bad |= push(spans, pair);
+        bad |= dpi_report_push(spans, pair);
     }
     if (!bad) {
-        bad |= put(o, "start", json_integer((json_int_t)sd->span.start));
-        bad |= put(o, "end", json_integer((json_int_t)sd->span.end));
-        bad |= put(o, "status", json_string(status_name(sd->status)));
-        bad |= put(o, "partner",
-                   sd->partner >= 0 ? json_integer((json_int_t)sd->partner)
-                                    : json_null());
-        bad |= put(o, "similarity", real4(sd->similarity));
-        bad |= put(o, "coverage", real4(sd->coverage));
-        bad |= put(o, "added", added);
+        bad |= dpi_report_put(o, "start",
+                              json_integer((json_int_t)sd->span.start));
+        bad |= dpi_report_put(o, "end", json_integer((json_int_t)sd->span.end));
+        bad |=
+            dpi_report_put(o, "status", json_string(status_name(sd->status)));
+        bad |= dpi_report_put(o, "partner",
+                              sd->partner >= 0
+                                  ? json_integer((json_int_t)sd->partner)
+                                  : json_null());
+        bad |= dpi_report_put(o, "similarity", real4(sd->similarity));
+        bad |= dpi_report_put(o, "coverage", real4(sd->coverage));
+        bad |= dpi_report_put(o, "added", added);
         added = NULL;
-        bad |= put(o, "added_spans", spans);
+        bad |= dpi_report_put(o, "added_spans", spans);
         spans = NULL;
     }
     json_decref(added);
@@ -128,39 +120,46 @@ static json_t *build(const dp_comparison *c, const char *name_a,
     int w, bad = !root || !scores || !passages || !sents;
 
     if (!bad) {
-        bad |= put(scores, "jaccard", real4(s->jaccard));
-        bad |= put(scores, "containment_a_in_b", real4(s->containment_a_in_b));
-        bad |= put(scores, "containment_b_in_a", real4(s->containment_b_in_a));
-        bad |= put(scores, "same_story", real4(s->same_story));
+        bad |= dpi_report_put(scores, "jaccard", real4(s->jaccard));
+        bad |= dpi_report_put(scores, "containment_a_in_b",
+                              real4(s->containment_a_in_b));
+        bad |= dpi_report_put(scores, "containment_b_in_a",
+                              real4(s->containment_b_in_a));
+        bad |= dpi_report_put(scores, "same_story", real4(s->same_story));
     }
     for (i = 0; !bad && i < c->npassages; i++) {
         const dp_passage *p = &c->passages[i];
         json_t *o = json_object();
         bad |= !o;
         if (o) {
-            bad |= put(o, "a_start", json_integer((json_int_t)p->a.start));
-            bad |= put(o, "a_end", json_integer((json_int_t)p->a.end));
-            bad |= put(o, "b_start", json_integer((json_int_t)p->b.start));
-            bad |= put(o, "b_end", json_integer((json_int_t)p->b.end));
-            bad |= put(o, "words", json_integer((json_int_t)p->words));
+            bad |= dpi_report_put(o, "a_start",
+                                  json_integer((json_int_t)p->a.start));
+            bad |=
+                dpi_report_put(o, "a_end", json_integer((json_int_t)p->a.end));
+            bad |= dpi_report_put(o, "b_start",
+                                  json_integer((json_int_t)p->b.start));
+            bad |=
+                dpi_report_put(o, "b_end", json_integer((json_int_t)p->b.end));
+            bad |=
+                dpi_report_put(o, "words", json_integer((json_int_t)p->words));
         }
-        bad |= push(passages, o);
+        bad |= dpi_report_push(passages, o);
     }
     for (w = 0; !bad && w < 2; w++) {
         json_t *arr = json_array();
         bad |= !arr;
         for (i = 0; !bad && i < c->nsents[w]; i++)
-            bad |= push(arr, sentence(c->doc[w], &c->sents[w][i]));
-        bad |= put(sents, w ? "b" : "a", arr);
+            bad |= dpi_report_push(arr, sentence(c->doc[w], &c->sents[w][i]));
+        bad |= dpi_report_put(sents, w ? "b" : "a", arr);
     }
     if (!bad) {
-        bad |= put(root, "a", doc_info(c->doc[0], name_a));
-        bad |= put(root, "b", doc_info(c->doc[1], name_b));
-        bad |= put(root, "scores", scores);
+        bad |= dpi_report_put(root, "a", doc_info(c->doc[0], name_a));
+        bad |= dpi_report_put(root, "b", doc_info(c->doc[1], name_b));
+        bad |= dpi_report_put(root, "scores", scores);
         scores = NULL;
-        bad |= put(root, "passages", passages);
+        bad |= dpi_report_put(root, "passages", passages);
         passages = NULL;
-        bad |= put(root, "sentences", sents);
+        bad |= dpi_report_put(root, "sentences", sents);
         sents = NULL;
     }
     json_decref(scores);

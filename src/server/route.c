@@ -21,7 +21,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <utf8proc.h>
 
 #include "core/util.h"
 #include "report/report.h"
@@ -51,55 +50,6 @@ const char *dpi_http_reason(unsigned status)
     case 507: return "Insufficient Storage";
     default: return "Unknown";
     }
-}
-
-/*
- * A JSON string of @n bytes that may not be valid UTF-8 (an id read from
- * a file name, a cut-off message): each invalid sequence becomes U+FFFD,
- * as the text pipeline reads it. NULL only when memory runs out.
- */
-static json_t *str_n(const char *p, size_t n)
-{
-    json_t *j;
-    char *fix;
-    size_t i = 0, m = 0, cap;
-
-    j = json_stringn(p, n);
-    if (j)
-        return j;
-    if (dpi_mul_overflow(n, 3, &cap) || cap == SIZE_MAX)
-        return NULL;
-    fix = malloc(cap + 1);
-    if (!fix)
-        return NULL;
-    while (i < n) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)p + i,
-                                              (utf8proc_ssize_t)(n - i), &cp);
-        if (r > 0 && cp != 0) {
-            memcpy(fix + m, p + i, (size_t)r);
-            m += (size_t)r;
-            i += (size_t)r;
-        } else {
-            memcpy(fix + m, "\xEF\xBF\xBD", 3);
-            m += 3;
-            i++;
-        }
-    }
-    j = json_stringn(fix, m);
-    free(fix);
-    return j;
-}
-
-/* Set @key of @obj to @val (consumed). Returns nonzero on failure. */
-static int put(json_t *obj, const char *key, json_t *val)
-{
-    return !val || json_object_set_new(obj, key, val) != 0;
-}
-
-static int push(json_t *arr, json_t *val)
-{
-    return !val || json_array_append_new(arr, val) != 0;
 }
 
 /* Serialise @root (consumed) as the body of @resp with @status. */
@@ -152,9 +102,9 @@ dp_status dpi_http_error(dp_http_response *resp, unsigned status,
         json_decref(err);
         return DP_ENOMEM;
     }
-    bad = put(err, "status", json_integer((json_int_t)status));
-    bad |= put(err, "message", str_n(msg, strlen(msg)));
-    bad |= put(root, "error", err);
+    bad = dpi_report_put(err, "status", json_integer((json_int_t)status));
+    bad |= dpi_report_put(err, "message", dpi_json_text(msg, strlen(msg)));
+    bad |= dpi_report_put(root, "error", err);
     if (bad) {
         json_decref(root);
         return DP_ENOMEM;
@@ -508,9 +458,9 @@ static dp_status do_health(dp_http_ctx *ctx, dp_http_response *resp)
 
     if (!root)
         return DP_ENOMEM;
-    bad = put(root, "status", json_string("ok"));
-    bad |= put(root, "version", json_string(dp_version()));
-    bad |= put(root, "index", json_boolean(ctx->index != NULL));
+    bad = dpi_report_put(root, "status", json_string("ok"));
+    bad |= dpi_report_put(root, "version", json_string(dp_version()));
+    bad |= dpi_report_put(root, "index", json_boolean(ctx->index != NULL));
     if (bad) {
         json_decref(root);
         return DP_ENOMEM;
@@ -550,23 +500,25 @@ static dp_status do_stats(dp_http_ctx *ctx, dp_http_response *resp)
         json_decref(srv);
         return DP_ENOMEM;
     }
-    bad = put(srv, "version", json_string(dp_version()));
-    bad |= put(srv, "uptime_seconds",
-               json_real(round((now_mono() - ctx->started) * 1000.0) / 1000.0));
-    bad |= put(srv, "threads", json_integer(ctx->threads));
-    bad |= put(srv, "max_body", json_integer((json_int_t)ctx->max_body));
-    bad |= put(srv, "read_only", json_boolean(ctx->read_only));
-    bad |= put(srv, "requests",
-               json_integer((json_int_t)__atomic_load_n(&ctx->requests,
-                                                        __ATOMIC_RELAXED)));
-    bad |= put(srv, "errors_4xx",
-               json_integer((json_int_t)__atomic_load_n(&ctx->errors_4xx,
-                                                        __ATOMIC_RELAXED)));
-    bad |= put(srv, "errors_5xx",
-               json_integer((json_int_t)__atomic_load_n(&ctx->errors_5xx,
-                                                        __ATOMIC_RELAXED)));
-    bad |= put(root, "index", ix);
-    bad |= put(root, "server", srv);
+    bad = dpi_report_put(srv, "version", json_string(dp_version()));
+    bad |= dpi_report_put(
+        srv, "uptime_seconds",
+        json_real(round((now_mono() - ctx->started) * 1000.0) / 1000.0));
+    bad |= dpi_report_put(srv, "threads", json_integer(ctx->threads));
+    bad |= dpi_report_put(srv, "max_body",
+                          json_integer((json_int_t)ctx->max_body));
+    bad |= dpi_report_put(srv, "read_only", json_boolean(ctx->read_only));
+    bad |= dpi_report_put(srv, "requests",
+                          json_integer((json_int_t)__atomic_load_n(
+                              &ctx->requests, __ATOMIC_RELAXED)));
+    bad |= dpi_report_put(srv, "errors_4xx",
+                          json_integer((json_int_t)__atomic_load_n(
+                              &ctx->errors_4xx, __ATOMIC_RELAXED)));
+    bad |= dpi_report_put(srv, "errors_5xx",
+                          json_integer((json_int_t)__atomic_load_n(
+                              &ctx->errors_5xx, __ATOMIC_RELAXED)));
+    bad |= dpi_report_put(root, "index", ix);
+    bad |= dpi_report_put(root, "server", srv);
     if (bad) {
         json_decref(root);
         return DP_ENOMEM;
@@ -590,11 +542,11 @@ static dp_status query_answer(dp_http_ctx *ctx, dp_http_response *resp,
     if (threshold == 0.0)
         threshold = params.threshold;
     if (!bad) {
-        bad = put(root, "threshold", json_real(threshold));
-        bad |= put(root, "exact",
-                   json_boolean(!(params.flags & DP_INDEX_NO_SETS)));
-        bad |= put(root, "count", json_integer((json_int_t)nhits));
-        bad |= put(root, "hits", arr);
+        bad = dpi_report_put(root, "threshold", json_real(threshold));
+        bad |= dpi_report_put(root, "exact",
+                              json_boolean(!(params.flags & DP_INDEX_NO_SETS)));
+        bad |= dpi_report_put(root, "count", json_integer((json_int_t)nhits));
+        bad |= dpi_report_put(root, "hits", arr);
         arr = NULL;
     }
     if (bad) {
@@ -1005,26 +957,33 @@ static json_t *add_entry(const batch *b, size_t i, const dp_index_add_result *x,
                                         : "added";
     int bad = !o;
 
-    bad = bad || put(o, "id", str_n(b->idocs[i].id, b->idocs[i].id_len));
-    bad = bad || put(o, "status", json_string(st));
+    bad = bad ||
+          dpi_report_put(o, "id",
+                         dpi_json_text(b->idocs[i].id, b->idocs[i].id_len));
+    bad = bad || dpi_report_put(o, "status", json_string(st));
     if (x->status != DP_OK) {
         n->refused++;
-        bad = bad || put(o, "error", json_string(dp_strerror(x->status)));
+        bad = bad ||
+              dpi_report_put(o, "error", json_string(dp_strerror(x->status)));
         if (!single)
             bad = bad ||
-                  put(o, "line", json_integer((json_int_t)b->docs[i].line));
+                  dpi_report_put(o, "line",
+                                 json_integer((json_int_t)b->docs[i].line));
     } else {
         n->skipped += x->skipped != 0;
         n->added += !x->skipped;
         n->replaced += x->replaced != 0;
         n->dups += x->duplicate != 0;
         if (ao->dedup != DP_INDEX_DEDUP_OFF) {
-            bad = bad || put(o, "duplicate", json_boolean(x->duplicate));
-            bad = bad || put(o, "best_match",
-                             x->dup_id ? str_n(x->dup_id, x->dup_id_len)
+            bad = bad ||
+                  dpi_report_put(o, "duplicate", json_boolean(x->duplicate));
+            bad = bad || dpi_report_put(
+                             o, "best_match",
+                             x->dup_id ? dpi_json_text(x->dup_id, x->dup_id_len)
                                        : json_null());
-            bad = bad || put(o, "score",
-                             x->dup_id ? json_real(x->dup_score) : json_null());
+            bad = bad || dpi_report_put(o, "score",
+                                        x->dup_id ? json_real(x->dup_score)
+                                                  : json_null());
         }
     }
     if (bad) {
@@ -1046,15 +1005,20 @@ static dp_status add_answer(const batch *b, const dp_index_add_result *res,
 
     memset(&n, 0, sizeof n);
     for (i = 0; !bad && i < b->n; i++)
-        bad = push(arr, add_entry(b, i, &res[i], ao, single, &n));
+        bad = dpi_report_push(arr, add_entry(b, i, &res[i], ao, single, &n));
     if (!bad) {
-        bad = put(root, "added", json_integer((json_int_t)n.added));
-        bad |= put(root, "replaced", json_integer((json_int_t)n.replaced));
-        bad |= put(root, "duplicates", json_integer((json_int_t)n.dups));
-        bad |= put(root, "skipped", json_integer((json_int_t)n.skipped));
-        bad |= put(root, "refused", json_integer((json_int_t)n.refused));
-        bad |= put(root, "dedup", json_string(dedup_name(ao->dedup)));
-        bad |= put(root, "documents", arr);
+        bad = dpi_report_put(root, "added", json_integer((json_int_t)n.added));
+        bad |= dpi_report_put(root, "replaced",
+                              json_integer((json_int_t)n.replaced));
+        bad |= dpi_report_put(root, "duplicates",
+                              json_integer((json_int_t)n.dups));
+        bad |= dpi_report_put(root, "skipped",
+                              json_integer((json_int_t)n.skipped));
+        bad |= dpi_report_put(root, "refused",
+                              json_integer((json_int_t)n.refused));
+        bad |=
+            dpi_report_put(root, "dedup", json_string(dedup_name(ao->dedup)));
+        bad |= dpi_report_put(root, "documents", arr);
         arr = NULL;
     }
     if (bad) {
@@ -1177,8 +1141,9 @@ static dp_status do_document(dp_http_ctx *ctx, const dp_http_request *req,
             rc = lib_error(resp, rc, &err, "removing the document");
         } else {
             root = json_object();
-            bad = !root || put(root, "id", str_n(id, idlen)) ||
-                  put(root, "removed", json_true());
+            bad = !root ||
+                  dpi_report_put(root, "id", dpi_json_text(id, idlen)) ||
+                  dpi_report_put(root, "removed", json_true());
             if (bad) {
                 json_decref(root);
                 rc = DP_ENOMEM;
@@ -1204,17 +1169,21 @@ static dp_status do_document(dp_http_ctx *ctx, const dp_http_request *req,
             if (e->meta) {
                 meta = json_loadb(e->meta, e->meta_len, 0, NULL);
                 if (!meta)
-                    meta = str_n(e->meta, e->meta_len);
+                    meta = dpi_json_text(e->meta, e->meta_len);
             }
             root = json_object();
-            bad = !root || put(root, "id", str_n(e->id, e->id_len));
+            bad = !root ||
+                  dpi_report_put(root, "id", dpi_json_text(e->id, e->id_len));
             /* As `doppel index get --json`. */
-            bad = bad || put(root, "seq", json_integer((json_int_t)e->seq));
-            bad = bad || put(root, "words", json_integer(e->words));
-            bad = bad || put(root, "meta", meta ? meta : json_null());
+            bad = bad ||
+                  dpi_report_put(root, "seq", json_integer((json_int_t)e->seq));
+            bad = bad || dpi_report_put(root, "words", json_integer(e->words));
+            bad =
+                bad || dpi_report_put(root, "meta", meta ? meta : json_null());
             meta = NULL;
             if (!bad && e->text)
-                bad = put(root, "text", str_n(e->text, e->text_len));
+                bad = dpi_report_put(root, "text",
+                                     dpi_json_text(e->text, e->text_len));
             if (bad) {
                 json_decref(root);
                 rc = DP_ENOMEM;
