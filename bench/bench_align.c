@@ -155,9 +155,10 @@ static int cmd_pan13(const char *dir, const char *outpath)
     fclose(pairs);
     if (fclose(out))
         die("cannot write", outpath);
-    fprintf(stderr,
-            "pan13: %zu pairs, %zu detections, %.3f s in all, %.4f s aligning\n",
-            npairs, ndet, now() - t0, talign);
+    fprintf(
+        stderr,
+        "pan13: %zu pairs, %zu detections, %.3f s in all, %.4f s aligning\n",
+        npairs, ndet, now() - t0, talign);
     return 0;
 }
 
@@ -165,13 +166,14 @@ static int cmd_pan13(const char *dir, const char *outpath)
 typedef struct job {
     const char *ta, *tb, *pa, *pb; /* texts and their names */
     size_t la, lb;
-    dp_doc *a, *b;                 /* ready documents */
-    size_t npassages;              /* from the last alignment */
+    dp_doc *a, *b;    /* ready documents */
+    size_t npassages; /* from the last alignment */
 } job;
 
 static void run_docs(job *j)
 {
-    dp_doc *a = make_doc(j->ta, j->la, j->pa), *b = make_doc(j->tb, j->lb, j->pb);
+    dp_doc *a = make_doc(j->ta, j->la, j->pa),
+           *b = make_doc(j->tb, j->lb, j->pb);
     dp_doc_free(a);
     dp_doc_free(b);
 }
@@ -187,7 +189,8 @@ static void run_align(job *j)
 static void run_compare(job *j)
 {
     dp_compare_opts co;
-    dp_doc *a = make_doc(j->ta, j->la, j->pa), *b = make_doc(j->tb, j->lb, j->pb);
+    dp_doc *a = make_doc(j->ta, j->la, j->pa),
+           *b = make_doc(j->tb, j->lb, j->pb);
     dp_comparison *c = NULL;
     dp_compare_opts_init(&co);
     co.min_words = g_opts.min_words;
@@ -240,15 +243,15 @@ static int cmd_speed(const char *pa, const char *pb)
     j.a = make_doc(j.ta, j.la, pa);
     j.b = make_doc(j.tb, j.lb, pb);
 
-    tdoc = time_per_call(run_docs, &j);     /* text pipeline, both sides */
-    talign = time_per_call(run_align, &j);  /* alignment alone */
+    tdoc = time_per_call(run_docs, &j);    /* text pipeline, both sides */
+    talign = time_per_call(run_align, &j); /* alignment alone */
     if (dp_compare && dp_compare_opts_init && dp_comparison_free)
         tcmp = time_per_call(run_compare, &j); /* pipeline + dp_compare */
 
     printf("{\"bytes\": %zu, \"words_a\": %zu, \"words_b\": %zu, "
            "\"passages\": %zu, \"doc_s\": %.9f, \"align_s\": %.9f, ",
-           j.la + j.lb, dp_doc_words(j.a), dp_doc_words(j.b), j.npassages,
-           tdoc, talign);
+           j.la + j.lb, dp_doc_words(j.a), dp_doc_words(j.b), j.npassages, tdoc,
+           talign);
     if (tcmp >= 0)
         printf("\"compare_s\": %.9f}\n", tcmp);
     else
@@ -337,11 +340,10 @@ int main(int argc, char **argv)
         parse_opts(argc, argv, 4);
         return cmd_tokens(argv[2], argv[3]);
     }
-    fprintf(stderr,
-            "usage: bench_align pan13 DIR OUT.jsonl [options]\n"
-            "       bench_align speed A.txt B.txt [options]\n"
-            "       bench_align tokens A.words B.words [options]\n"
-            "options: --min-words N --max-gap N --seed N --chain-min N "
-            "--max-occ N --time SECONDS\n");
+    fprintf(stderr, "usage: bench_align pan13 DIR OUT.jsonl [options]\n"
+                    "       bench_align speed A.txt B.txt [options]\n"
+                    "       bench_align tokens A.words B.words [options]\n"
+                    "options: --min-words N --max-gap N --seed N --chain-min N "
+                    "--max-occ N --time SECONDS\n");
     return 2;
 }

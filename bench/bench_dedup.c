@@ -203,21 +203,22 @@ static int bench_once(const corpus *c, dp_dedup_opts o, unsigned threads,
         tm->run_cpu = run_cpu;
     }
     if (print)
-        printf("{\"docs\":%zu,\"refused\":%zu,\"bad_records\":%zu,"
-           "\"text_bytes\":%llu,\"corpus_bytes_in_memory\":%zu,"
-           "\"read_seconds\":%.4f,\"read_cpu_seconds\":%.4f,"
-           "\"add_seconds\":%.4f,\"add_cpu_seconds\":%.4f,"
-           "\"run_seconds\":%.4f,\"run_cpu_seconds\":%.4f,"
-           "\"threads\":%u,\"exact\":%s,\"bands\":%u,\"rows\":%u,"
-           "\"candidates\":%zu,\"verified\":%zu,\"clusters\":%zu,"
-           "\"duplicates\":%zu,\"memory_bytes\":%zu,\"maxrss_before_kb\":%ld,"
-           "\"maxrss_after_add_kb\":%ld,\"maxrss_kb\":%ld,"
-           "\"add_allocs\":%zu}\n",
-           s.docs, refused, bad, (unsigned long long)text_bytes, c->len,
-           read_s, read_cpu, add_s, add_cpu, run_s, run_cpu, threads,
-           s.exact ? "true" : "false", s.bands, s.rows, s.candidates,
-           s.verified, s.clusters, s.duplicates, s.memory, rss_before,
-           rss_after_add, maxrss_kb(), atomic_load(&n_allocs));
+        printf(
+            "{\"docs\":%zu,\"refused\":%zu,\"bad_records\":%zu,"
+            "\"text_bytes\":%llu,\"corpus_bytes_in_memory\":%zu,"
+            "\"read_seconds\":%.4f,\"read_cpu_seconds\":%.4f,"
+            "\"add_seconds\":%.4f,\"add_cpu_seconds\":%.4f,"
+            "\"run_seconds\":%.4f,\"run_cpu_seconds\":%.4f,"
+            "\"threads\":%u,\"exact\":%s,\"bands\":%u,\"rows\":%u,"
+            "\"candidates\":%zu,\"verified\":%zu,\"clusters\":%zu,"
+            "\"duplicates\":%zu,\"memory_bytes\":%zu,\"maxrss_before_kb\":%ld,"
+            "\"maxrss_after_add_kb\":%ld,\"maxrss_kb\":%ld,"
+            "\"add_allocs\":%zu}\n",
+            s.docs, refused, bad, (unsigned long long)text_bytes, c->len,
+            read_s, read_cpu, add_s, add_cpu, run_s, run_cpu, threads,
+            s.exact ? "true" : "false", s.bands, s.rows, s.candidates,
+            s.verified, s.clusters, s.duplicates, s.memory, rss_before,
+            rss_after_add, maxrss_kb(), atomic_load(&n_allocs));
     fflush(stdout);
     dp_dedup_free(d);
     free(docs);
@@ -252,7 +253,7 @@ int main(int argc, char **argv)
             do_run = 0;
         else if (!strcmp(argv[a], "--verify") && a + 1 < argc) {
             a++;
-            o.verify = !strcmp(argv[a], "exact")   ? DP_VERIFY_EXACT
+            o.verify = !strcmp(argv[a], "exact")  ? DP_VERIFY_EXACT
                        : !strcmp(argv[a], "auto") ? DP_VERIFY_AUTO
                                                   : DP_VERIFY_ESTIMATE;
         } else if (argv[a][0] != '-' && !path)

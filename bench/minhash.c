@@ -182,8 +182,8 @@ static void do_signatures(const corpus *c, const dp_minhash *mh, uint32_t *sigs)
     size_t i;
     for (i = 0; i < c->ndocs; i++)
         if (dpi_minhash_signature(mh, c->sh + c->sh_off[i],
-                                 c->sh_off[i + 1] - c->sh_off[i],
-                                 sigs + i * g_perms))
+                                  c->sh_off[i + 1] - c->sh_off[i],
+                                  sigs + i * g_perms))
             die("signature failed", NULL);
 }
 
@@ -426,11 +426,11 @@ int main(int argc, char **argv)
         double j =
             exact_jaccard(sets + set_off[a], set_off[a + 1] - set_off[a],
                           sets + set_off[b], set_off[b + 1] - set_off[b]);
-        double ek = dpi_minhash_jaccard(sig_k + a * g_perms, sig_k + b * g_perms,
-                                       g_perms) -
+        double ek = dpi_minhash_jaccard(sig_k + a * g_perms,
+                                        sig_k + b * g_perms, g_perms) -
                     j;
-        double eo = dpi_minhash_jaccard(sig_o + a * g_perms, sig_o + b * g_perms,
-                                       g_perms) -
+        double eo = dpi_minhash_jaccard(sig_o + a * g_perms,
+                                        sig_o + b * g_perms, g_perms) -
                     j;
         err_k += ek;
         err2_k += ek * ek;

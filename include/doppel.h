@@ -51,32 +51,32 @@ extern "C" {
  * ------------------------------------------------------------------- */
 
 typedef enum dp_status {
-    DP_OK = 0,       /* success */
-    DP_ENOMEM = 1,   /* an allocation failed */
-    DP_EINVAL = 2,   /* an argument was invalid (NULL handle, bad option) */
-    DP_EIO = 3,      /* reading or writing a file failed (see errno) */
-    DP_EUTF8 = 4,    /* input is not valid UTF-8 (and repair was not asked for) */
-    DP_EBINARY = 5,  /* input looks binary (contains NUL bytes) */
-    DP_EEMPTY = 6,   /* input holds no words at all */
-    DP_ETOOBIG = 7,  /* input exceeds a size limit (DP_MAX_DOC_BYTES) */
-    DP_EISDIR = 8,   /* a path names a directory where a file was expected */
-    DP_ENOENT = 9,   /* a file does not exist */
-    DP_EACCES = 10,  /* a file exists but may not be read */
-    DP_ESTEM = 11,   /* the requested stemming language is not available */
+    DP_OK = 0,         /* success */
+    DP_ENOMEM = 1,     /* an allocation failed */
+    DP_EINVAL = 2,     /* an argument was invalid (NULL handle, bad option) */
+    DP_EIO = 3,        /* reading or writing a file failed (see errno) */
+    DP_EUTF8 = 4,      /* input is not valid UTF-8 (no repair was asked for) */
+    DP_EBINARY = 5,    /* input looks binary (contains NUL bytes) */
+    DP_EEMPTY = 6,     /* input holds no words at all */
+    DP_ETOOBIG = 7,    /* input exceeds a size limit (DP_MAX_DOC_BYTES) */
+    DP_EISDIR = 8,     /* a path names a directory where a file was expected */
+    DP_ENOENT = 9,     /* a file does not exist */
+    DP_EACCES = 10,    /* a file exists but may not be read */
+    DP_ESTEM = 11,     /* the requested stemming language is not available */
     DP_EINTERNAL = 12, /* a "cannot happen" check failed; please report it */
-    DP_EJSON = 13,   /* a JSON line or CSV record is malformed */
-    DP_EFIELD = 14,  /* a JSON or CSV record lacks a required field, or it
-                        has the wrong type */
+    DP_EJSON = 13,     /* a JSON line or CSV record is malformed */
+    DP_EFIELD = 14,    /* a JSON or CSV record lacks a required field, or it
+                          has the wrong type */
     DP_ECOMPRESS = 15, /* a compressed stream is corrupt or truncated */
-    DP_EOF = 16,     /* not an error: the input has no more records */
+    DP_EOF = 16,       /* not an error: the input has no more records */
     DP_EMISMATCH = 17, /* an index was built with other parameters (or
                           another DP_NORM_VERSION) than asked for */
     DP_ENOTFOUND = 18, /* no document with that id in the index */
-    DP_EEXIST = 19,  /* the index (or file) to create already exists */
-    DP_EFULL = 20,   /* the index reached its maximum map size */
-    DP_EBUSY = 21,   /* the index is in use by another handle or process */
-    DP_ECORRUPT = 22 /* the index holds a malformed or inconsistent record,
-                        or the path is not a doppel index */
+    DP_EEXIST = 19,    /* the index (or file) to create already exists */
+    DP_EFULL = 20,     /* the index reached its maximum map size */
+    DP_EBUSY = 21,     /* the index is in use by another handle or process */
+    DP_ECORRUPT = 22   /* the index holds a malformed or inconsistent record,
+                          or the path is not a doppel index */
 } dp_status;
 
 /* Largest document the library accepts: offsets are kept in 32 bits. */
@@ -106,9 +106,9 @@ DP_API void dp_free(void *p);
  * function was given, or (size_t)-1 when no single offset applies.
  */
 typedef struct dp_error {
-    dp_status code;     /* the status the function returned */
-    size_t offset;      /* byte offset into the input, or (size_t)-1 */
-    char message[256];  /* human-readable detail, NUL-terminated */
+    dp_status code;    /* the status the function returned */
+    size_t offset;     /* byte offset into the input, or (size_t)-1 */
+    char message[256]; /* human-readable detail, NUL-terminated */
 } dp_error;
 
 /* ---------------------------------------------------------------------
@@ -256,10 +256,10 @@ typedef struct dp_span {
 
 /* Token kinds, as bit flags in dp_token.flags. */
 enum {
-    DP_TOK_WORD = 1u << 0,   /* letters (any script) */
-    DP_TOK_NUMBER = 1u << 1, /* digits, possibly with internal . or , */
+    DP_TOK_WORD = 1u << 0,    /* letters (any script) */
+    DP_TOK_NUMBER = 1u << 1,  /* digits, possibly with internal . or , */
     DP_TOK_CAPITAL = 1u << 2, /* original starts with an upper-case letter */
-    DP_TOK_STOP = 1u << 3    /* a stopword of the document's language */
+    DP_TOK_STOP = 1u << 3     /* a stopword of the document's language */
 };
 
 /* One token, as the public API reports it. */
@@ -295,8 +295,8 @@ DP_API dp_status dp_doc_sentence(const dp_doc *doc, size_t i, dp_span *span,
  * @n:     OUT: number of shingles: words - k + 1, or 0 for shorter docs.
  * @return DP_OK, DP_EINVAL, DP_ENOMEM.
  */
-DP_API dp_status dp_doc_shingles(const dp_doc *doc, unsigned k,
-                                 uint64_t **out, size_t *n);
+DP_API dp_status dp_doc_shingles(const dp_doc *doc, unsigned k, uint64_t **out,
+                                 size_t *n);
 
 /* ---------------------------------------------------------------------
  * Comparison of two documents
@@ -305,11 +305,11 @@ DP_API dp_status dp_doc_shingles(const dp_doc *doc, unsigned k,
 typedef struct dp_comparison dp_comparison;
 
 typedef struct dp_compare_opts {
-    unsigned shingle_k;  /* words per shingle for the Jaccard scores; 5 */
-    unsigned min_words;  /* shortest passage reported, in words; 8 */
-    unsigned max_gap;    /* most unmatched words bridged inside one
-                            passage on either side; 4 */
-    double rewrite_min;  /* least similarity for a "rewritten" pair; 0.3 */
+    unsigned shingle_k; /* words per shingle for the Jaccard scores; 5 */
+    unsigned min_words; /* shortest passage reported, in words; 8 */
+    unsigned max_gap;   /* most unmatched words bridged inside one
+                           passage on either side; 4 */
+    double rewrite_min; /* least similarity for a "rewritten" pair; 0.3 */
 } dp_compare_opts;
 
 /* dp_compare_opts_init - fill *opts with the defaults above. */
@@ -317,7 +317,7 @@ DP_API void dp_compare_opts_init(dp_compare_opts *opts);
 
 /* The scores of a comparison, each in [0, 1]. */
 typedef struct dp_scores {
-    double jaccard;            /* |S(A) ∩ S(B)| / |S(A) ∪ S(B)|, S = shingle set */
+    double jaccard; /* |S(A) ∩ S(B)| / |S(A) ∪ S(B)|, S = shingle set */
     double containment_a_in_b; /* |S(A) ∩ S(B)| / |S(A)| */
     double containment_b_in_a; /* |S(A) ∩ S(B)| / |S(B)| */
     double same_story;         /* see docs/scores.md */
@@ -331,24 +331,24 @@ typedef struct dp_passage {
 } dp_passage;
 
 typedef enum dp_sentence_status {
-    DP_SENT_UNIQUE = 0,    /* only in this document */
-    DP_SENT_COPIED = 1,    /* (mostly) inside aligned passages */
-    DP_SENT_REWRITTEN = 2  /* same content said differently; see partner */
+    DP_SENT_UNIQUE = 0,   /* only in this document */
+    DP_SENT_COPIED = 1,   /* (mostly) inside aligned passages */
+    DP_SENT_REWRITTEN = 2 /* same content said differently; see partner */
 } dp_sentence_status;
 
 /* The story-diff verdict for one sentence. */
 typedef struct dp_sentence_diff {
-    dp_span span;              /* original byte range of the sentence */
+    dp_span span; /* original byte range of the sentence */
     dp_sentence_status status;
-    long partner;              /* index into the other side's sentences, or
-                                  -1 when there is none */
-    double similarity;         /* to the partner, in [0, 1]; 0 without one */
-    double coverage;           /* fraction of its words inside passages */
-    size_t nadded;             /* number of entries in added[] */
-    const dp_span *added;      /* names, numbers and content words this
-                                  sentence has that its partner lacks, as
-                                  original byte spans (a multi-word name is
-                                  one span); NULL when nadded == 0 */
+    long partner;         /* index into the other side's sentences, or
+                             -1 when there is none */
+    double similarity;    /* to the partner, in [0, 1]; 0 without one */
+    double coverage;      /* fraction of its words inside passages */
+    size_t nadded;        /* number of entries in added[] */
+    const dp_span *added; /* names, numbers and content words this
+                             sentence has that its partner lacks, as
+                             original byte spans (a multi-word name is
+                             one span); NULL when nadded == 0 */
 } dp_sentence_diff;
 
 /*
@@ -373,7 +373,8 @@ DP_API const dp_scores *dp_comparison_scores(const dp_comparison *c);
  * @c is NULL. */
 DP_API size_t dp_comparison_passages(const dp_comparison *c);
 
-/* dp_comparison_passage - passage @i, borrowed from @c; NULL if out of range. */
+/* dp_comparison_passage - passage @i, borrowed from @c; NULL if out of
+ * range (or @c is NULL). */
 DP_API const dp_passage *dp_comparison_passage(const dp_comparison *c,
                                                size_t i);
 
@@ -457,38 +458,38 @@ typedef enum dp_input_format {
 } dp_input_format;
 
 typedef struct dp_reader_opts {
-    const char *id_field;    /* JSONL field or CSV column holding the id;
-                                "id" */
-    const char *text_field;  /* JSONL field or CSV column holding the text;
-                                "text" */
-    const char *date_field;  /* field or column surfaced as dp_record.date;
-                                "date"; NULL or "" surfaces none */
-    dp_input_format format;  /* for named files and directory entries;
-                                DP_FORMAT_AUTO */
+    const char *id_field;         /* JSONL field or CSV column holding the id;
+                                     "id" */
+    const char *text_field;       /* JSONL field or CSV column holding the text;
+                                     "text" */
+    const char *date_field;       /* field or column surfaced as dp_record.date;
+                                     "date"; NULL or "" surfaces none */
+    dp_input_format format;       /* for named files and directory entries;
+                                     DP_FORMAT_AUTO */
     dp_input_format stdin_format; /* for "-" and dp_reader_open_memory();
                                      DP_FORMAT_AUTO */
-    dp_utf8_mode utf8;       /* invalid UTF-8, in every format:
-                                DP_UTF8_REJECT (the default) fails the
-                                record (JSONL line, CSV line, plain-text
-                                document) with DP_EUTF8 and the byte;
-                                DP_UTF8_REPLACE repairs JSONL and CSV
-                                lines before parsing (each maximal invalid
-                                run becomes U+FFFD, as dp_doc_create()
-                                reads it) and passes plain-text bytes on
-                                unchecked, for dp_doc_create() to repair */
-    size_t max_record_bytes; /* longest JSONL line, CSV record or
-                                plain-text document, in bytes after
-                                decompression; 64 MiB
-                                (DP_READER_MAX_RECORD); at most
-                                DP_MAX_DOC_BYTES */
-    unsigned threads;        /* JSONL parse threads, the caller's included;
-                                1 (the default) or 0: parse inside
-                                dp_reader_next(); N > 1: N - 1 threads of
-                                the reader parse batches of lines ahead
-                                while the caller works (same records, same
-                                errors, same order); at most 64 */
-    int keep_meta;           /* nonzero: fill dp_record.meta (costs a JSON
-                                serialisation per record); default 0 */
+    dp_utf8_mode utf8;            /* invalid UTF-8, in every format:
+                                     DP_UTF8_REJECT (the default) fails the
+                                     record (JSONL line, CSV line, plain-text
+                                     document) with DP_EUTF8 and the byte;
+                                     DP_UTF8_REPLACE repairs JSONL and CSV
+                                     lines before parsing (each maximal invalid
+                                     run becomes U+FFFD, as dp_doc_create()
+                                     reads it) and passes plain-text bytes on
+                                     unchecked, for dp_doc_create() to repair */
+    size_t max_record_bytes;      /* longest JSONL line, CSV record or
+                                     plain-text document, in bytes after
+                                     decompression; 64 MiB
+                                     (DP_READER_MAX_RECORD); at most
+                                     DP_MAX_DOC_BYTES */
+    unsigned threads;             /* JSONL parse threads, the caller's included;
+                                     1 (the default) or 0: parse inside
+                                     dp_reader_next(); N > 1: N - 1 threads of
+                                     the reader parse batches of lines ahead
+                                     while the caller works (same records, same
+                                     errors, same order); at most 64 */
+    int keep_meta;                /* nonzero: fill dp_record.meta (costs a JSON
+                                     serialisation per record); default 0 */
 } dp_reader_opts;
 
 #define DP_READER_MAX_RECORD ((size_t)64 << 20)
@@ -659,9 +660,7 @@ DP_API const char *dp_reader_field(const dp_reader *r, const char *name,
  * Accepts NULL. Standard input is left open. */
 DP_API void dp_reader_free(dp_reader *r);
 
-
 /* ------------------------------------------------------ end of readers */
-
 
 /* ---------------------------------------------------------------------
  * Near-duplicate detection over a corpus (dedup)
@@ -698,19 +697,19 @@ typedef enum dp_verify_mode {
 } dp_verify_mode;
 
 typedef struct dp_dedup_opts {
-    unsigned shingle_k;    /* words per shingle; 5 */
-    unsigned perms;        /* MinHash signature length; 128 */
-    double threshold;      /* Jaccard at or above which two documents are
-                              near-duplicates; 0.8 */
-    unsigned bands, rows;  /* LSH banding by hand; 0 and 0 (default)
-                              choose them from the threshold: */
-    double fp_weight;      /* with fn_weight > 0: the banding minimising
-                              fp_weight * FP area + fn_weight * FN area
-                              (datasketch's rule; its default is 0.5/0.5);
-                              both 0 (default): the banding with the least
-                              FP area among those that make a pair at
-                              threshold + 0.05 a candidate with
-                              probability >= 0.999 (docs/dedup.md) */
+    unsigned shingle_k;   /* words per shingle; 5 */
+    unsigned perms;       /* MinHash signature length; 128 */
+    double threshold;     /* Jaccard at or above which two documents are
+                             near-duplicates; 0.8 */
+    unsigned bands, rows; /* LSH banding by hand; 0 and 0 (default)
+                             choose them from the threshold: */
+    double fp_weight;     /* with fn_weight > 0: the banding minimising
+                             fp_weight * FP area + fn_weight * FN area
+                             (datasketch's rule; its default is 0.5/0.5);
+                             both 0 (default): the banding with the least
+                             FP area among those that make a pair at
+                             threshold + 0.05 a candidate with
+                             probability >= 0.999 (docs/dedup.md) */
     double fn_weight;
     dp_verify_mode verify; /* DP_VERIFY_AUTO */
     size_t exact_max_docs; /* DP_VERIFY_AUTO switches to estimates above
@@ -737,14 +736,14 @@ DP_API void dp_dedup_free(dp_dedup *d);
 /* One document handed to dp_dedup_add(); all pointers are borrowed for
  * the duration of the call only (the collection copies the id). */
 typedef struct dp_dedup_doc {
-    const char *id;    /* identifier, @id_len bytes (need not be unique:
-                          dp_dedup_add reports repeats) */
+    const char *id; /* identifier, @id_len bytes (need not be unique:
+                       dp_dedup_add reports repeats) */
     size_t id_len;
-    const char *text;  /* the text, @text_len bytes */
+    const char *text; /* the text, @text_len bytes */
     size_t text_len;
-    const char *date;  /* optional date (ISO 8601 "2022-10-08[T12:00:00]"
-                          or "26-FEB-1987 15:01:01.79"), @date_len bytes;
-                          NULL when absent */
+    const char *date; /* optional date (ISO 8601 "2022-10-08[T12:00:00]"
+                         or "26-FEB-1987 15:01:01.79"), @date_len bytes;
+                         NULL when absent */
     size_t date_len;
 } dp_dedup_doc;
 
@@ -778,16 +777,16 @@ DP_API dp_status dp_dedup_run(dp_dedup *d);
 
 /* What a run did and found. */
 typedef struct dp_dedup_stats {
-    size_t docs;            /* documents added */
-    size_t dup_ids;         /* documents whose id repeats an earlier one */
-    unsigned bands, rows;   /* the banding used */
-    int exact;              /* 1 when pairs were verified exactly */
-    size_t candidates;      /* candidate pairs from LSH */
-    size_t verified;        /* of those, at or above the threshold */
-    size_t clusters;        /* clusters of two or more documents */
-    size_t duplicates;      /* documents in clusters but not kept */
-    size_t memory;          /* bytes held per the collection's own
-                               accounting (signatures, ids, shingle sets) */
+    size_t docs;          /* documents added */
+    size_t dup_ids;       /* documents whose id repeats an earlier one */
+    unsigned bands, rows; /* the banding used */
+    int exact;            /* 1 when pairs were verified exactly */
+    size_t candidates;    /* candidate pairs from LSH */
+    size_t verified;      /* of those, at or above the threshold */
+    size_t clusters;      /* clusters of two or more documents */
+    size_t duplicates;    /* documents in clusters but not kept */
+    size_t memory;        /* bytes held per the collection's own
+                             accounting (signatures, ids, shingle sets) */
 } dp_dedup_stats;
 
 /* dp_dedup_stats_get - the counts above (run fields are 0 before a run). */
@@ -839,7 +838,7 @@ typedef struct dp_dedup_explain {
     unsigned bands;        /* bands in all */
     long cluster_a;        /* dp_dedup_cluster_of() of each */
     long cluster_b;
-    int grouped;           /* 1 when both are in the same cluster */
+    int grouped; /* 1 when both are in the same cluster */
 } dp_dedup_explain;
 
 /* dp_dedup_explain_pair - the figures above for documents @i and @j
@@ -923,13 +922,13 @@ enum {
  * DP_EMISMATCH. flags are only read when creating.
  */
 typedef struct dp_index_params {
-    unsigned shingle_k;  /* words per shingle; 5 */
-    unsigned perms;      /* MinHash signature length, 1..1024; 128 */
-    double threshold;    /* Jaccard threshold the banding is tuned to, and
-                            the default query/dedup threshold; 0.8 */
-    unsigned bands, rows;/* LSH banding; 0 and 0: dedup's recall-first
-                            choice for the threshold (18 x 7 at 0.8) */
-    unsigned flags;      /* DP_INDEX_STORE_TEXT, DP_INDEX_NO_SETS; 0 */
+    unsigned shingle_k;    /* words per shingle; 5 */
+    unsigned perms;        /* MinHash signature length, 1..1024; 128 */
+    double threshold;      /* Jaccard threshold the banding is tuned to, and
+                              the default query/dedup threshold; 0.8 */
+    unsigned bands, rows;  /* LSH banding; 0 and 0: dedup's recall-first
+                              choice for the threshold (18 x 7 at 0.8) */
+    unsigned flags;        /* DP_INDEX_STORE_TEXT, DP_INDEX_NO_SETS; 0 */
     unsigned norm_version; /* out only: DP_NORM_VERSION of the index */
 } dp_index_params;
 
@@ -938,12 +937,12 @@ DP_API void dp_index_params_init(dp_index_params *p);
 
 /* How to open (dp_index_opts.flags). */
 enum {
-    DP_INDEX_CREATE = 1u << 0,   /* create the index when it does not exist
-                                    (a new directory, or an empty one) */
-    DP_INDEX_EXCL = 1u << 1,     /* with CREATE: fail with DP_EEXIST when
-                                    an index is already there */
-    DP_INDEX_RDONLY = 1u << 2    /* read-only: writes fail with DP_EACCES;
-                                    works on a read-only directory */
+    DP_INDEX_CREATE = 1u << 0, /* create the index when it does not exist
+                                  (a new directory, or an empty one) */
+    DP_INDEX_EXCL = 1u << 1,   /* with CREATE: fail with DP_EEXIST when
+                                  an index is already there */
+    DP_INDEX_RDONLY = 1u << 2  /* read-only: writes fail with DP_EACCES;
+                                  works on a read-only directory */
 };
 
 typedef struct dp_index_opts {
@@ -976,8 +975,8 @@ DP_API void dp_index_opts_init(dp_index_opts *o);
  * process and share the handle.
  */
 DP_API dp_status dp_index_open(const char *path, const dp_index_opts *opts,
-                               const dp_index_params *params,
-                               dp_index **out, dp_error *err);
+                               const dp_index_params *params, dp_index **out,
+                               dp_error *err);
 
 /*
  * dp_index_close - close the index. No other thread may be using the
@@ -992,12 +991,12 @@ DP_API void dp_index_params_get(const dp_index *ix, dp_index_params *out);
 
 /* One document handed to dp_index_add(); pointers borrowed for the call. */
 typedef struct dp_index_doc {
-    const char *id;    /* 1..DP_INDEX_MAX_ID bytes, no NUL inside */
+    const char *id; /* 1..DP_INDEX_MAX_ID bytes, no NUL inside */
     size_t id_len;
-    const char *text;  /* the text, @text_len bytes */
+    const char *text; /* the text, @text_len bytes */
     size_t text_len;
-    const char *meta;  /* optional metadata: a JSON object, as text (it is
-                          validated and stored as given); NULL for none */
+    const char *meta; /* optional metadata: a JSON object, as text (it is
+                         validated and stored as given); NULL for none */
     size_t meta_len;
 } dp_index_doc;
 
@@ -1025,28 +1024,28 @@ DP_API void dp_index_add_opts_init(dp_index_add_opts *o);
 
 /* The outcome for one document of a dp_index_add() batch. */
 typedef struct dp_index_add_result {
-    dp_status status;     /* DP_OK: added (or skipped as a duplicate, see
-                             below). Per-document refusals, the document
-                             not added and the rest of the batch going on:
-                             DP_EEMPTY (no words), DP_EUTF8, DP_EBINARY,
-                             DP_ETOOBIG (text over DP_MAX_DOC_BYTES, id
-                             over DP_INDEX_MAX_ID, meta over
-                             DP_INDEX_MAX_META), DP_EINVAL (empty id, or
-                             a NUL inside), DP_EJSON (meta is not a JSON
-                             object) */
-    int replaced;         /* 1: the id was indexed before (in an earlier
-                             transaction or earlier in this batch); that
-                             version and its band keys were removed */
-    int duplicate;        /* with dedup: 1 when dup_id scores at or above
-                             the threshold */
-    int skipped;          /* 1: DP_INDEX_DEDUP_SKIP left it out */
-    const char *dup_id;   /* with dedup: the best-scoring earlier document
-                             (highest score, ties: earliest indexed), or
-                             NULL when no candidate shares a band;
-                             NUL-terminated */
+    dp_status status;   /* DP_OK: added (or skipped as a duplicate, see
+                           below). Per-document refusals, the document
+                           not added and the rest of the batch going on:
+                           DP_EEMPTY (no words), DP_EUTF8, DP_EBINARY,
+                           DP_ETOOBIG (text over DP_MAX_DOC_BYTES, id
+                           over DP_INDEX_MAX_ID, meta over
+                           DP_INDEX_MAX_META), DP_EINVAL (empty id, or
+                           a NUL inside), DP_EJSON (meta is not a JSON
+                           object) */
+    int replaced;       /* 1: the id was indexed before (in an earlier
+                           transaction or earlier in this batch); that
+                           version and its band keys were removed */
+    int duplicate;      /* with dedup: 1 when dup_id scores at or above
+                           the threshold */
+    int skipped;        /* 1: DP_INDEX_DEDUP_SKIP left it out */
+    const char *dup_id; /* with dedup: the best-scoring earlier document
+                           (highest score, ties: earliest indexed), or
+                           NULL when no candidate shares a band;
+                           NUL-terminated */
     size_t dup_id_len;
-    double dup_score;     /* its score (see dp_index_hit.score); 0 when
-                             dup_id is NULL */
+    double dup_score; /* its score (see dp_index_hit.score); 0 when
+                         dup_id is NULL */
 } dp_index_add_result;
 
 /*
@@ -1074,8 +1073,8 @@ typedef struct dp_index_add_result {
  * and one fsync per call, so batches of ~1000 are much faster than single
  * documents.
  */
-DP_API dp_status dp_index_add(dp_index *ix, const dp_index_doc *docs,
-                              size_t n, const dp_index_add_opts *opts,
+DP_API dp_status dp_index_add(dp_index *ix, const dp_index_doc *docs, size_t n,
+                              const dp_index_add_opts *opts,
                               dp_index_add_result **results, dp_error *err);
 
 /*
@@ -1089,18 +1088,18 @@ DP_API dp_status dp_index_remove(dp_index *ix, const char *id, size_t id_len,
 
 /* One stored document, as dp_index_get() returns it. */
 typedef struct dp_index_entry {
-    const char *id;        /* NUL-terminated */
+    const char *id; /* NUL-terminated */
     size_t id_len;
-    const char *meta;      /* the metadata JSON text, NUL-terminated, or
-                              NULL when the document has none */
+    const char *meta; /* the metadata JSON text, NUL-terminated, or
+                         NULL when the document has none */
     size_t meta_len;
-    const char *text;      /* the original text, NUL-terminated, when the
-                              index stores text and it was asked for;
-                              else NULL */
+    const char *text; /* the original text, NUL-terminated, when the
+                         index stores text and it was asked for;
+                         else NULL */
     size_t text_len;
-    uint32_t words;        /* word count */
-    uint64_t seq;          /* the order it was (last) added in: larger is
-                              later; unique within the index */
+    uint32_t words; /* word count */
+    uint64_t seq;   /* the order it was (last) added in: larger is
+                       later; unique within the index */
 } dp_index_entry;
 
 /*
@@ -1116,16 +1115,16 @@ DP_API dp_status dp_index_get(dp_index *ix, const char *id, size_t id_len,
                               dp_error *err);
 
 typedef struct dp_index_query_opts {
-    double threshold;   /* report hits scoring at least this; 0 = the
-                           index's threshold. Below it, recall drops: only
-                           documents sharing a band key are scored */
-    size_t limit;       /* at most this many hits (the best); 0 = all */
-    size_t max_bucket;  /* documents read per band key (a huge bucket is
-                           boilerplate repeated thousands of times); the
-                           earliest indexed are read; 0 = 10000 */
-    int include_self;   /* query by id: 1 lists the document itself (score
-                           1); default 0 leaves it out */
-    dp_text_opts text;  /* for query by text (dp_text_opts_init) */
+    double threshold;  /* report hits scoring at least this; 0 = the
+                          index's threshold. Below it, recall drops: only
+                          documents sharing a band key are scored */
+    size_t limit;      /* at most this many hits (the best); 0 = all */
+    size_t max_bucket; /* documents read per band key (a huge bucket is
+                          boilerplate repeated thousands of times); the
+                          earliest indexed are read; 0 = 10000 */
+    int include_self;  /* query by id: 1 lists the document itself (score
+                          1); default 0 leaves it out */
+    dp_text_opts text; /* for query by text (dp_text_opts_init) */
 } dp_index_query_opts;
 
 /* dp_index_query_opts_init - fill *o with the defaults above. */
@@ -1133,15 +1132,15 @@ DP_API void dp_index_query_opts_init(dp_index_query_opts *o);
 
 /* One query answer. */
 typedef struct dp_index_hit {
-    const char *id;     /* NUL-terminated */
+    const char *id; /* NUL-terminated */
     size_t id_len;
-    double score;       /* the similarity: exact Jaccard of the two
-                           shingle sets, or, in a DP_INDEX_NO_SETS index,
-                           the MinHash estimate (as dedup's verification
-                           under DP_VERIFY_EXACT / DP_VERIFY_ESTIMATE) */
-    double estimate;    /* the MinHash estimate, always */
-    uint32_t words;     /* the hit's word count */
-    uint64_t seq;       /* as dp_index_entry.seq */
+    double score;    /* the similarity: exact Jaccard of the two
+                        shingle sets, or, in a DP_INDEX_NO_SETS index,
+                        the MinHash estimate (as dedup's verification
+                        under DP_VERIFY_EXACT / DP_VERIFY_ESTIMATE) */
+    double estimate; /* the MinHash estimate, always */
+    uint32_t words;  /* the hit's word count */
+    uint64_t seq;    /* as dp_index_entry.seq */
 } dp_index_hit;
 
 /*
@@ -1158,8 +1157,7 @@ typedef struct dp_index_hit {
  * Cost: the text pipeline, then one read transaction: bands lookups and
  * one record (plus shingle set) read per candidate.
  */
-DP_API dp_status dp_index_query_text(dp_index *ix, const char *text,
-                                     size_t len,
+DP_API dp_status dp_index_query_text(dp_index *ix, const char *text, size_t len,
                                      const dp_index_query_opts *opts,
                                      dp_index_hit **hits, size_t *nhits,
                                      dp_error *err);
@@ -1169,8 +1167,7 @@ DP_API dp_status dp_index_query_text(dp_index *ix, const char *text,
  * the index (its stored signature and shingle set are used; no text
  * needed). @return as above, plus DP_ENOTFOUND for an unknown id.
  */
-DP_API dp_status dp_index_query_id(dp_index *ix, const char *id,
-                                   size_t id_len,
+DP_API dp_status dp_index_query_id(dp_index *ix, const char *id, size_t id_len,
                                    const dp_index_query_opts *opts,
                                    dp_index_hit **hits, size_t *nhits,
                                    dp_error *err);
@@ -1191,17 +1188,17 @@ DP_API dp_status dp_index_each(dp_index *ix,
                                void *ctx, dp_error *err);
 
 typedef struct dp_index_stats {
-    uint64_t docs;          /* documents */
-    uint64_t band_entries;  /* (band key, document) pairs */
-    uint64_t texts;         /* documents with stored text */
-    uint64_t next_seq;      /* the seq the next added document gets */
-    uint64_t txn_id;        /* LMDB's last committed transaction id */
-    size_t file_bytes;      /* size of data.mdb on disk */
-    size_t used_bytes;      /* the file's extent in pages (last page *
-                               page size): data plus free pages that
-                               later writes reuse */
-    size_t map_size;        /* this handle's current map size */
-    unsigned readers;       /* reader slots in use (all processes) */
+    uint64_t docs;         /* documents */
+    uint64_t band_entries; /* (band key, document) pairs */
+    uint64_t texts;        /* documents with stored text */
+    uint64_t next_seq;     /* the seq the next added document gets */
+    uint64_t txn_id;       /* LMDB's last committed transaction id */
+    size_t file_bytes;     /* size of data.mdb on disk */
+    size_t used_bytes;     /* the file's extent in pages (last page *
+                              page size): data plus free pages that
+                              later writes reuse */
+    size_t map_size;       /* this handle's current map size */
+    unsigned readers;      /* reader slots in use (all processes) */
     unsigned max_readers;
     dp_index_params params; /* as dp_index_params_get() */
     size_t data_bytes;      /* pages holding the tables' live data (B-tree
@@ -1301,25 +1298,25 @@ DP_API dp_status dp_index_stats_json(const dp_index_stats *s, char **out,
 typedef struct dp_server dp_server;
 
 typedef struct dp_server_opts {
-    const char *bind;     /* address or host name to listen on (IPv4 or
-                             IPv6); "127.0.0.1": loopback only */
-    unsigned port;        /* TCP port; 8080. 0 picks a free port: see
-                             dp_server_port() */
-    unsigned threads;     /* worker threads; 0 = online cores */
-    size_t max_body;      /* largest request body, bytes; 16 MiB; at most
-                             DP_MAX_DOC_BYTES */
-    FILE *log;            /* access log: one line per request (time,
-                             client, method, target, status, bytes,
-                             microseconds; see docs/api.md), written with
-                             one write(2) per line; NULL = none. Must stay
-                             open until dp_server_stop() returns */
-    unsigned timeout;     /* seconds before an idle connection is closed;
-                             30; 0 = never */
+    const char *bind;         /* address or host name to listen on (IPv4 or
+                                 IPv6); "127.0.0.1": loopback only */
+    unsigned port;            /* TCP port; 8080. 0 picks a free port: see
+                                 dp_server_port() */
+    unsigned threads;         /* worker threads; 0 = online cores */
+    size_t max_body;          /* largest request body, bytes; 16 MiB; at most
+                                 DP_MAX_DOC_BYTES */
+    FILE *log;                /* access log: one line per request (time,
+                                 client, method, target, status, bytes,
+                                 microseconds; see docs/api.md), written with
+                                 one write(2) per line; NULL = none. Must stay
+                                 open until dp_server_stop() returns */
+    unsigned timeout;         /* seconds before an idle connection is closed;
+                                 30; 0 = never */
     unsigned max_connections; /* open connections at once; 1024 */
-    double drain_seconds; /* how long dp_server_stop() waits for requests
-                             in flight; 30 */
-    int read_only;        /* nonzero: POST /documents and DELETE answer 403
-                             (for an index opened DP_INDEX_RDONLY); 0 */
+    double drain_seconds;     /* how long dp_server_stop() waits for requests
+                                 in flight; 30 */
+    int read_only;            /* nonzero: POST /documents and DELETE answer 403
+                                 (for an index opened DP_INDEX_RDONLY); 0 */
 } dp_server_opts;
 
 /* dp_server_opts_init - fill *o with the defaults above. Cannot fail. */

@@ -1,8 +1,9 @@
 #!/bin/bash
 # test.sh: set up everything and run doppel's whole test suite.
 #
-#   1. install missing Debian packages (scripts/install-deps.sh) and
-#      check every C file against .clang-format (scripts/check-format.sh)
+#   1. install missing Debian packages (scripts/install-deps.sh), check
+#      every C file against .clang-format (scripts/check-format.sh) and
+#      every function's length (scripts/check-length.sh)
 #   2. build with -Werror and run the unit tests, every CLI test script
 #      (tests/cli/*.sh) and the install + pkg-config check
 #   3. build again with clang + AddressSanitizer + UBSan and rerun both
@@ -58,6 +59,7 @@ build_or_fail() {
 scripts/install-deps.sh
 
 run_stage format scripts/check-format.sh
+run_stage length scripts/check-length.sh
 build_or_fail build -Dwerror_all=true
 run_stage unit build/tests/unit
 for t in tests/cli/*.sh; do

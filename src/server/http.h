@@ -121,7 +121,7 @@ size_t dpi_http_url_decode(const char *src, size_t n, char *dst);
  * Thread safety: any number of threads at once on one @ctx.
  */
 dp_status dpi_http_handle(dp_http_ctx *ctx, const dp_http_request *req,
-                         dp_http_response *resp);
+                          dp_http_response *resp);
 
 /*
  * dpi_http_error - fill @resp with the JSON error
@@ -129,7 +129,7 @@ dp_status dpi_http_handle(dp_http_ctx *ctx, const dp_http_request *req,
  * @return DP_OK or DP_ENOMEM.
  */
 dp_status dpi_http_error(dp_http_response *resp, unsigned status,
-                        const char *fmt, ...)
+                         const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
@@ -149,6 +149,6 @@ const char *dpi_http_reason(unsigned status);
  * @listen_fd. @return DP_OK, DP_EIO, DP_EINVAL or DP_ENOMEM.
  */
 dp_status dpi_http_server_start_on(dp_index *ix, const dp_server_opts *opts,
-                                  int listen_fd, dp_server **out);
+                                   int listen_fd, dp_server **out);
 
 #endif /* DP_SERVER_HTTP_H */

@@ -575,8 +575,8 @@ static dp_status open_listener(const char *bind_addr, unsigned port, int *fd,
     e = getaddrinfo(bind_addr, portstr, &hints, &res);
     if (e)
         return dpi_error_set(err, DP_EINVAL, (size_t)-1,
-                            "cannot use bind address '%s': %s", bind_addr,
-                            gai_strerror(e));
+                             "cannot use bind address '%s': %s", bind_addr,
+                             gai_strerror(e));
     for (ai = res; ai; ai = ai->ai_next) {
         if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
             continue;
@@ -600,15 +600,15 @@ static dp_status open_listener(const char *bind_addr, unsigned port, int *fd,
     freeaddrinfo(res);
     if (s < 0)
         return dpi_error_set(err, saved == EACCES ? DP_EACCES : DP_EIO,
-                            (size_t)-1, "cannot listen on %s port %u: %s",
-                            bind_addr, port,
-                            saved ? strerror(saved) : "no usable address");
+                             (size_t)-1, "cannot listen on %s port %u: %s",
+                             bind_addr, port,
+                             saved ? strerror(saved) : "no usable address");
     if (fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK) < 0) {
         saved = errno;
         close(s);
         return dpi_error_set(err, DP_EIO, (size_t)-1,
-                            "cannot listen on %s port %u: %s", bind_addr, port,
-                            strerror(saved));
+                             "cannot listen on %s port %u: %s", bind_addr, port,
+                             strerror(saved));
     }
     *fd = s;
     return DP_OK;
@@ -665,8 +665,8 @@ static dp_status start_daemon(dp_server *s, int listen_fd, int family,
                                  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!s->daemon)
         return dpi_error_set(err, DP_EIO, (size_t)-1,
-                            "the HTTP daemon did not start (%s)",
-                            errno ? strerror(errno) : "unknown reason");
+                             "the HTTP daemon did not start (%s)",
+                             errno ? strerror(errno) : "unknown reason");
     return DP_OK;
 }
 
@@ -685,13 +685,13 @@ static dp_status server_new(dp_index *ix, const dp_server_opts *o,
 
     if (o->max_body == 0 || o->max_body > DP_MAX_DOC_BYTES)
         return dpi_error_set(err, DP_EINVAL, (size_t)-1,
-                            "max_body must be 1..%zu bytes",
-                            (size_t)DP_MAX_DOC_BYTES);
+                             "max_body must be 1..%zu bytes",
+                             (size_t)DP_MAX_DOC_BYTES);
     if (o->threads > 1024 || o->max_connections == 0 ||
         !(o->drain_seconds >= 0.0))
         return dpi_error_set(err, DP_EINVAL, (size_t)-1,
-                            "bad server option (threads over 1024, no "
-                            "connections, or negative drain time)");
+                             "bad server option (threads over 1024, no "
+                             "connections, or negative drain time)");
     s = calloc(1, sizeof *s);
     if (!s)
         return DP_ENOMEM;
@@ -734,7 +734,7 @@ dp_status dp_server_start(dp_index *ix, const dp_server_opts *opts,
     }
     if (!opts->bind || !*opts->bind || opts->port > 65535)
         return dpi_error_set(err, DP_EINVAL, (size_t)-1,
-                            "bad bind address or port");
+                             "bad bind address or port");
     rc = server_new(ix, opts, &s, err);
     if (rc)
         return rc;
@@ -799,7 +799,7 @@ void dp_server_stop(dp_server *s)
 /* ------------------------------- internal: on a given listening socket */
 
 dp_status dpi_http_server_start_on(dp_index *ix, const dp_server_opts *opts,
-                                  int listen_fd, dp_server **out)
+                                   int listen_fd, dp_server **out)
 {
     dp_server *s = NULL;
     struct sockaddr_storage ss;
