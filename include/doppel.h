@@ -511,9 +511,12 @@ typedef struct dp_record {
     size_t id_len;      /* strlen(id) */
     const char *text;   /* the document text: JSONL the decoded text field
                            (valid UTF-8, no NUL inside); plain text the
-                           file's bytes less a leading UTF-8 BOM (valid
-                           UTF-8 unless opts.utf8 is DP_UTF8_REPLACE; may
-                           hold NUL bytes). NUL-terminated, never NULL */
+                           file's bytes less a leading UTF-8 BOM (under
+                           DP_UTF8_REJECT valid UTF-8 without NUL bytes:
+                           a NUL before any invalid byte is DP_EBINARY,
+                           as dp_doc_create() says it; under
+                           DP_UTF8_REPLACE unchecked). NUL-terminated,
+                           never NULL */
     size_t text_len;    /* bytes in text, without the terminating NUL */
     const char *source; /* the input it came from: a path as given or as
                            joined under a directory ("dir/sub/file"), "-"

@@ -68,7 +68,20 @@ static dp_status next_text(dp_reader *r, dp_record *rec, dp_error *err)
     len = r->end - r->start;
     if (r->cfg.utf8 == DP_UTF8_REJECT) {
         const unsigned char *t = (const unsigned char *)r->buf + r->start;
+        const unsigned char *nul;
         bad = dpi_utf8_validate(t, len);
+        /* A NUL byte before the first invalid one: the file is binary,
+         * said as dp_doc_create() says it (compare reads the same file
+         * the same way). */
+        nul = memchr(t, '\0', bad);
+        if (nul) {
+            uint64_t at = r->lineoff + (uint64_t)(nul - t);
+            dpi_source_close(r);
+            return dpi_reader_report(r, err, DP_EBINARY, 0, (size_t)at,
+                                     "NUL byte at byte %" PRIu64
+                                     ": the input looks binary, not text",
+                                     at);
+        }
         if (bad < len) {
             uint64_t at = r->lineoff + bad;
             unsigned byte = t[bad];

@@ -253,4 +253,18 @@ cp "$tmp/a.txt" "$tmp/fake.txt.gz"
 run compare "$tmp/fake.txt.gz" "$tmp/b.txt"
 [ "$(rc)" != 0 ] && expect_err "not gzip data" && ok
 
+# One binary file (a NUL, then invalid UTF-8): compare, dedup and index add
+# say the same thing about it, at the same byte.
+t inputs_binary_file_same_message_everywhere
+printf 'hello \000world\377\376 some more text here\n' >"$tmp/bin.txt"
+run compare "$tmp/bin.txt" "$tmp/b.txt"
+want="$tmp/bin.txt: NUL byte at byte 6: the input looks binary, not text"
+expect_exit 4 && expect_err "doppel compare: $want" && {
+    run dedup "$tmp/bin.txt"
+    expect_err "doppel dedup: $want" && {
+        run index add "$tmp/ixbin" "$tmp/bin.txt"
+        expect_err "doppel index add: $want" && ok
+    }
+}
+
 finish

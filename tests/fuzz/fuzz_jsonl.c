@@ -101,7 +101,7 @@ static uint64_t read_all(const uint8_t *data, size_t size,
         INVARIANT(strncmp(err.message, "fuzz", 4) != 0);
         INVARIANT(err.message[0] != '\0');
         INVARIANT(rc == DP_EJSON || rc == DP_EFIELD || rc == DP_EUTF8 ||
-                  rc == DP_ETOOBIG || rc == DP_ECOMPRESS);
+                  rc == DP_EBINARY || rc == DP_ETOOBIG || rc == DP_ECOMPRESS);
         if (dp_reader_line(r) > 0) {
             INVARIANT(dp_reader_line(r) > last ||
                       (rc == DP_EUTF8 && last == 0));

@@ -6,12 +6,14 @@
 #include "doppel.h"
 
 static char dir[] = "/tmp/doppel-file-XXXXXX";
+static int dir_made; /* (mkdtemp may well end the name with an 'X') */
 
 static const char *scratch(const char *name)
 {
     static char path[256];
-    if (dir[sizeof dir - 2] == 'X' && !mkdtemp(dir))
+    if (!dir_made && !mkdtemp(dir))
         return NULL;
+    dir_made = 1;
     snprintf(path, sizeof path, "%s/%s", dir, name);
     return path;
 }
