@@ -48,17 +48,24 @@ void dp_free(void *p)
     free(p);
 }
 
+dp_status dpi_error_vset(dp_error *err, dp_status code, size_t offset,
+                         const char *fmt, va_list ap)
+{
+    if (err) {
+        err->code = code;
+        err->offset = offset;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+    }
+    return code;
+}
+
 dp_status dpi_error_set(dp_error *err, dp_status code, size_t offset,
                         const char *fmt, ...)
 {
-    if (err) {
-        va_list ap;
-        err->code = code;
-        err->offset = offset;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    dpi_error_vset(err, code, offset, fmt, ap);
+    va_end(ap);
     return code;
 }
 

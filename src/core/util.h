@@ -46,6 +46,10 @@ dp_status dpi_error_set(dp_error *err, dp_status code, size_t offset,
 #endif
     ;
 
+/* dpi_error_vset - dpi_error_set() with a va_list. */
+dp_status dpi_error_vset(dp_error *err, dp_status code, size_t offset,
+                         const char *fmt, va_list ap);
+
 /*
  * dpi_status_of_errno - the status for an errno value from open(), read(),
  * stat() and friends: ENOENT/ENOTDIR -> DP_ENOENT, EACCES/EPERM/EROFS ->

@@ -36,13 +36,9 @@ dp_status dpi_reader_report(dp_reader *r, dp_error *err, dp_status code,
     va_list ap;
 
     r->loc_line = line;
-    if (err) {
-        err->code = code;
-        err->offset = offset;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
+    va_start(ap, fmt);
+    dpi_error_vset(err, code, offset, fmt, ap);
+    va_end(ap);
     return code;
 }
 

@@ -83,6 +83,20 @@ static dp_status respond(dp_http_response *resp, unsigned status, json_t *root)
     return DP_OK;
 }
 
+/* A 200 answer of @root (consumed), unless building it failed (@bad):
+ * then @root and the unattached @arr (may be NULL) are dropped and the
+ * request fails with DP_ENOMEM. */
+static dp_status answer(dp_http_response *resp, json_t *root, json_t *arr,
+                        int bad)
+{
+    if (bad) {
+        json_decref(root);
+        json_decref(arr);
+        return DP_ENOMEM;
+    }
+    return respond(resp, 200, root);
+}
+
 dp_status dpi_http_error(dp_http_response *resp, unsigned status,
                          const char *fmt, ...)
 {
@@ -461,11 +475,7 @@ static dp_status do_health(dp_http_ctx *ctx, dp_http_response *resp)
     bad = dpi_report_put(root, "status", json_string("ok"));
     bad |= dpi_report_put(root, "version", json_string(dp_version()));
     bad |= dpi_report_put(root, "index", json_boolean(ctx->index != NULL));
-    if (bad) {
-        json_decref(root);
-        return DP_ENOMEM;
-    }
-    return respond(resp, 200, root);
+    return answer(resp, root, NULL, bad);
 }
 
 /* --------------------------------------------------------------- stats */
@@ -519,11 +529,7 @@ static dp_status do_stats(dp_http_ctx *ctx, dp_http_response *resp)
                               &ctx->errors_5xx, __ATOMIC_RELAXED)));
     bad |= dpi_report_put(root, "index", ix);
     bad |= dpi_report_put(root, "server", srv);
-    if (bad) {
-        json_decref(root);
-        return DP_ENOMEM;
-    }
-    return respond(resp, 200, root);
+    return answer(resp, root, NULL, bad);
 }
 
 /* --------------------------------------------------------------- query */
@@ -549,12 +555,7 @@ static dp_status query_answer(dp_http_ctx *ctx, dp_http_response *resp,
         bad |= dpi_report_put(root, "hits", arr);
         arr = NULL;
     }
-    if (bad) {
-        json_decref(root);
-        json_decref(arr);
-        return DP_ENOMEM;
-    }
-    return respond(resp, 200, root);
+    return answer(resp, root, arr, bad);
 }
 
 static dp_status do_query(dp_http_ctx *ctx, const dp_http_request *req,
@@ -1021,12 +1022,7 @@ static dp_status add_answer(const batch *b, const dp_index_add_result *res,
         bad |= dpi_report_put(root, "documents", arr);
         arr = NULL;
     }
-    if (bad) {
-        json_decref(root);
-        json_decref(arr);
-        return DP_ENOMEM;
-    }
-    return respond(resp, 200, root);
+    return answer(resp, root, arr, bad);
 }
 
 static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
