@@ -1320,6 +1320,12 @@ typedef struct dp_server_opts {
                                  in flight; 30 */
     int read_only;            /* nonzero: POST /documents and DELETE answer 403
                                  (for an index opened DP_INDEX_RDONLY); 0 */
+    const char *id_field;     /* POST /documents: the field holding the id;
+                                 NULL = "id" (borrowed until
+                                 dp_server_stop()) */
+    const char *text_field;   /* ... and the text; NULL = "text" */
+    dp_utf8_mode utf8;        /* invalid UTF-8 in POST /documents bodies, as
+                                 dp_reader_opts.utf8; DP_UTF8_REJECT */
 } dp_server_opts;
 
 /* dp_server_opts_init - fill *o with the defaults above. Cannot fail. */

@@ -46,11 +46,14 @@ enum {
 
 /* Shared, read-mostly state of one server: what every request sees. */
 typedef struct dp_http_ctx {
-    dp_index *index;  /* borrowed; NULL: the index endpoints answer 503 */
-    int read_only;    /* nonzero: writes answer 403 */
-    size_t max_body;  /* the body limit (for messages and /stats) */
-    unsigned threads; /* worker threads (for /stats) */
-    double started;   /* CLOCK_MONOTONIC seconds at start (for uptime) */
+    dp_index *index;        /* borrowed; NULL: the index endpoints answer 503 */
+    int read_only;          /* nonzero: writes answer 403 */
+    size_t max_body;        /* the body limit (for messages and /stats) */
+    unsigned threads;       /* worker threads (for /stats) */
+    double started;         /* CLOCK_MONOTONIC seconds at start (for uptime) */
+    const char *id_field;   /* POST /documents fields (NULL: the reader's */
+    const char *text_field; /* defaults), borrowed from dp_server_opts */
+    dp_utf8_mode utf8;      /* and its UTF-8 policy */
     /* Counters, updated with atomic builtins from every worker. */
     uint64_t requests;   /* requests answered */
     uint64_t errors_4xx; /* of which 4xx */

@@ -837,7 +837,8 @@ static int batch_push(batch *b, const dp_record *rec)
  * or array position ("document 2: ") and the reader's message. Returns 0,
  * or nonzero with @resp / *@rc set.
  */
-static int read_docs(batch *b, const dp_http_request *req, int jsonl,
+static int read_docs(const dp_http_ctx *ctx, batch *b,
+                     const dp_http_request *req, int jsonl,
                      dp_http_response *resp, dp_status *rc)
 {
     dp_reader_opts o;
@@ -849,6 +850,11 @@ static int read_docs(batch *b, const dp_http_request *req, int jsonl,
     dp_reader_opts_init(&o);
     o.stdin_format = jsonl ? DP_FORMAT_JSONL : DP_FORMAT_JSON;
     o.keep_meta = 1;
+    if (ctx->id_field)
+        o.id_field = ctx->id_field;
+    if (ctx->text_field)
+        o.text_field = ctx->text_field;
+    o.utf8 = ctx->utf8;
     memset(&err, 0, sizeof err);
     st = dp_reader_open_memory(req->body, req->body_len, "body", &o, &r, &err);
     if (st) {
@@ -1048,7 +1054,7 @@ static dp_status do_add(dp_http_ctx *ctx, const dp_http_request *req,
         return dpi_http_error(resp, 400,
                               "empty body: expected a JSON "
                               "document or JSONL lines");
-    if (read_docs(&b, req, kind == DP_HTTP_CT_NDJSON, resp, &rc))
+    if (read_docs(ctx, &b, req, kind == DP_HTTP_CT_NDJSON, resp, &rc))
         goto done;
     single = kind != DP_HTTP_CT_NDJSON && b.n == 1 &&
              !body_is_array(req->body, req->body_len);

@@ -709,6 +709,9 @@ static dp_status server_new(dp_index *ix, const dp_server_opts *o,
     }
     s->ctx.index = ix;
     s->ctx.read_only = o->read_only;
+    s->ctx.id_field = o->id_field;
+    s->ctx.text_field = o->text_field;
+    s->ctx.utf8 = o->utf8;
     s->ctx.max_body = o->max_body;
     s->ctx.threads = s->threads;
     clock_gettime(CLOCK_MONOTONIC, &ts);

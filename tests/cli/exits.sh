@@ -69,7 +69,7 @@ code 0 index check "$tmp/ix" || bad="$bad index-check"
 t exit_0_serve_stopped_by_sigterm
 "$DOPPEL" serve --port 0 --no-log "$tmp/ix" 2>"$tmp/serve.err" &
 pid=$!
-for _ in $(seq 50); do grep -q listening "$tmp/serve.err" && break; sleep 0.1; done
+for _ in $(seq 600); do grep -q listening "$tmp/serve.err" && break; sleep 0.1; done
 kill -TERM $pid
 wait $pid
 r=$?

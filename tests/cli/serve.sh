@@ -185,7 +185,7 @@ t serve_help_documents_every_option
 "$DOPPEL" serve --help >"$tmp/out" 2>&1
 if [ $? = 0 ]; then
     missing=""
-    for o in --bind --port --threads --max-body --log --no-log --timeout --read-only --create; do
+    for o in --bind --port --threads --max-body --log --no-log --timeout --read-only --create --id-field --text-field --invalid-utf8; do
         grep -qF -- "$o" "$tmp/out" || missing="$missing $o"
     done
     [ -z "$missing" ] && ok || fail "help lacks:$missing"
@@ -818,6 +818,27 @@ if start_server --read-only --no-log "$DB"; then
     [ -z "$bad" ] && ok || fail "read-only:$bad"
 else
     fail "read-only server did not start"
+fi
+
+# ----------------------------------------------- field names and UTF-8
+t serve_field_names_and_invalid_utf8_replace
+if start_server --no-log --create --id-field key --text-field body --invalid-utf8 replace "$tmp/fields-db"; then
+    bad=""
+    printf '{"key": "k1", "body": "caf\351 au lait in the harbour town market square"}\n' >"$tmp/latin1.jsonl"
+    req POST /documents -H 'Content-Type: application/x-ndjson' --data-binary @"$tmp/latin1.jsonl"
+    expect_status 200 >/dev/null && jexpr "j['added'] == 1 and j['documents'][0]['id'] == 'k1'" >/dev/null || bad="$bad replace:$(head -c 200 "$tmp/body")"
+    post /documents '{"id": "k2", "text": "the default names are not the ones asked for"}'
+    expect_error 400 '\"key\" (id) field' >/dev/null || bad="$bad default-names:$(head -c 200 "$tmp/body")"
+    stop_server TERM
+    [ -z "$bad" ] && ok || fail "fields:$bad"
+else
+    fail "server with --id-field did not start"
+fi
+if start_server --no-log "$tmp/fields-db"; then
+    t serve_invalid_utf8_rejected_by_default
+    req POST /documents -H 'Content-Type: application/x-ndjson' --data-binary @"$tmp/latin1.jsonl"
+    expect_error 400 >/dev/null && grep -q 'invalid UTF-8' "$tmp/body" && ok || fail "$(head -c 300 "$tmp/body")"
+    stop_server TERM
 fi
 
 # ------------------------------------------------------- docs/api.md

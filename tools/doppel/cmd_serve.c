@@ -44,6 +44,11 @@ static const char usage[] =
     "                       answer 403\n"
     "  --create             create DB (default parameters) if it does not\n"
     "                       exist\n"
+    "  --id-field F, --text-field F\n"
+    "                       the fields of POST /documents bodies holding\n"
+    "                       the id and the text (default id, text)\n"
+    "  --invalid-utf8 MODE  reject (default) or replace invalid UTF-8 in\n"
+    "                       POST /documents bodies, as doppel index add\n"
     "  -h, --help           show this help\n"
     "\n"
     "The listening address is printed on stderr as\n"
@@ -66,7 +71,10 @@ enum {
     OPT_NO_LOG,
     OPT_TIMEOUT,
     OPT_READ_ONLY,
-    OPT_CREATE
+    OPT_CREATE,
+    OPT_ID_FIELD,
+    OPT_TEXT_FIELD,
+    OPT_UTF8
 };
 
 static const struct option options[] = {
@@ -79,6 +87,9 @@ static const struct option options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"read-only", no_argument, NULL, OPT_READ_ONLY},
     {"create", no_argument, NULL, OPT_CREATE},
+    {"id-field", required_argument, NULL, OPT_ID_FIELD},
+    {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
+    {"invalid-utf8", required_argument, NULL, OPT_UTF8},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -170,6 +181,24 @@ static int parse_args(serve_args *a, int argc, char **argv)
             break;
         case OPT_READ_ONLY: a->so.read_only = 1; break;
         case OPT_CREATE: a->create = 1; break;
+        case OPT_ID_FIELD:
+            if (!*optarg)
+                return bad_value("id-field", optarg);
+            a->so.id_field = optarg;
+            break;
+        case OPT_TEXT_FIELD:
+            if (!*optarg)
+                return bad_value("text-field", optarg);
+            a->so.text_field = optarg;
+            break;
+        case OPT_UTF8:
+            if (strcmp(optarg, "reject") == 0)
+                a->so.utf8 = DP_UTF8_REJECT;
+            else if (strcmp(optarg, "replace") == 0)
+                a->so.utf8 = DP_UTF8_REPLACE;
+            else
+                return bad_value("invalid-utf8", optarg);
+            break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: cli_try_help("serve"); return EXIT_USAGE;
         }
