@@ -141,6 +141,10 @@ double cli_now(void);
 /* Parse a non-negative integer option value; returns 0 on success. */
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 
+/* Parse an --invalid-utf8 value ("reject" or "replace"); returns 0 on
+ * success, and *out is untouched otherwise. */
+int cli_parse_utf8(const char *s, dp_utf8_mode *out);
+
 /*
  * report_compare_text - the readable report of a comparison: the scores,
  * the shared passages, the rewritten pairs and what each side adds.

@@ -129,11 +129,7 @@ int cmd_compare(int argc, char **argv)
             copts.shingle_k = (unsigned)v;
             break;
         case OPT_UTF8:
-            if (strcmp(optarg, "reject") == 0)
-                in.text.utf8 = DP_UTF8_REJECT;
-            else if (strcmp(optarg, "replace") == 0)
-                in.text.utf8 = DP_UTF8_REPLACE;
-            else
+            if (cli_parse_utf8(optarg, &in.text.utf8))
                 return bad_value("invalid-utf8", optarg);
             break;
         case OPT_LANGUAGE: in.text.language = optarg; break;

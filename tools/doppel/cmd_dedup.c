@@ -902,12 +902,9 @@ static int parse_args(run *r, int argc, char **argv)
         case OPT_TEXT_FIELD: r->ropts.text_field = optarg; break;
         case OPT_DATE_FIELD: r->ropts.date_field = optarg; break;
         case OPT_UTF8:
-            if (strcmp(optarg, "reject") == 0)
-                r->ropts.utf8 = r->dopts.text.utf8 = DP_UTF8_REJECT;
-            else if (strcmp(optarg, "replace") == 0)
-                r->ropts.utf8 = r->dopts.text.utf8 = DP_UTF8_REPLACE;
-            else
+            if (cli_parse_utf8(optarg, &r->ropts.utf8))
                 return bad_value("invalid-utf8", optarg);
+            r->dopts.text.utf8 = r->ropts.utf8;
             break;
         case OPT_STRICT: r->strict = 1; break;
         case OPT_CLUSTERS: r->clusters_path = optarg; break;

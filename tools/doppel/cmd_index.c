@@ -1161,11 +1161,7 @@ static int parse_options(cmdline *c, int argc, char **argv)
             break;
         case OPT_NO_META: c->no_meta = 1; break;
         case OPT_UTF8:
-            if (strcmp(optarg, "reject") == 0)
-                c->utf8 = DP_UTF8_REJECT;
-            else if (strcmp(optarg, "replace") == 0)
-                c->utf8 = DP_UTF8_REPLACE;
-            else
+            if (cli_parse_utf8(optarg, &c->utf8))
                 return bad_value("invalid-utf8", optarg);
             break;
         case OPT_STRICT: c->strict = 1; break;

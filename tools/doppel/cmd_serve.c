@@ -192,11 +192,7 @@ static int parse_args(serve_args *a, int argc, char **argv)
             a->so.text_field = optarg;
             break;
         case OPT_UTF8:
-            if (strcmp(optarg, "reject") == 0)
-                a->so.utf8 = DP_UTF8_REJECT;
-            else if (strcmp(optarg, "replace") == 0)
-                a->so.utf8 = DP_UTF8_REPLACE;
-            else
+            if (cli_parse_utf8(optarg, &a->so.utf8))
                 return bad_value("invalid-utf8", optarg);
             break;
         case 'h': fputs(usage, stdout); return EXIT_OK;

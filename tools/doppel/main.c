@@ -105,6 +105,17 @@ double cli_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+int cli_parse_utf8(const char *s, dp_utf8_mode *out)
+{
+    if (strcmp(s, "reject") == 0)
+        *out = DP_UTF8_REJECT;
+    else if (strcmp(s, "replace") == 0)
+        *out = DP_UTF8_REPLACE;
+    else
+        return -1;
+    return 0;
+}
+
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
