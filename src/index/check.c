@@ -34,7 +34,9 @@ typedef struct check_ctx {
     uint64_t next;               /* next_seq */
     uint64_t nids, ndocs, found; /* ids, records, band entries found */
     uint32_t *sig;               /* perms */
+    uint32_t *sig2;              /* perms: a stored text's signature again */
     uint64_t *keys;              /* bands */
+    dp_work *work;               /* the text pipeline's scratch, reused */
 } check_ctx;
 
 /* A stored text must give the stored signature, word count and set:
@@ -45,32 +47,26 @@ static dp_status check_text(check_ctx *c, uint64_t seq, const dp_index_rec *r,
 {
     dp_index *ix = c->ix;
     dp_text_opts to;
-    uint32_t *sig2, words = 0;
+    uint32_t words = 0;
     uint64_t *set = NULL;
     size_t nset = 0;
     int bad;
     dp_status st;
 
-    sig2 = malloc((size_t)ix->p.perms * sizeof *sig2);
-    if (!sig2)
-        return DP_ENOMEM;
     dp_text_opts_init(&to);
     to.utf8 = DP_UTF8_REPLACE;
     to.allow_binary = 1;
-    st = dpi_index_sketch_one(ix, &to, text->mv_data, text->mv_size, sig2,
-                              &words, &set, &nset);
-    if (st == DP_ENOMEM) {
-        free(sig2);
+    st = dpi_index_sketch_one(ix, c->work, &to, text->mv_data, text->mv_size,
+                              c->sig2, &words, &set, &nset);
+    if (st == DP_ENOMEM)
         return st;
-    }
     bad = st || words != r->words ||
-          memcmp(c->sig, sig2, (size_t)ix->p.perms * sizeof *sig2);
+          memcmp(c->sig, c->sig2, (size_t)ix->p.perms * sizeof *c->sig2);
     if (!bad && !(ix->p.flags & DP_INDEX_NO_SETS)) {
         MDB_val v;
         bad = dpi_index_set_get(ix, c->txn, seq, &v, NULL) ||
               v.mv_size != nset * 8 || memcmp(v.mv_data, set, v.mv_size);
     }
-    free(sig2);
     free(set);
     if (bad)
         return dpi_index_corrupt(err,
@@ -278,8 +274,9 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
     if ((st = dpi_index_next_seq_get(ix, txn, &c.next, err)))
         return st;
     c.sig = malloc((size_t)ix->p.perms * sizeof *c.sig);
+    c.sig2 = malloc((size_t)ix->p.perms * sizeof *c.sig2);
     c.keys = malloc((size_t)ix->p.bands * sizeof *c.keys);
-    if (!c.sig || !c.keys)
+    if (!c.sig || !c.sig2 || !c.keys || dp_work_create(&c.work))
         st = DP_ENOMEM;
     else if ((rc = mdb_cursor_open(txn, ix->bands, &c.bc)))
         st = dpi_index_mdb(rc, err, "check");
@@ -294,7 +291,9 @@ static dp_status check_txn(dp_index *ix, MDB_txn *txn, dp_error *err)
     if (c.bc)
         mdb_cursor_close(c.bc);
     free(c.sig);
+    free(c.sig2);
     free(c.keys);
+    dp_work_free(c.work);
     return st;
 }
 

@@ -219,12 +219,14 @@ typedef struct dpi_index_pending {
  * dpi_index_sketch_one - a text's signature (ix->p.perms values into
  * @sig), word count and, when the index keeps sets, its shingle set
  * (*@set malloc'd, caller frees; else NULL and 0), made exactly as
- * dp_dedup makes them. @return DP_OK; DP_EEMPTY (no words); DP_EUTF8,
- * DP_EBINARY, DP_ETOOBIG; DP_ESTEM; DP_ENOMEM.
+ * dp_dedup makes them, with the caller's work context @w (NULL: one is
+ * made for the call). @return DP_OK; DP_EEMPTY (no words); DP_EUTF8,
+ * DP_EBINARY, DP_ETOOBIG; DP_ENOMEM.
  */
-dp_status dpi_index_sketch_one(const dp_index *ix, const dp_text_opts *o,
-                               const char *text, size_t len, uint32_t *sig,
-                               uint32_t *words, uint64_t **set, size_t *nset);
+dp_status dpi_index_sketch_one(const dp_index *ix, dp_work *w,
+                               const dp_text_opts *o, const char *text,
+                               size_t len, uint32_t *sig, uint32_t *words,
+                               uint64_t **set, size_t *nset);
 
 /*
  * dpi_index_sketch_batch - dpi_index_doc_check() and then

@@ -286,8 +286,8 @@ static dp_status sketch_text(query *q, const char *text, size_t len,
         return dpi_error_set(err, DP_EINVAL, (size_t)-1, "NULL argument");
     if (len > DP_MAX_DOC_BYTES)
         return dpi_error_set(err, DP_ETOOBIG, (size_t)-1, "text too large");
-    st = dpi_index_sketch_one(q->ix, &q->o.text, text, len, q->sig, &words,
-                              &q->set, &q->nset);
+    st = dpi_index_sketch_one(q->ix, NULL, &q->o.text, text, len, q->sig,
+                              &words, &q->set, &q->nset);
     if (st)
         dpi_error_set(err, st, (size_t)-1, "query text: %s",
                       st == DP_EEMPTY ? "no words" : dp_strerror(st));

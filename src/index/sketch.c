@@ -17,20 +17,23 @@
 #include "index/index_int.h"
 #include "sketch/sketch.h"
 
-dp_status dpi_index_sketch_one(const dp_index *ix, const dp_text_opts *o,
-                               const char *text, size_t len, uint32_t *sig,
-                               uint32_t *words, uint64_t **set, size_t *nset)
+dp_status dpi_index_sketch_one(const dp_index *ix, dp_work *w,
+                               const dp_text_opts *o, const char *text,
+                               size_t len, uint32_t *sig, uint32_t *words,
+                               uint64_t **set, size_t *nset)
 {
     int sets = !(ix->p.flags & DP_INDEX_NO_SETS);
     const uint64_t *s = NULL;
-    dp_work *w = NULL;
+    dp_work *own = NULL;
     dp_status rc;
 
     *set = NULL;
     *nset = 0;
     *words = 0;
-    if (dp_work_create(&w))
+    if (!w && dp_work_create(&own))
         return DP_ENOMEM;
+    if (!w)
+        w = own;
     rc = dpi_sketch_doc(w, ix->mh, ix->p.shingle_k, o, text ? text : "", len,
                         sig, words, sets ? &s : NULL, nset, NULL);
     if (rc == DP_OK && sets) {
@@ -42,7 +45,7 @@ dp_status dpi_index_sketch_one(const dp_index *ix, const dp_text_opts *o,
     }
     if (rc)
         *nset = 0;
-    dp_work_free(w);
+    dp_work_free(own);
     return rc;
 }
 
