@@ -310,6 +310,10 @@ typedef struct dp_compare_opts {
     unsigned max_gap;   /* most unmatched words bridged inside one
                            passage on either side; 4 */
     double rewrite_min; /* least similarity for a "rewritten" pair; 0.3 */
+    const struct dp_idf *idf; /* background term statistics for the
+                                 same-story score (dp_idf_read()), or NULL
+                                 for the pair-only score; borrowed, must
+                                 outlive the comparison */
 } dp_compare_opts;
 
 /* dp_compare_opts_init - fill *opts with the defaults above. */
@@ -397,6 +401,105 @@ DP_API const dp_sentence_diff *dp_comparison_sentence(const dp_comparison *c,
 DP_API dp_status dp_comparison_json(const dp_comparison *c, const char *name_a,
                                     const char *name_b, char **out,
                                     size_t *len);
+
+/* ---------------------------------------------------------------------
+ * Background term statistics (IDF tables)
+ *
+ * A dp_idf counts, over a corpus, in how many documents each content key
+ * occurs: the Snowball stem of every non-stopword, and every number (the
+ * keys the same-story score compares, dpi_story_key()). From it comes the
+ * inverse document frequency of a key,
+ *
+ *     idf(t) = ln((N + 1) / (df(t) + 1)) + 1,   N = documents counted,
+ *
+ * (smoothed: a key never seen weighs as one seen in no document, ln(N+1)+1;
+ * a key in every document weighs 1). `doppel idf build` writes a table to
+ * a file so that a pair (`compare --idf`) or a small corpus (`stories
+ * --idf`) gets the footing of a large one; `stories` and `reuse` count
+ * their own corpus's table in their first pass. File format and decisions:
+ * docs/idf.md. A table is tied to DP_NORM_VERSION and to the stemming
+ * language it was counted with: reading one built under another version
+ * gives DP_EMISMATCH.
+ *
+ * Thread safety: building (dp_idf_add*) is for one thread at a time; a
+ * table that is no longer being added to may be read from any number of
+ * threads at once.
+ * ------------------------------------------------------------------- */
+
+typedef struct dp_idf dp_idf;
+
+/*
+ * dp_idf_create - an empty table, counting documents of @language.
+ * @language: the Snowball language of the documents (NULL: "english");
+ *            copied. Recorded in the file; not checked against documents.
+ * @out:      OUT: the table; free with dp_idf_free().
+ * @return DP_OK, DP_EINVAL (@out NULL), DP_ENOMEM.
+ */
+DP_API dp_status dp_idf_create(const char *language, dp_idf **out);
+
+/*
+ * dp_idf_add - count one document: N grows by one and df by one for each
+ * distinct content key of @doc (a document without content words still
+ * counts in N).
+ * @return DP_OK, DP_EINVAL, DP_ENOMEM (then the table is unchanged).
+ */
+DP_API dp_status dp_idf_add(dp_idf *idf, const dp_doc *doc);
+
+/*
+ * dp_idf_add_keys - count one document given as its content keys.
+ * @keys:  @n keys, any order, duplicates allowed (each distinct key counts
+ *         once); 0 is not a key and is ignored. Borrowed for the call.
+ * @return as dp_idf_add().
+ */
+DP_API dp_status dp_idf_add_keys(dp_idf *idf, const uint64_t *keys, size_t n);
+
+/*
+ * dp_idf_merge - add every count of @src into @dst (N and df summed), for
+ * tables counted on separate threads or machines.
+ * @return DP_OK, DP_EINVAL (NULL, or different languages), DP_ENOMEM
+ *         (then @dst is unchanged).
+ */
+DP_API dp_status dp_idf_merge(dp_idf *dst, const dp_idf *src);
+
+/* dp_idf_docs - N, the number of documents counted. 0 for NULL. */
+DP_API uint64_t dp_idf_docs(const dp_idf *idf);
+
+/* dp_idf_keys - the number of distinct keys counted. 0 for NULL. */
+DP_API size_t dp_idf_keys(const dp_idf *idf);
+
+/* dp_idf_df - the document frequency of @key (0 when never seen). */
+DP_API uint64_t dp_idf_df(const dp_idf *idf, uint64_t key);
+
+/* dp_idf_weight - idf(@key) by the formula above; 1.0 for a NULL table. */
+DP_API double dp_idf_weight(const dp_idf *idf, uint64_t key);
+
+/* dp_idf_language - the language the table was counted with (borrowed). */
+DP_API const char *dp_idf_language(const dp_idf *idf);
+
+/*
+ * dp_idf_write - write the table to @path (docs/idf.md), atomically: a
+ * temporary file beside it renamed into place, so a reader never sees a
+ * half-written table.
+ * @return DP_OK, DP_EINVAL, DP_EIO/DP_EACCES/DP_ENOENT/DP_EISDIR (the
+ *         file could not be written; @err says why), DP_ENOMEM.
+ */
+DP_API dp_status dp_idf_write(const dp_idf *idf, const char *path,
+                              dp_error *err);
+
+/*
+ * dp_idf_read - read a table written by dp_idf_write().
+ * @out:   OUT: the table; free with dp_idf_free().
+ * @return DP_OK; DP_ENOENT, DP_EACCES, DP_EISDIR, DP_EIO; DP_ECORRUPT (not
+ *         an IDF table, truncated, or its checksum does not match: @err
+ *         gives the byte offset); DP_EMISMATCH (another format or
+ *         DP_NORM_VERSION); DP_ENOMEM; DP_EINVAL.
+ */
+DP_API dp_status dp_idf_read(const char *path, dp_idf **out, dp_error *err);
+
+/* dp_idf_free - release a table. Accepts NULL. */
+DP_API void dp_idf_free(dp_idf *idf);
+
+/* ---------------------------------------------------------- end of idf */
 
 /* ---------------------------------------------------------------------
  * Corpus readers

@@ -26,6 +26,9 @@ libclang-rt-14-dev
 valgrind
 python3
 python3-numpy
+python3-sklearn
+similarity-tester
+hyperfine
 curl
 "
 
