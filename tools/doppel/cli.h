@@ -146,6 +146,61 @@ int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 int cli_parse_utf8(const char *s, dp_utf8_mode *out);
 
 /*
+ * Reading a corpus: the one loop the corpus commands (idf build, stories,
+ * reuse) share. It opens one dp_reader over the inputs, hands every good
+ * record to a callback, and for every bad one prints
+ * "doppel CMD: PATH:LINE: what, skipped" and counts it by reason; an input
+ * that cannot be read at all is remembered (the command exits EXIT_FILE
+ * at the end, after processing the rest). Optionally refuses a later
+ * record whose id was read before ("first wins", as dedup), and shows a
+ * progress line on stderr.
+ */
+typedef struct cli_corpus_opts {
+    dp_reader_opts reader; /* how inputs are read (fields, UTF-8, threads) */
+    int strict;            /* stop at the first bad record, with its code */
+    int progress;          /* nonzero: a progress line on stderr */
+    int unique_ids;        /* nonzero: skip (and report) repeated ids */
+} cli_corpus_opts;
+
+/* What a read saw. */
+typedef struct cli_corpus_stats {
+    size_t records;  /* records handed to the callback */
+    size_t bytes;    /* their text bytes */
+    size_t dated;    /* of them, with a date field */
+    cli_skips skips; /* records skipped, by reason */
+    int unreadable;  /* an input could not be read (exit EXIT_FILE) */
+} cli_corpus_stats;
+
+/*
+ * cli_record_fn - called once per good record, in input order.
+ * @rec:   the record, borrowed for the call only.
+ * @line:  its line for messages (0 for a whole-file document).
+ * @return EXIT_OK to go on; any other exit code stops the read with it.
+ */
+typedef int (*cli_record_fn)(void *ctx, const dp_record *rec, uint64_t line);
+
+/*
+ * cli_corpus_read - read @inputs (paths, "-" for stdin) with @o, calling
+ * @fn for each good record. Fills *@st (zeroed first).
+ * @return EXIT_OK when every input was read (bad records skipped, and
+ *         st->unreadable set when an input could not be read); else the
+ *         code that stopped it (the callback's, a --strict record's,
+ *         EXIT_INTERNAL when memory ran out).
+ */
+int cli_corpus_read(const char *cmd, char *const *inputs, size_t ninputs,
+                    const cli_corpus_opts *o, cli_record_fn fn, void *ctx,
+                    cli_corpus_stats *st);
+
+/* cli_corpus_opts_init - defaults: dp_reader_opts_init(), not strict, no
+ * progress, ids not checked. */
+void cli_corpus_opts_init(cli_corpus_opts *o);
+
+/* cli_corpus_exit - the exit code a finished corpus command ends with:
+ * @ex if nonzero, else EXIT_FILE when an input was unreadable, else
+ * EXIT_OK. */
+int cli_corpus_exit(int ex, const cli_corpus_stats *st);
+
+/*
  * report_compare_text - the readable report of a comparison: the scores,
  * the shared passages, the rewritten pairs and what each side adds.
  * @color: nonzero to use ANSI colours.
@@ -159,5 +214,6 @@ int cmd_compare(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_idf(int argc, char **argv);
 
 #endif /* DOPPEL_CLI_H */
