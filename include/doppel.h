@@ -953,6 +953,210 @@ DP_API dp_status dp_dedup_explain_pair(const dp_dedup *d, size_t i, size_t j,
                                        dp_dedup_explain *out);
 
 /* ---------------------------------------------------------------------
+ * Text reuse across a corpus (reuse)
+ *
+ * A dp_reuse collects documents (in batches, tokenised on several
+ * threads) and finds every passage of at least opts.min_words words that
+ * two of them share, without comparing all pairs: the word n-grams of
+ * every document are hashed into one flat array and sorted; an n-gram
+ * held by two to opts.max_df documents makes each pair of them a
+ * candidate, a more frequent one (boilerplate, set phrases) only links
+ * each of its documents to the first that holds it; each candidate pair
+ * is then aligned by compare's passage aligner (same passages, same
+ * offsets as `doppel compare` on that pair). Passages that overlap in a
+ * document are joined into reuse clusters: one quote carried by twelve
+ * documents is one cluster of twelve members, each with its byte span.
+ * Documents are numbered in the order they were added; results do not
+ * depend on the thread count. Algorithm, costs and decisions:
+ * docs/reuse.md.
+ *
+ * Thread safety: one dp_reuse is used by one thread at a time (it runs
+ * its own worker threads inside dp_reuse_add() and dp_reuse_run()).
+ * ------------------------------------------------------------------- */
+
+typedef struct dp_reuse dp_reuse;
+
+typedef struct dp_reuse_opts {
+    unsigned min_words;   /* shortest passage reported, in matched words;
+                             8; at least 2 */
+    unsigned max_gap;     /* most unmatched words bridged inside one
+                             passage on either side (as compare); 4 */
+    unsigned ngram;       /* candidate n-gram length in words; 0 = the
+                             default, 5 (never more than min_words) */
+    unsigned max_df;      /* an n-gram in more documents than this is
+                             frequent: it links its documents to one hub
+                             instead of pairing them all; 0 = 64 */
+    double boilerplate;   /* a cluster in more than this percentage of the
+                             documents (and in at least boilerplate_min
+                             of them) is boilerplate; 20 */
+    unsigned boilerplate_min; /* see above; 10 */
+    int drop_boilerplate;     /* nonzero: boilerplate clusters and their
+                                 passages are dropped from the results
+                                 (counted in the stats); 0 flags them */
+    int ignore_same_source;   /* nonzero: pairs of documents with the same
+                                 (non-empty) source are not compared */
+    unsigned threads;         /* worker threads; 0 = all online cores */
+    dp_text_opts text;        /* how texts become words (dp_text_opts_init) */
+} dp_reuse_opts;
+
+/* dp_reuse_opts_init - fill *opts with the defaults above. Cannot fail. */
+DP_API void dp_reuse_opts_init(dp_reuse_opts *opts);
+
+/*
+ * dp_reuse_create - an empty collection.
+ * @return DP_OK; DP_EINVAL (min_words < 2, max_gap > 64, boilerplate
+ *         outside [0, 100], NULL @out); DP_ESTEM; DP_ENOMEM. *out is NULL
+ *         on failure.
+ */
+DP_API dp_status dp_reuse_create(const dp_reuse_opts *opts, dp_reuse **out);
+
+/* dp_reuse_free - release everything. Accepts NULL. */
+DP_API void dp_reuse_free(dp_reuse *r);
+
+/* One document handed to dp_reuse_add(); pointers borrowed for the call
+ * only (the collection copies id, text and source). */
+typedef struct dp_reuse_doc {
+    const char *id; /* identifier, @id_len bytes (need not be unique) */
+    size_t id_len;
+    const char *text; /* the text, @text_len bytes */
+    size_t text_len;
+    const char *date; /* optional date, as dp_dedup_doc.date; NULL when
+                         absent. Gives each cluster its earliest member */
+    size_t date_len;
+    const char *source; /* optional publisher or outlet, for
+                           ignore_same_source; NULL when absent */
+    size_t source_len;
+} dp_reuse_doc;
+
+/*
+ * dp_reuse_add - add @n documents, tokenised on the collection's threads.
+ * Document numbers continue from the previous call.
+ * @status: OUT, optional: @n entries: DP_OK (added); DP_EEMPTY (no words:
+ *          not added, no number); DP_EUTF8 / DP_EBINARY / DP_ETOOBIG (per
+ *          the text options: not added); DP_ENOMEM (this one not added).
+ * @return DP_OK (even when some documents were refused: see @status);
+ *         DP_ENOMEM or DP_ETOOBIG (over 2^31 documents or 2^32 words in
+ *         all): the collection then holds exactly the documents added
+ *         before the call; DP_EINVAL.
+ * Memory kept per document: its text, id and source, 16 bytes per word
+ * (token hash and original span) and 24 bytes of bookkeeping.
+ */
+DP_API dp_status dp_reuse_add(dp_reuse *r, const dp_reuse_doc *docs, size_t n,
+                              dp_status *status);
+
+/*
+ * dp_reuse_run - find the passages and clusters of everything added so
+ * far (a later call after more dp_reuse_add() starts over).
+ * @return DP_OK, DP_ENOMEM, DP_ETOOBIG.
+ * Cost: one sort of all n-grams (16 bytes each, twice, while it runs),
+ * then one alignment per candidate pair, on all threads.
+ */
+DP_API dp_status dp_reuse_run(dp_reuse *r);
+
+/* What a run did and found. */
+typedef struct dp_reuse_stats {
+    size_t docs;         /* documents added */
+    size_t words;        /* their words */
+    size_t ngrams;       /* candidate n-grams hashed */
+    size_t frequent;     /* distinct n-grams over max_df documents */
+    size_t candidates;   /* candidate pairs aligned */
+    size_t pairs;        /* of them, pairs sharing at least one passage */
+    size_t passages;     /* passages kept */
+    size_t clusters;     /* clusters kept */
+    size_t boilerplate;  /* clusters flagged (or, dropping, dropped) as
+                            boilerplate */
+    size_t dropped;      /* passages dropped with boilerplate clusters */
+    size_t same_source;  /* candidate pairs skipped: same source */
+    size_t memory;       /* bytes of document state kept */
+} dp_reuse_stats;
+
+/* dp_reuse_stats_get - the counts above (run fields are 0 before a run). */
+DP_API void dp_reuse_stats_get(const dp_reuse *r, dp_reuse_stats *out);
+
+/* dp_reuse_docs - number of documents added. */
+DP_API size_t dp_reuse_docs(const dp_reuse *r);
+
+/* dp_reuse_id / dp_reuse_text / dp_reuse_source - document @i's id, text
+ * (original bytes) or source (NULL when it had none), NUL-terminated,
+ * borrowed until dp_reuse_free(); NULL when @i is out of range. @len may
+ * be NULL. */
+DP_API const char *dp_reuse_id(const dp_reuse *r, size_t i, size_t *len);
+DP_API const char *dp_reuse_text(const dp_reuse *r, size_t i, size_t *len);
+DP_API const char *dp_reuse_source(const dp_reuse *r, size_t i, size_t *len);
+
+/* dp_reuse_date - document @i's date as seconds since 1970 (UTC), or -1
+ * when it had none that parses. Returns 0 and sets *out, or -1. */
+DP_API int dp_reuse_date(const dp_reuse *r, size_t i, int64_t *out);
+
+/* One passage two documents share. */
+typedef struct dp_reuse_passage {
+    uint32_t a, b;   /* the documents, a < b */
+    dp_span a_span;  /* original byte range in a */
+    dp_span b_span;  /* original byte range in b */
+    size_t words;    /* the larger side's word count */
+    size_t cluster;  /* the cluster it belongs to */
+} dp_reuse_passage;
+
+/* dp_reuse_passages - number of passages found by the last run, ordered
+ * by (a, b, a_span.start). */
+DP_API size_t dp_reuse_passages(const dp_reuse *r);
+
+/* dp_reuse_passage_at - passage @i, borrowed until the next dp_reuse_add(),
+ * dp_reuse_run() or dp_reuse_free(); NULL when out of range. */
+DP_API const dp_reuse_passage *dp_reuse_passage_at(const dp_reuse *r,
+                                                   size_t i);
+
+/* One place a reuse cluster's text occurs. */
+typedef struct dp_reuse_member {
+    uint32_t doc;  /* the document */
+    dp_span span;  /* original byte range (the union of the overlapping
+                      passages of this cluster in the document) */
+    size_t words;  /* words in the span */
+} dp_reuse_member;
+
+/* A reuse cluster. */
+typedef struct dp_reuse_cluster {
+    size_t nmembers;                /* members (>= 2) */
+    const dp_reuse_member *members; /* by document, then start */
+    size_t docs;                    /* distinct documents */
+    size_t passages;                /* passages joined into it */
+    long earliest;    /* index into members of the earliest dated member
+                         (ties: the first), or -1 when none is dated */
+    int boilerplate;  /* 1 when in more than the boilerplate share */
+} dp_reuse_cluster;
+
+/* dp_reuse_clusters - number of clusters found by the last run, largest
+ * first (documents descending, then first member). */
+DP_API size_t dp_reuse_clusters(const dp_reuse *r);
+
+/* dp_reuse_cluster_get - cluster @c into *@out (members borrowed as
+ * dp_reuse_passage_at()). @return DP_OK or DP_EINVAL (out of range). */
+DP_API dp_status dp_reuse_cluster_get(const dp_reuse *r, size_t c,
+                                      dp_reuse_cluster *out);
+
+/*
+ * JSON of a run (shapes in docs/reuse.md, "JSON"): compact text, keys in
+ * the order shown there, no trailing newline; @out malloc'd (free with
+ * dp_free()), NULL on failure; @len may be NULL.
+ * @return DP_OK, DP_EINVAL (NULL argument, out of range), DP_ENOMEM.
+ */
+
+/* dp_reuse_passage_json - passage @i as one JSONL line's object. */
+DP_API dp_status dp_reuse_passage_json(const dp_reuse *r, size_t i,
+                                       char **out, size_t *len);
+
+/* dp_reuse_cluster_json - cluster @c as one JSONL line's object. */
+DP_API dp_status dp_reuse_cluster_json(const dp_reuse *r, size_t c,
+                                       char **out, size_t *len);
+
+/* dp_reuse_summary_json - the run's options and counts as one object;
+ * with @with_clusters every cluster in a "clusters" array. */
+DP_API dp_status dp_reuse_summary_json(const dp_reuse *r, int with_clusters,
+                                       char **out, size_t *len);
+
+/* ---------------------------------------------------------- end of reuse */
+
+/* ---------------------------------------------------------------------
  * Persistent index
  *
  * A dp_index is an on-disk, incremental, crash-safe collection of
