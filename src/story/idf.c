@@ -292,7 +292,7 @@ static uint64_t get_le(const unsigned char *p, unsigned bytes)
 }
 
 /* The whole file image: header, sorted entries, checksum. */
-static dp_status encode(const dp_idf *idf, unsigned char **out, size_t *len)
+dp_status dpi_idf_encode(const dp_idf *idf, unsigned char **out, size_t *len)
 {
     size_t lang = strlen(idf->language), i, m = 0, size;
     dp_kv *e = NULL;
@@ -344,7 +344,7 @@ dp_status dp_idf_write(const dp_idf *idf, const char *path, dp_error *err)
 
     if (!idf || !path || !*path)
         return DP_EINVAL;
-    if ((rc = encode(idf, &buf, &len)))
+    if ((rc = dpi_idf_encode(idf, &buf, &len)))
         return rc;
     tmp = malloc(strlen(path) + 16);
     if (!tmp) {
@@ -428,7 +428,6 @@ dp_status dp_idf_read(const char *path, dp_idf **out, dp_error *err)
 {
     char *buf = NULL;
     size_t len = 0;
-    dp_idf *idf = NULL;
     dp_status rc;
 
     if (!path || !out)
@@ -436,9 +435,21 @@ dp_status dp_idf_read(const char *path, dp_idf **out, dp_error *err)
     *out = NULL;
     if ((rc = dp_file_read(path, &buf, &len, DP_MAX_DOC_BYTES, err)))
         return rc;
-    if (!(rc = dp_idf_create(NULL, &idf)))
-        rc = decode(idf, (const unsigned char *)buf, len, err);
+    rc = dpi_idf_decode(buf, len, out, err);
     dp_free(buf);
+    return rc;
+}
+
+dp_status dpi_idf_decode(const void *buf, size_t len, dp_idf **out,
+                         dp_error *err)
+{
+    dp_idf *idf = NULL;
+    dp_status rc;
+
+    assert(out && (buf || !len));
+    *out = NULL;
+    if (!(rc = dp_idf_create(NULL, &idf)))
+        rc = decode(idf, buf, len, err);
     if (rc) {
         dp_idf_free(idf);
         return rc;

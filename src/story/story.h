@@ -75,6 +75,21 @@ uint64_t dpi_story_key(const dp_tok *t, uint8_t cls);
 uint64_t dpi_story_content_key(const dp_tok *t);
 
 /*
+ * dpi_idf_encode - the file image of @idf (docs/idf.md): malloc'd into
+ * *@out (free()), *@len bytes. Entries sorted, so equal tables give equal
+ * bytes. @return DP_OK, DP_ENOMEM, DP_ETOOBIG.
+ */
+dp_status dpi_idf_encode(const dp_idf *idf, unsigned char **out, size_t *len);
+
+/*
+ * dpi_idf_decode - check and load a file image (@len bytes at @buf,
+ * borrowed) into a new table *@out (dp_idf_free()). Errors as
+ * dp_idf_read() gives for a damaged file.
+ */
+dp_status dpi_idf_decode(const void *buf, size_t len, dp_idf **out,
+                         dp_error *err);
+
+/*
  * dpi_story_tok_at - index of the first token of @d whose start is >= @off
  * (d->ntoks when there is none). Binary search; tokens are in order.
  */

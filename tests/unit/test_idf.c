@@ -73,8 +73,7 @@ TEST(idf_weight_formula)
     REQUIRE(idf);
     /* ln((N + 1) / (df + 1)) + 1 */
     CHECK_NEAR(dp_idf_weight(idf, key_of("Chile")), log(4.0 / 2.0) + 1, 1e-12);
-    CHECK_NEAR(dp_idf_weight(idf, key_of("Lisbon")), log(4.0 / 3.0) + 1,
-               1e-12);
+    CHECK_NEAR(dp_idf_weight(idf, key_of("Lisbon")), log(4.0 / 3.0) + 1, 1e-12);
     CHECK_NEAR(dp_idf_weight(idf, key_of("volcano")), log(4.0) + 1, 1e-12);
     CHECK_NEAR(dp_idf_weight(NULL, key_of("volcano")), 1.0, 0);
     CHECK(dp_idf_weight(idf, key_of("Chile")) >
@@ -183,8 +182,8 @@ TEST(idf_damaged_files_are_refused)
     dp_error err;
     REQUIRE(idf);
     memset(&err, 0, sizeof err);
-    CHECK(damaged(idf, 0, 0, &err) == DP_ECORRUPT);  /* magic */
-    CHECK(damaged(idf, 8, 0, &err) == DP_EMISMATCH); /* format */
+    CHECK(damaged(idf, 0, 0, &err) == DP_ECORRUPT);   /* magic */
+    CHECK(damaged(idf, 8, 0, &err) == DP_EMISMATCH);  /* format */
     CHECK(damaged(idf, 12, 0, &err) == DP_EMISMATCH); /* DP_NORM_VERSION */
     CHECK(strstr(err.message, "idf build") != NULL);
     CHECK(damaged(idf, 50, 0, &err) == DP_ECORRUPT); /* an entry: checksum */

@@ -214,8 +214,8 @@ static int show_main(int argc, char **argv)
     memset(&err, 0, sizeof err);
     if ((rc = dp_idf_read(argv[1], &idf, &err)))
         return cli_fail("idf show", argv[1], 0, rc, &err, 0, NULL);
-    printf("documents %" PRIu64 "\nterms %zu\nlanguage %s\n",
-           dp_idf_docs(idf), dp_idf_keys(idf), dp_idf_language(idf));
+    printf("documents %" PRIu64 "\nterms %zu\nlanguage %s\n", dp_idf_docs(idf),
+           dp_idf_keys(idf), dp_idf_language(idf));
     for (i = 2; i < argc && ex == EXIT_OK; i++)
         ex = show_word(idf, argv[i]);
     dp_idf_free(idf);

@@ -102,8 +102,9 @@ static int repeated(const char *cmd, id_set *s, const dp_record *rec,
                     "duplicate id '%s' (first at %s:%" PRIu64 "), skipped",
                     rec->id, e->where, e->line);
         else
-            cli_msg(cmd, where, line, "duplicate id '%s' (first at %s), skipped",
-                    rec->id, e->where);
+            cli_msg(cmd, where, line,
+                    "duplicate id '%s' (first at %s), skipped", rec->id,
+                    e->where);
         return 1;
     }
     e->id = strdup(rec->id);
@@ -126,7 +127,8 @@ static void progress(const char *cmd, const cli_corpus_stats *st, double t0,
     if (!final && t - *last < 0.25)
         return;
     *last = t;
-    fprintf(stderr, "\r\033[Kdoppel %s: reading: %zu records, %.1f MB, %.0f docs/s%s",
+    fprintf(stderr,
+            "\r\033[Kdoppel %s: reading: %zu records, %.1f MB, %.0f docs/s%s",
             cmd, st->records, st->bytes / 1e6,
             st->records / (t - t0 > 0 ? t - t0 : 1), final ? "\n" : "");
 }
