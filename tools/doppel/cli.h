@@ -106,6 +106,10 @@ int cli_load_doc(const char *path, const cli_input_opts *opts, dp_doc **out);
 /* Print "doppel CMD: invalid value 'VAL' for --OPT"; returns EXIT_USAGE. */
 int cli_bad_value(const char *cmd, const char *opt, const char *val);
 
+/* cli_check_language - EXIT_OK when @lang is a Snowball language; else
+ * says which there are and returns EXIT_USAGE. */
+int cli_check_language(const char *cmd, const char *lang);
+
 /* Parse a number in [lo, hi]; returns 0 on success, -1 otherwise. */
 int cli_parse_double(const char *s, double lo, double hi, double *out);
 
@@ -173,11 +177,14 @@ typedef struct cli_corpus_stats {
 
 /*
  * cli_record_fn - called once per good record, in input order.
+ * @rd:    the reader, for dp_reader_field() (a "title" or "source" field);
+ *         borrowed for the call only.
  * @rec:   the record, borrowed for the call only.
  * @line:  its line for messages (0 for a whole-file document).
  * @return EXIT_OK to go on; any other exit code stops the read with it.
  */
-typedef int (*cli_record_fn)(void *ctx, const dp_record *rec, uint64_t line);
+typedef int (*cli_record_fn)(void *ctx, dp_reader *rd, const dp_record *rec,
+                             uint64_t line);
 
 /*
  * cli_corpus_read - read @inputs (paths, "-" for stdin) with @o, calling
