@@ -993,6 +993,10 @@ typedef struct dp_reuse_opts {
     unsigned max_df;      /* an n-gram in more documents than this is
                              frequent: it links its documents to one hub
                              instead of pairing them all; 0 = 64 */
+    unsigned min_shared;  /* a candidate pair shares at least this many
+                             distinct n-grams; 0 = 1 (every pair the
+                             aligner could find a passage in, whose
+                             n-grams are not all frequent) */
     double boilerplate;   /* a cluster in more than this percentage of the
                              documents (and in at least boilerplate_min
                              of them) is boilerplate; 20 */

@@ -207,6 +207,7 @@ dp_status dp_reuse_summary_json(const dp_reuse *r, int with_clusters,
         bad |= dpi_report_put(root, "max_gap", json_integer(o->max_gap));
         bad |= dpi_report_put(root, "ngram", json_integer(o->ngram));
         bad |= dpi_report_put(root, "max_df", json_integer(o->max_df));
+        bad |= dpi_report_put(root, "min_shared", json_integer(o->min_shared));
         bad |= dpi_report_put(root, "boilerplate_pct", json_real(o->boilerplate));
         bad |= dpi_report_put(root, "boilerplate_min",
                               json_integer(o->boilerplate_min));

@@ -126,6 +126,8 @@ dp_status dp_reuse_create(const dp_reuse_opts *opts, dp_reuse **out)
         r->o.max_df = DP_REUSE_MAX_DF;
     if (r->o.max_df < 2)
         r->o.max_df = 2;
+    if (r->o.min_shared == 0)
+        r->o.min_shared = 1;
     r->o.threads = dpi_pool_threads(r->o.threads);
     /* Fail early on an unknown language rather than on every document. */
     rc = dp_doc_create("probe", 5, &r->o.text, &probe, NULL);
@@ -552,7 +554,9 @@ static dp_status emit(dp_reuse *r, uint32_t a, uint32_t b, uint64_t **pk,
 }
 
 /*
- * The candidate pairs from the sorted n-grams, sorted and unique.
+ * The candidate pairs from the sorted n-grams, sorted and unique, each
+ * sharing at least min_shared distinct n-grams (every n-gram emits a pair
+ * once, so a run of equal pairs is their count of shared n-grams).
  * Long because the walk over hash runs, the distinct documents of each
  * run and its two emission rules (all pairs, or a star) belong together.
  */
@@ -602,7 +606,19 @@ static dp_status build_pairs(dp_reuse *r, const dp_kv *ng, size_t n,
         free(pk);
         return rc;
     }
-    *nout = dpi_sort_unique_u64(pk, np);
+    {
+        size_t a = 0, b, w = 0;
+        size_t need = r->o.min_shared;
+        while (a < np) {
+            b = a;
+            while (b < np && pk[b] == pk[a])
+                b++;
+            if (b - a >= need)
+                pk[w++] = pk[a];
+            a = b;
+        }
+        *nout = w;
+    }
     *out = pk;
     return DP_OK;
 }

@@ -30,6 +30,10 @@ static const char usage[] =
     "passages:\n"
     "  --min-words N       shortest passage, in matched words (default 8)\n"
     "  --max-gap N         unmatched words bridged inside a passage (4)\n"
+    "  --min-shared N      align only pairs sharing N distinct rare 5-word\n"
+    "                      n-grams (default 1: every pair that can share a\n"
+    "                      passage; 2 or 3 is faster, misses short edited\n"
+    "                      passages)\n"
     "  --boilerplate PCT   a cluster in more than PCT%% of the documents\n"
     "                      (and in at least 10) is boilerplate (default 20)\n"
     "  --drop-boilerplate  leave boilerplate clusters out (default: flag)\n"
@@ -65,6 +69,7 @@ static const char synopsis[] = "doppel reuse [options] INPUT...";
 enum {
     OPT_MIN_WORDS = 256,
     OPT_MAX_GAP,
+    OPT_MIN_SHARED,
     OPT_BOILER,
     OPT_DROP_BOILER,
     OPT_SAME_SOURCE,
@@ -84,6 +89,7 @@ enum {
 static const struct option options[] = {
     {"min-words", required_argument, NULL, OPT_MIN_WORDS},
     {"max-gap", required_argument, NULL, OPT_MAX_GAP},
+    {"min-shared", required_argument, NULL, OPT_MIN_SHARED},
     {"boilerplate", required_argument, NULL, OPT_BOILER},
     {"drop-boilerplate", no_argument, NULL, OPT_DROP_BOILER},
     {"ignore-same-source", no_argument, NULL, OPT_SAME_SOURCE},
@@ -457,6 +463,11 @@ int cmd_reuse(int argc, char **argv)
             if (cli_parse_uint(optarg, 64, &v))
                 return cli_bad_value("reuse", "max-gap", optarg);
             u.ro.max_gap = (unsigned)v;
+            break;
+        case OPT_MIN_SHARED:
+            if (cli_parse_uint(optarg, 1000000, &v) || v < 1)
+                return cli_bad_value("reuse", "min-shared", optarg);
+            u.ro.min_shared = (unsigned)v;
             break;
         case OPT_BOILER:
             if (cli_parse_double(optarg, 0, 100, &pct))
