@@ -846,19 +846,20 @@ static dp_status build_clusters(dp_reuse *r)
         uf_union(up, (uint32_t)(2 * i), (uint32_t)(2 * i + 1));
     if ((rc = dpi_sort_kv(byplace, nv)))
         goto done;
-    /* Join the places of one document that overlap enough. */
-    {
-        uint32_t md = UINT32_MAX, mb = 0, me = 0, mv = 0;
-        for (i = 0; i < nv; i++) {
-            uint32_t v = (uint32_t)byplace[i].val, d, tb, te;
-            side(r, v, &d, &tb, &te);
-            if (d == md && dpi_reuse_join(mb, me, tb, te)) {
-                uf_union(up, mv, v);
-                if (te > me)
-                    mb = tb, me = te, mv = v;
-            } else {
-                md = d, mb = tb, me = te, mv = v;
-            }
+    /* Join the places of one document that overlap enough: each is
+     * compared with the DP_REUSE_JOIN_WINDOW places before it (by start)
+     * in the same document. */
+    for (i = 1; i < nv; i++) {
+        uint32_t v = (uint32_t)byplace[i].val, d, tb, te;
+        size_t k, lo = i > DP_REUSE_JOIN_WINDOW ? i - DP_REUSE_JOIN_WINDOW : 0;
+        side(r, v, &d, &tb, &te);
+        for (k = i; k-- > lo;) {
+            uint32_t w = (uint32_t)byplace[k].val, d2, b2, e2;
+            side(r, w, &d2, &b2, &e2);
+            if (d2 != d)
+                break;
+            if (dpi_reuse_join(b2, e2, tb, te))
+                uf_union(up, w, v);
         }
     }
     /* Components numbered by their first place (document, start). */

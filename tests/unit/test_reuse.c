@@ -482,9 +482,12 @@ TEST(reuse_refusals_and_options)
 
 TEST(reuse_join_rule)
 {
-    /* half of the shorter must overlap */
-    CHECK(dpi_reuse_join(0, 10, 5, 15));
-    CHECK(dpi_reuse_join(0, 10, 2, 6));
+    /* 80% of the longer must overlap */
+    CHECK(dpi_reuse_join(0, 10, 2, 12));
+    CHECK(!dpi_reuse_join(0, 10, 3, 13));
+    CHECK(dpi_reuse_join(0, 10, 0, 10));
+    CHECK(dpi_reuse_join(1, 9, 0, 10));
+    CHECK(!dpi_reuse_join(0, 10, 2, 6)); /* a short one inside */
     CHECK(!dpi_reuse_join(0, 10, 8, 20));
     CHECK(!dpi_reuse_join(0, 10, 10, 20));
 }
