@@ -984,22 +984,22 @@ DP_API dp_status dp_dedup_explain_pair(const dp_dedup *d, size_t i, size_t j,
 typedef struct dp_reuse dp_reuse;
 
 typedef struct dp_reuse_opts {
-    unsigned min_words;   /* shortest passage reported, in matched words;
-                             8; at least 2 */
-    unsigned max_gap;     /* most unmatched words bridged inside one
-                             passage on either side (as compare); 4 */
-    unsigned ngram;       /* candidate n-gram length in words; 0 = the
-                             default, 5 (never more than min_words) */
-    unsigned max_df;      /* an n-gram in more documents than this is
-                             frequent: it links its documents to one hub
-                             instead of pairing them all; 0 = 64 */
-    unsigned min_shared;  /* a candidate pair shares at least this many
-                             distinct n-grams; 0 = 1 (every pair the
-                             aligner could find a passage in, whose
-                             n-grams are not all frequent) */
-    double boilerplate;   /* a cluster in more than this percentage of the
-                             documents (and in at least boilerplate_min
-                             of them) is boilerplate; 20 */
+    unsigned min_words;       /* shortest passage reported, in matched words;
+                                 8; at least 2 */
+    unsigned max_gap;         /* most unmatched words bridged inside one
+                                 passage on either side (as compare); 4 */
+    unsigned ngram;           /* candidate n-gram length in words; 0 = the
+                                 default, 5 (never more than min_words) */
+    unsigned max_df;          /* an n-gram in more documents than this is
+                                 frequent: it links its documents to one hub
+                                 instead of pairing them all; 0 = 64 */
+    unsigned min_shared;      /* a candidate pair shares at least this many
+                                 distinct n-grams; 0 = 1 (every pair the
+                                 aligner could find a passage in, whose
+                                 n-grams are not all frequent) */
+    double boilerplate;       /* a cluster in more than this percentage of the
+                                 documents (and in at least boilerplate_min
+                                 of them) is boilerplate; 20 */
     unsigned boilerplate_min; /* see above; 10 */
     int drop_boilerplate;     /* nonzero: boilerplate clusters and their
                                  passages are dropped from the results
@@ -1066,19 +1066,19 @@ DP_API dp_status dp_reuse_run(dp_reuse *r);
 
 /* What a run did and found. */
 typedef struct dp_reuse_stats {
-    size_t docs;         /* documents added */
-    size_t words;        /* their words */
-    size_t ngrams;       /* candidate n-grams hashed */
-    size_t frequent;     /* distinct n-grams over max_df documents */
-    size_t candidates;   /* candidate pairs aligned */
-    size_t pairs;        /* of them, pairs sharing at least one passage */
-    size_t passages;     /* passages kept */
-    size_t clusters;     /* clusters kept */
-    size_t boilerplate;  /* clusters flagged (or, dropping, dropped) as
-                            boilerplate */
-    size_t dropped;      /* passages dropped with boilerplate clusters */
-    size_t same_source;  /* candidate pairs skipped: same source */
-    size_t memory;       /* bytes of document state kept */
+    size_t docs;        /* documents added */
+    size_t words;       /* their words */
+    size_t ngrams;      /* candidate n-grams hashed */
+    size_t frequent;    /* distinct n-grams over max_df documents */
+    size_t candidates;  /* candidate pairs aligned */
+    size_t pairs;       /* of them, pairs sharing at least one passage */
+    size_t passages;    /* passages kept */
+    size_t clusters;    /* clusters kept */
+    size_t boilerplate; /* clusters flagged (or, dropping, dropped) as
+                           boilerplate */
+    size_t dropped;     /* passages dropped with boilerplate clusters */
+    size_t same_source; /* candidate pairs skipped: same source */
+    size_t memory;      /* bytes of document state kept */
 } dp_reuse_stats;
 
 /* dp_reuse_stats_get - the counts above (run fields are 0 before a run). */
@@ -1101,11 +1101,11 @@ DP_API int dp_reuse_date(const dp_reuse *r, size_t i, int64_t *out);
 
 /* One passage two documents share. */
 typedef struct dp_reuse_passage {
-    uint32_t a, b;   /* the documents, a < b */
-    dp_span a_span;  /* original byte range in a */
-    dp_span b_span;  /* original byte range in b */
-    size_t words;    /* the larger side's word count */
-    size_t cluster;  /* the cluster it belongs to */
+    uint32_t a, b;  /* the documents, a < b */
+    dp_span a_span; /* original byte range in a */
+    dp_span b_span; /* original byte range in b */
+    size_t words;   /* the larger side's word count */
+    size_t cluster; /* the cluster it belongs to */
 } dp_reuse_passage;
 
 /* dp_reuse_passages - number of passages found by the last run, ordered
@@ -1114,15 +1114,14 @@ DP_API size_t dp_reuse_passages(const dp_reuse *r);
 
 /* dp_reuse_passage_at - passage @i, borrowed until the next dp_reuse_add(),
  * dp_reuse_run() or dp_reuse_free(); NULL when out of range. */
-DP_API const dp_reuse_passage *dp_reuse_passage_at(const dp_reuse *r,
-                                                   size_t i);
+DP_API const dp_reuse_passage *dp_reuse_passage_at(const dp_reuse *r, size_t i);
 
 /* One place a reuse cluster's text occurs. */
 typedef struct dp_reuse_member {
-    uint32_t doc;  /* the document */
-    dp_span span;  /* original byte range (the union of the overlapping
-                      passages of this cluster in the document) */
-    size_t words;  /* words in the span */
+    uint32_t doc; /* the document */
+    dp_span span; /* original byte range (the union of the overlapping
+                     passages of this cluster in the document) */
+    size_t words; /* words in the span */
 } dp_reuse_member;
 
 /* A reuse cluster. */
@@ -1131,9 +1130,9 @@ typedef struct dp_reuse_cluster {
     const dp_reuse_member *members; /* by document, then start */
     size_t docs;                    /* distinct documents */
     size_t passages;                /* passages joined into it */
-    long earliest;    /* index into members of the earliest dated member
-                         (ties: the first), or -1 when none is dated */
-    int boilerplate;  /* 1 when in more than the boilerplate share */
+    long earliest;   /* index into members of the earliest dated member
+                        (ties: the first), or -1 when none is dated */
+    int boilerplate; /* 1 when in more than the boilerplate share */
 } dp_reuse_cluster;
 
 /* dp_reuse_clusters - number of clusters found by the last run, largest
@@ -1153,12 +1152,12 @@ DP_API dp_status dp_reuse_cluster_get(const dp_reuse *r, size_t c,
  */
 
 /* dp_reuse_passage_json - passage @i as one JSONL line's object. */
-DP_API dp_status dp_reuse_passage_json(const dp_reuse *r, size_t i,
-                                       char **out, size_t *len);
+DP_API dp_status dp_reuse_passage_json(const dp_reuse *r, size_t i, char **out,
+                                       size_t *len);
 
 /* dp_reuse_cluster_json - cluster @c as one JSONL line's object. */
-DP_API dp_status dp_reuse_cluster_json(const dp_reuse *r, size_t c,
-                                       char **out, size_t *len);
+DP_API dp_status dp_reuse_cluster_json(const dp_reuse *r, size_t c, char **out,
+                                       size_t *len);
 
 /* dp_reuse_summary_json - the run's options and counts as one object;
  * with @with_clusters every cluster in a "clusters" array. */

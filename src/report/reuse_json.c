@@ -58,9 +58,11 @@ static json_t *passage_obj(const dp_reuse *r, size_t i)
     bad |= dpi_report_put(o, "b", doc_id(r, p->b));
     bad |= dpi_report_put(o, "a_doc", json_integer(p->a));
     bad |= dpi_report_put(o, "b_doc", json_integer(p->b));
-    bad |= dpi_report_put(o, "a_start", json_integer((json_int_t)p->a_span.start));
+    bad |=
+        dpi_report_put(o, "a_start", json_integer((json_int_t)p->a_span.start));
     bad |= dpi_report_put(o, "a_end", json_integer((json_int_t)p->a_span.end));
-    bad |= dpi_report_put(o, "b_start", json_integer((json_int_t)p->b_span.start));
+    bad |=
+        dpi_report_put(o, "b_start", json_integer((json_int_t)p->b_span.start));
     bad |= dpi_report_put(o, "b_end", json_integer((json_int_t)p->b_span.end));
     bad |= dpi_report_put(o, "words", json_integer((json_int_t)p->words));
     bad |= dpi_report_put(o, "cluster", json_integer((json_int_t)p->cluster));
@@ -120,8 +122,8 @@ static json_t *cluster_obj(const dp_reuse *r, size_t c)
     if (!bad) {
         bad |= dpi_report_put(o, "cluster", json_integer((json_int_t)c));
         bad |= dpi_report_put(o, "docs", json_integer((json_int_t)cl.docs));
-        bad |= dpi_report_put(o, "members",
-                              json_integer((json_int_t)cl.nmembers));
+        bad |=
+            dpi_report_put(o, "members", json_integer((json_int_t)cl.nmembers));
         bad |= dpi_report_put(o, "passages",
                               json_integer((json_int_t)cl.passages));
         bad |= dpi_report_put(o, "boilerplate", json_boolean(cl.boilerplate));
@@ -201,28 +203,33 @@ dp_status dp_reuse_summary_json(const dp_reuse *r, int with_clusters,
     root = json_object();
     bad = !root;
     if (!bad) {
-        bad |= dpi_report_put(root, "documents", json_integer((json_int_t)st.docs));
-        bad |= dpi_report_put(root, "words", json_integer((json_int_t)st.words));
+        bad |= dpi_report_put(root, "documents",
+                              json_integer((json_int_t)st.docs));
+        bad |=
+            dpi_report_put(root, "words", json_integer((json_int_t)st.words));
         bad |= dpi_report_put(root, "min_words", json_integer(o->min_words));
         bad |= dpi_report_put(root, "max_gap", json_integer(o->max_gap));
         bad |= dpi_report_put(root, "ngram", json_integer(o->ngram));
         bad |= dpi_report_put(root, "max_df", json_integer(o->max_df));
         bad |= dpi_report_put(root, "min_shared", json_integer(o->min_shared));
-        bad |= dpi_report_put(root, "boilerplate_pct", json_real(o->boilerplate));
+        bad |=
+            dpi_report_put(root, "boilerplate_pct", json_real(o->boilerplate));
         bad |= dpi_report_put(root, "boilerplate_min",
                               json_integer(o->boilerplate_min));
         bad |= dpi_report_put(root, "drop_boilerplate",
                               json_boolean(o->drop_boilerplate));
         bad |= dpi_report_put(root, "ignore_same_source",
                               json_boolean(o->ignore_same_source));
-        bad |= dpi_report_put(root, "ngrams", json_integer((json_int_t)st.ngrams));
+        bad |=
+            dpi_report_put(root, "ngrams", json_integer((json_int_t)st.ngrams));
         bad |= dpi_report_put(root, "frequent_ngrams",
                               json_integer((json_int_t)st.frequent));
         bad |= dpi_report_put(root, "candidates",
                               json_integer((json_int_t)st.candidates));
         bad |= dpi_report_put(root, "same_source_skipped",
                               json_integer((json_int_t)st.same_source));
-        bad |= dpi_report_put(root, "pairs", json_integer((json_int_t)st.pairs));
+        bad |=
+            dpi_report_put(root, "pairs", json_integer((json_int_t)st.pairs));
         bad |= dpi_report_put(root, "passages",
                               json_integer((json_int_t)st.passages));
         bad |= dpi_report_put(root, "clusters",

@@ -449,8 +449,8 @@ dp_status dp_reuse_add(dp_reuse *r, const dp_reuse_doc *docs, size_t n,
 
 typedef struct gram_job {
     const dp_reuse *r;
-    dp_kv *ng;         /* the n-gram records */
-    const size_t *off; /* per document: its first record */
+    dp_kv *ng;          /* the n-gram records */
+    const size_t *off;  /* per document: its first record */
     uint64_t **scratch; /* per worker: shingle hashes, or NULL */
     size_t *scap;
     dp_status *fail;
@@ -500,8 +500,8 @@ static dp_status build_grams(dp_reuse *r, dp_kv **out, size_t *nout)
         return DP_ENOMEM;
     for (d = 0; d < r->ndocs; d++) {
         off[d] = total;
-        total += dpi_shingle_count(r->tok_off[d + 1] - r->tok_off[d],
-                                   r->o.ngram);
+        total +=
+            dpi_shingle_count(r->tok_off[d + 1] - r->tok_off[d], r->o.ngram);
     }
     off[r->ndocs] = total;
     if (total == 0)
@@ -632,10 +632,10 @@ typedef struct align_job {
     const uint64_t *pairs;
     size_t npairs;
     dp_align_opts ao;
-    dp_match **m;     /* per job: the passages of its pairs, in order */
-    uint32_t **pidx;  /* per job: the pair of each passage */
-    size_t *nm;       /* per job: how many */
-    dp_status *fail;  /* per job */
+    dp_match **m;    /* per job: the passages of its pairs, in order */
+    uint32_t **pidx; /* per job: the pair of each passage */
+    size_t *nm;      /* per job: how many */
+    dp_status *fail; /* per job */
 } align_job;
 
 static void pairs_job(void *arg, unsigned worker, size_t job)
@@ -654,11 +654,10 @@ static void pairs_job(void *arg, unsigned worker, size_t job)
         uint32_t db = (uint32_t)a->pairs[p];
         dp_match *m = NULL;
         size_t nm = 0;
-        rc = dpi_align_tokens(r->hashes + r->tok_off[da],
-                              r->tok_off[da + 1] - r->tok_off[da],
-                              r->hashes + r->tok_off[db],
-                              r->tok_off[db + 1] - r->tok_off[db], &a->ao, &m,
-                              &nm);
+        rc = dpi_align_tokens(
+            r->hashes + r->tok_off[da], r->tok_off[da + 1] - r->tok_off[da],
+            r->hashes + r->tok_off[db], r->tok_off[db + 1] - r->tok_off[db],
+            &a->ao, &m, &nm);
         if (!rc && nm) {
             if ((rc = DP_RESERVE(acc, cap, n + nm)) ||
                 (rc = DP_RESERVE(pid, pcap, n + nm))) {
@@ -807,9 +806,9 @@ static void finish_cluster(dp_reuse *r, size_t c, size_t npass)
             cl->earliest = (long)(i - b);
         }
     }
-    cl->boilerplate = cl->docs >= r->o.boilerplate_min &&
-                      (double)cl->docs * 100.0 >
-                          r->o.boilerplate * (double)r->ndocs;
+    cl->boilerplate =
+        cl->docs >= r->o.boilerplate_min &&
+        (double)cl->docs * 100.0 > r->o.boilerplate * (double)r->ndocs;
 }
 
 /*
@@ -942,8 +941,7 @@ static dp_status build_clusters(dp_reuse *r)
             final[oc] = (uint32_t)c;
             r->cl_start[c] = r->nmem;
             for (k = start[oc]; k < start[oc + 1]; k++) {
-                const uint32_t *sp =
-                    r->spans + 2 * r->tok_off[mem[k].doc];
+                const uint32_t *sp = r->spans + 2 * r->tok_off[mem[k].doc];
                 dp_reuse_member *m = &r->mem[r->nmem];
                 m->doc = mem[k].doc;
                 m->span.start = sp[2 * mtb[k]];

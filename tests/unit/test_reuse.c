@@ -15,10 +15,10 @@
 #include "test.h"
 
 #define QUOTE                                                                  \
-    "We will rebuild the harbour wall before the winter storms reach the "    \
+    "We will rebuild the harbour wall before the winter storms reach the "     \
     "northern coast"
 #define QUOTE_CHANGED                                                          \
-    "We will rebuild the harbour wall before the autumn storms reach the "    \
+    "We will rebuild the harbour wall before the autumn storms reach the "     \
     "northern coast"
 
 static const char *const quote_texts[] = {
@@ -166,8 +166,8 @@ TEST(reuse_quote_json)
 
 TEST(reuse_ignore_same_source)
 {
-    static const char *const src[] = {"Gazette", "Gazette", "Herald",
-                                      "Herald", NULL};
+    static const char *const src[] = {"Gazette", "Gazette", "Herald", "Herald",
+                                      NULL};
     dp_reuse *r = quote_corpus(2, src);
     dp_reuse_cluster cl;
     dp_reuse_stats s;
@@ -210,11 +210,11 @@ static dp_reuse *footer_corpus(int drop, int same_source)
     for (i = 0; i < 12; i++) {
         n = 0;
         for (k = 0; k < 30; k++) {
-            n += (size_t)snprintf(text[i] + n, sizeof text[i] - n,
-                                  "b%zux%zu ", i, k);
+            n += (size_t)snprintf(text[i] + n, sizeof text[i] - n, "b%zux%zu ",
+                                  i, k);
             if (k == 15 && (i == 4 || i == 9))
-                n += (size_t)snprintf(text[i] + n, sizeof text[i] - n,
-                                      "%s. ", QUOTE);
+                n += (size_t)snprintf(text[i] + n, sizeof text[i] - n, "%s. ",
+                                      QUOTE);
         }
         snprintf(text[i] + n, sizeof text[i] - n, "%s", footer);
         snprintf(id[i], sizeof id[i], "f%zu", i);
@@ -330,9 +330,9 @@ TEST(reuse_seeds_match_compare)
             const dp_reuse_passage *p = dp_reuse_passage_at(r, i);
             char *piece = strndup(text[0] + p->a_span.start,
                                   p->a_span.end - p->a_span.start);
-            sanner |= piece &&
-                      strstr(piece, "ISIS-K now poses an internal Afghan "
-                                    "threat") != NULL;
+            sanner |=
+                piece && strstr(piece, "ISIS-K now poses an internal Afghan "
+                                       "threat") != NULL;
             free(piece);
         }
         CHECK(sanner);

@@ -253,11 +253,11 @@ static int differs(const char *a, size_t na, const char *b, size_t nb)
 {
     size_t i = 0, j = 0;
     for (;;) {
-        while (i < na && (a[i] == ' ' || a[i] == '\n' || a[i] == '\t' ||
-                          a[i] == '\r'))
+        while (i < na &&
+               (a[i] == ' ' || a[i] == '\n' || a[i] == '\t' || a[i] == '\r'))
             i++;
-        while (j < nb && (b[j] == ' ' || b[j] == '\n' || b[j] == '\t' ||
-                          b[j] == '\r'))
+        while (j < nb &&
+               (b[j] == ' ' || b[j] == '\n' || b[j] == '\t' || b[j] == '\r'))
             j++;
         if (i == na || j == nb)
             return i != na || j != nb;
@@ -398,8 +398,8 @@ static int write_jsonl(const dp_reuse *r, const char *path, int clusters)
 }
 
 /* The outputs of a finished run. */
-static int outputs(run *u, int json, const char *passages,
-                   const char *clusters, int color, double t0)
+static int outputs(run *u, int json, const char *passages, const char *clusters,
+                   int color, double t0)
 {
     dp_reuse_stats s;
     size_t c;
@@ -524,8 +524,8 @@ int cmd_reuse(int argc, char **argv)
             fputs("\033[K", stderr);
     }
     if (ex == EXIT_OK)
-        ex = outputs(&u, json, passages, clusters,
-                     cli_use_color(cmode, stdout), t0);
+        ex = outputs(&u, json, passages, clusters, cli_use_color(cmode, stdout),
+                     t0);
     if (ex == EXIT_OK && cli_skipped_total(&st.skips)) {
         cli_skips_line(&st.skips, why, sizeof why);
         cli_msg("reuse", NULL, 0, "%zu record%s skipped %s",
