@@ -1050,7 +1050,7 @@ typedef struct dp_reuse_doc {
  *         all): the collection then holds exactly the documents added
  *         before the call; DP_EINVAL.
  * Memory kept per document: its text, id and source, 16 bytes per word
- * (token hash and original span) and 24 bytes of bookkeeping.
+ * (token hash and original span) and 48 bytes of bookkeeping.
  */
 DP_API dp_status dp_reuse_add(dp_reuse *r, const dp_reuse_doc *docs, size_t n,
                               dp_status *status);
