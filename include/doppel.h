@@ -1044,7 +1044,8 @@ typedef struct dp_reuse_doc {
  * Document numbers continue from the previous call.
  * @status: OUT, optional: @n entries: DP_OK (added); DP_EEMPTY (no words:
  *          not added, no number); DP_EUTF8 / DP_EBINARY / DP_ETOOBIG (per
- *          the text options: not added); DP_ENOMEM (this one not added).
+ *          the text options: not added); DP_ENOMEM (this one not added);
+ *          DP_EINVAL (a NULL id or text: not added).
  * @return DP_OK (even when some documents were refused: see @status);
  *         DP_ENOMEM or DP_ETOOBIG (over 2^31 documents or 2^32 words in
  *         all): the collection then holds exactly the documents added

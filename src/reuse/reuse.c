@@ -438,8 +438,10 @@ dp_status dp_reuse_add(dp_reuse *r, const dp_reuse_doc *docs, size_t n,
         free(items[i].sp);
     }
     free(items);
-    if (!rc)
-        free_results(r), memset(&r->st, 0, sizeof r->st);
+    if (!rc) { /* the last run's results no longer describe the corpus */
+        free_results(r);
+        memset(&r->st, 0, sizeof r->st);
+    }
     return rc;
 }
 
@@ -977,12 +979,12 @@ done:
 
 /* Drop the boilerplate clusters and their passages, renumbering the rest
  * (their order is kept). */
-static void drop_boilerplate(dp_reuse *r)
+static dp_status drop_boilerplate(dp_reuse *r)
 {
     size_t c, nc = 0, nm = 0, i, np = 0;
     size_t *newid = malloc(DP_MAX(r->ncl, 1) * sizeof *newid);
     if (!newid)
-        return; /* cannot happen in practice; flagged clusters stay */
+        return DP_ENOMEM;
     for (c = 0; c < r->ncl; c++) {
         size_t b = r->cl_start[c], e = r->cl_start[c + 1];
         if (r->cl[c].boilerplate) {
@@ -1016,6 +1018,7 @@ static void drop_boilerplate(dp_reuse *r)
     r->ncl = nc;
     r->nmem = nm;
     free(newid);
+    return DP_OK;
 }
 
 dp_status dp_reuse_run(dp_reuse *r)
@@ -1047,7 +1050,10 @@ dp_status dp_reuse_run(dp_reuse *r)
         return rc;
     }
     if (r->o.drop_boilerplate) {
-        drop_boilerplate(r);
+        if ((rc = drop_boilerplate(r))) {
+            free_results(r);
+            return rc;
+        }
     } else {
         for (c = 0; c < r->ncl; c++)
             r->st.boilerplate += (size_t)r->cl[c].boilerplate;

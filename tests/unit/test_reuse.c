@@ -29,8 +29,8 @@ static const char *const quote_texts[] = {
     "Quist said: " QUOTE_CHANGED " according to local radio reports.",
     "Coverage elsewhere focused on traffic. The mayor promised: " QUOTE
     ". Nothing else was announced today.",
-    "Completely unrelated text about growing tomatoes and cucumbers in small "
-    "greenhouses during the spring months.",
+    ("Completely unrelated text about growing tomatoes and cucumbers in "
+     "small greenhouses during the spring months."),
 };
 static const char *const quote_dates[] = {"2024-03-05", "2024-03-04", NULL,
                                           "2024-03-02T08:00", "2024-03-01"};
