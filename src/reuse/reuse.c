@@ -593,10 +593,23 @@ static dp_status build_pairs(dp_reuse *r, const dp_kv *ng, size_t n,
                     for (y = x + 1; y < nd && !rc; y++)
                         rc = emit(r, docs[x], docs[y], &pk, &np, &cap);
             } else {
-                size_t y;
+                /* A star around the first document; under
+                 * ignore_same_source the documents of the hub's own
+                 * source hang on the first one of another source. */
+                size_t y, alt = 0;
                 r->st.frequent++;
-                for (y = 1; y < nd && !rc; y++)
-                    rc = emit(r, docs[0], docs[y], &pk, &np, &cap);
+                if (r->o.ignore_same_source && r->src_hash[docs[0]])
+                    for (alt = 1; alt < nd; alt++)
+                        if (r->src_hash[docs[alt]] != r->src_hash[docs[0]])
+                            break;
+                for (y = 1; y < nd && !rc; y++) {
+                    uint32_t hub = docs[0];
+                    if (alt && alt < nd && y != alt &&
+                        r->src_hash[docs[y]] == r->src_hash[hub])
+                        hub = docs[alt];
+                    rc = hub < docs[y] ? emit(r, hub, docs[y], &pk, &np, &cap)
+                                       : emit(r, docs[y], hub, &pk, &np, &cap);
+                }
             }
         }
         i = j;

@@ -191,7 +191,8 @@ TEST(reuse_ignore_same_source)
 
 /* 12 documents, each its own body and the same 17-word footer; two of
  * them also share a quote inside the body. */
-static dp_reuse *footer_corpus(int drop, int same_source)
+static dp_reuse *footer_corpus_src(int drop, int same_source, unsigned max_df,
+                                   int mixed)
 {
     static const char footer[] =
         " This article was produced by the Northfield Gazette newsroom and "
@@ -205,6 +206,7 @@ static dp_reuse *footer_corpus(int drop, int same_source)
     dp_reuse_opts_init(&o);
     o.drop_boilerplate = drop;
     o.ignore_same_source = same_source;
+    o.max_df = max_df;
     if (dp_reuse_create(&o, &r))
         return NULL;
     for (i = 0; i < 12; i++) {
@@ -223,14 +225,44 @@ static dp_reuse *footer_corpus(int drop, int same_source)
         d[i].id_len = strlen(id[i]);
         d[i].text = text[i];
         d[i].text_len = strlen(text[i]);
-        d[i].source = "Gazette";
-        d[i].source_len = 7;
+        /* mixed: three from the Gazette, then Herald and Post in turn */
+        d[i].source = !mixed || i < 3 ? "Gazette" : i % 2 ? "Herald" : "Post";
+        d[i].source_len = strlen(d[i].source);
     }
     if (dp_reuse_add(r, d, 12, NULL) || dp_reuse_run(r)) {
         dp_reuse_free(r);
         return NULL;
     }
     return r;
+}
+
+static dp_reuse *footer_corpus(int drop, int same_source)
+{
+    return footer_corpus_src(drop, same_source, 0, 0);
+}
+
+TEST(reuse_frequent_ngrams_star_other_source)
+{
+    /* max_df 4: the footer's n-grams (in 12 documents) are frequent and
+     * link through a hub; the hub's own source hangs on another one */
+    dp_reuse *r = footer_corpus_src(0, 1, 4, 1);
+    dp_reuse_cluster cl;
+    dp_reuse_stats s;
+    REQUIRE(r);
+    dp_reuse_stats_get(r, &s);
+    CHECK(s.frequent > 0);
+    REQUIRE(dp_reuse_clusters(r) >= 1);
+    dp_reuse_cluster_get(r, 0, &cl);
+    CHECK_EQ(cl.docs, 12);
+    dp_reuse_free(r);
+    /* without sources: a star around f0 (eleven passages) plus f4-f9,
+     * paired by their quote, whose footers align too */
+    r = footer_corpus_src(0, 0, 4, 0);
+    REQUIRE(r);
+    dp_reuse_cluster_get(r, 0, &cl);
+    CHECK_EQ(cl.docs, 12);
+    CHECK_EQ(cl.passages, 12);
+    dp_reuse_free(r);
 }
 
 TEST(reuse_boilerplate_flagged_and_dropped)
