@@ -123,6 +123,9 @@ typedef struct cli_skips {
 /* cli_skip_count - count one skipped record by the reason @st. */
 void cli_skip_count(cli_skips *s, dp_status st);
 
+/* cli_skips_add - add every count of @from to @to. */
+void cli_skips_add(cli_skips *to, const cli_skips *from);
+
 /* cli_skips_line - the skip counts as "[invalid UTF-8 17, no words 1]"
  * (only the nonzero ones) into @buf; "" when nothing was skipped. */
 void cli_skips_line(const cli_skips *s, char *buf, size_t size);
@@ -164,6 +167,11 @@ typedef struct cli_corpus_opts {
     int strict;            /* stop at the first bad record, with its code */
     int progress;          /* nonzero: a progress line on stderr */
     int unique_ids;        /* nonzero: skip (and report) repeated ids */
+    int (*on_bad)(void *ctx, dp_status st); /* optional: called (with the
+                              callback's ctx) after each bad record or input
+                              is reported and counted, for commands that
+                              number every record; returns EXIT_OK to go on,
+                              else an exit code that stops the read */
 } cli_corpus_opts;
 
 /* What a read saw. */

@@ -135,7 +135,7 @@ static void progress(const char *cmd, const cli_corpus_stats *st, double t0,
 
 /* One bad record or input: report, count, and decide whether to stop. */
 static int bad_record(const char *cmd, dp_reader *rd, dp_status rc,
-                      const dp_error *err, const cli_corpus_opts *o,
+                      const dp_error *err, const cli_corpus_opts *o, void *ctx,
                       cli_corpus_stats *st)
 {
     /* an input that cannot be read is not a skipped record */
@@ -146,6 +146,11 @@ static int bad_record(const char *cmd, dp_reader *rd, dp_status rc,
     cli_skip_count(&st->skips, rc);
     if (whole)
         st->unreadable = 1;
+    if (o->on_bad) {
+        int ex = o->on_bad(ctx, rc);
+        if (ex)
+            return ex;
+    }
     return o->strict ? code : EXIT_OK;
 }
 
@@ -171,7 +176,7 @@ int cli_corpus_read(const char *cmd, char *const *inputs, size_t ninputs,
         uint64_t line;
         int dup;
         if (rc) {
-            ex = bad_record(cmd, rd, rc, &err, o, st);
+            ex = bad_record(cmd, rd, rc, &err, o, ctx, st);
             continue;
         }
         /* a plain-text document is a whole file: no line to name */

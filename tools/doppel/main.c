@@ -168,6 +168,20 @@ void cli_skip_count(cli_skips *s, dp_status st)
     }
 }
 
+void cli_skips_add(cli_skips *to, const cli_skips *from)
+{
+    to->json += from->json;
+    to->field += from->field;
+    to->utf8 += from->utf8;
+    to->binary += from->binary;
+    to->empty += from->empty;
+    to->toobig += from->toobig;
+    to->io += from->io;
+    to->compress += from->compress;
+    to->other += from->other;
+    to->dupid += from->dupid;
+}
+
 void cli_skips_line(const cli_skips *s, char *buf, size_t size)
 {
     const struct {
