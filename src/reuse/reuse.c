@@ -843,6 +843,8 @@ static dp_status build_clusters(dp_reuse *r)
 
     if (r->npass == 0)
         return DP_OK;
+    if (nv > UINT32_MAX) /* places are numbered in 32 bits */
+        return DP_ETOOBIG;
     up = malloc(nv * sizeof *up);
     comp = malloc(nv * sizeof *comp);
     byplace = malloc(nv * sizeof *byplace);

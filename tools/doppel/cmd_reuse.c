@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -508,6 +509,12 @@ int cmd_reuse(int argc, char **argv)
     if (!*u.source_field)
         return cli_bad_value("reuse", "source-field", u.source_field);
     o.progress = !quiet && cli_use_color(COLOR_AUTO, stderr);
+    /* JSON parsing (jansson) runs ahead on the reader's own threads while
+     * the previous batch is being tokenised. */
+    o.reader.threads = u.ro.threads ? u.ro.threads
+                                    : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (o.reader.threads > 64)
+        o.reader.threads = 64;
     if ((rc = dp_reuse_create(&u.ro, &u.r)))
         return cli_fail("reuse", NULL, 0, rc, NULL, 0, NULL);
     u.st = &st;
