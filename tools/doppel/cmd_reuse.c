@@ -511,8 +511,8 @@ int cmd_reuse(int argc, char **argv)
     o.progress = !quiet && cli_use_color(COLOR_AUTO, stderr);
     /* JSON parsing (jansson) runs ahead on the reader's own threads while
      * the previous batch is being tokenised. */
-    o.reader.threads = u.ro.threads ? u.ro.threads
-                                    : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    o.reader.threads =
+        u.ro.threads ? u.ro.threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (o.reader.threads > 64)
         o.reader.threads = 64;
     if ((rc = dp_reuse_create(&u.ro, &u.r)))
