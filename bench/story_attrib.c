@@ -9,7 +9,7 @@
  *   story_attrib cs DIR
  *       Clough-Stevenson: for every answer listed in DIR/labels.csv,
  *       merge it with its source article and print one line
- *       "file category share containment" (docs/merged-story.md gives the
+ *       "file category share containment coverage" (docs/merged-story.md gives the
  *       share's formula), then the category means and the Spearman
  *       correlation of share and of containment with the category order
  *       (cut 3, light 2, heavy 1, non 0).
@@ -136,37 +136,74 @@ static int show(int argc, char **argv)
  * max(coverage, similarity) of its words, any other sentence its
  * coverage (the words of it inside passages shared with the source).
  */
-static double share_of(const dp_story *s, size_t a)
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* mark[t] = 1 when token t of @d lies in a @k-word shingle that @o also
+ * has (the word was copied unchanged, with at least k-1 neighbours). */
+static char *verbatim_marks(const dp_doc *d, const dp_doc *o, unsigned k)
+{
+    uint64_t *sd = NULL, *so = NULL;
+    size_t nd = 0, no = 0, i, j;
+    char *mark = calloc(dp_doc_words(d) + 1, 1);
+    if (!mark || dp_doc_shingles(d, k, &sd, &nd) ||
+        dp_doc_shingles(o, k, &so, &no)) {
+        free(mark);
+        dp_free(sd);
+        return NULL;
+    }
+    if (no)
+        qsort(so, no, sizeof *so, cmp_u64);
+    for (i = 0; i < nd; i++)
+        if (no && bsearch(&sd[i], so, no, sizeof *so, cmp_u64))
+            for (j = i; j < i + k; j++)
+                mark[j] = 1;
+    dp_free(sd);
+    dp_free(so);
+    return mark;
+}
+
+/*
+ * The share of the answer (member @a of the two-member story @s)
+ * attributed to the source (docs/merged-story.md):
+ *
+ *   share = sum_s n_s (c_s v_s)^2 / sum_s n_s
+ *
+ * over the answer's sentences s with n_s words, where c_s is the share of
+ * its words inside passages shared with the source (the story diff's
+ * coverage) and v_s the share inside verbatim 5-word runs the source
+ * has. *cover gets the plain coverage share sum n_s c_s / sum n_s.
+ */
+static double share_of(const dp_story *s, size_t a, double *cover)
 {
     const dp_doc *d = dp_story_member_at(s, a)->doc;
     const dp_comparison *c = dp_story_comparison(s, 0, 1);
-    size_t i, u, k, b, e;
-    double num = 0.0, den = 0.0;
+    size_t i, b, e, t;
+    double num = 0.0, cnum = 0.0, den = 0.0;
     int side = a == 0 ? 0 : 1;
-    char *carried = calloc(dp_doc_sentences(d) + 1, 1);
-    if (!carried)
+    char *vb = verbatim_marks(d, dp_story_member_at(s, 1 - a)->doc, 5);
+    *cover = 0.0;
+    if (!vb)
         return 0.0;
-    for (u = 0; u < dp_story_units(s); u++) {
-        const dp_story_unit *un = dp_story_unit_at(s, u);
-        if (un->nmembers < 2)
-            continue;
-        for (k = 0; k < un->ncarriers; k++)
-            if (un->carriers[k].member == a)
-                carried[un->carriers[k].sentence] = 1;
-    }
     for (i = 0; i < dp_doc_sentences(d); i++) {
         const dp_sentence_diff *sd = dp_comparison_sentence(c, side, i);
-        double w;
+        double n, v = 0.0, w;
         dp_doc_sentence(d, i, NULL, &b, &e);
         if (!sd || e == b)
             continue;
-        w = sd->coverage;
-        if (carried[i] && sd->similarity > w)
-            w = sd->similarity;
-        num += (double)(e - b) * w;
-        den += (double)(e - b);
+        n = (double)(e - b);
+        for (t = b; t < e; t++)
+            v += vb[t];
+        w = sd->coverage * (v / n);
+        num += n * w * w;
+        cnum += n * sd->coverage;
+        den += n;
     }
-    free(carried);
+    free(vb);
+    *cover = den > 0.0 ? cnum / den : 0.0;
     return den > 0.0 ? num / den : 0.0;
 }
 
@@ -214,7 +251,8 @@ static int cs(const char *dir)
     static const char *const cats[] = {"non", "heavy", "light", "cut"};
     char path[4096], line[1024];
     FILE *f;
-    double share[256], cont[256], cat[256], sum[4][2] = {{0}}, t0, tm = 0;
+    double share[256], cont[256], cov[256], cat[256], sum[4][3] = {{0}};
+    double t0, tm = 0;
     size_t n = 0, cnt[4] = {0}, i;
     snprintf(path, sizeof path, "%s/labels.csv", dir);
     f = fopen(path, "r");
@@ -257,13 +295,15 @@ static int cs(const char *dir)
             return 1;
         tm += now() - t0;
         cmp = dp_story_comparison(s, 0, 1);
-        share[n] = share_of(s, 0);
+        share[n] = share_of(s, 0, &cov[n]);
         cont[n] = dp_comparison_scores(cmp)->containment_a_in_b;
         cat[n] = c;
         sum[c][0] += share[n];
         sum[c][1] += cont[n];
+        sum[c][2] += cov[n];
         cnt[c]++;
-        printf("%s %s %.4f %.4f\n", file, category, share[n], cont[n]);
+        printf("%s %s %.4f %.4f %.4f\n", file, category, share[n], cont[n],
+               cov[n]);
         dp_story_free(s);
         dp_doc_free((dp_doc *)m[0].doc);
         dp_doc_free((dp_doc *)m[1].doc);
@@ -271,13 +311,16 @@ static int cs(const char *dir)
     }
     fclose(f);
     printf("\nanswers %zu, %.2f ms per merge\n", n, tm * 1000.0 / (double)n);
-    printf("%-6s %5s %8s %12s\n", "cat", "n", "share", "containment");
+    printf("%-6s %5s %8s %12s %9s\n", "cat", "n", "share", "containment",
+           "coverage");
     for (i = 4; i-- > 0;)
-        printf("%-6s %5zu %8.4f %12.4f\n", cats[i], cnt[i],
+        printf("%-6s %5zu %8.4f %12.4f %9.4f\n", cats[i], cnt[i],
                cnt[i] ? sum[i][0] / (double)cnt[i] : 0.0,
-               cnt[i] ? sum[i][1] / (double)cnt[i] : 0.0);
-    printf("spearman share %.4f  containment %.4f\n", spearman(share, cat, n),
-           spearman(cont, cat, n));
+               cnt[i] ? sum[i][1] / (double)cnt[i] : 0.0,
+               cnt[i] ? sum[i][2] / (double)cnt[i] : 0.0);
+    printf("spearman share %.4f  containment %.4f  coverage %.4f\n",
+           spearman(share, cat, n), spearman(cont, cat, n),
+           spearman(cov, cat, n));
     return 0;
 }
 

@@ -579,6 +579,23 @@ DP_API const dp_story_unit *dp_story_unit_at(const dp_story *s, size_t i);
  */
 DP_API size_t dp_story_adds(const dp_story *s, size_t m, const size_t **units);
 
+/* A name or number one member's rewrite adds to a shared sentence. */
+typedef struct dp_story_detail {
+    size_t unit;  /* the unit whose carrier adds it */
+    dp_span span; /* its original byte range in the member's text */
+} dp_story_detail;
+
+/*
+ * dp_story_details - the names and numbers member @m adds inside shared
+ * sentences: the added spans of its carriers (units other members carry
+ * too) that are names or numbers and occur in no other member's text,
+ * each text once, in story order.
+ * @details: OUT: borrowed array (NULL when the count is 0).
+ * @return the count.
+ */
+DP_API size_t dp_story_details(const dp_story *s, size_t m,
+                               const dp_story_detail **details);
+
 /* dp_story_quotes / dp_story_quote_at - the quotes, in the story order
  * of their reference carrier. */
 DP_API size_t dp_story_quotes(const dp_story *s);

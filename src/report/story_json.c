@@ -163,6 +163,26 @@ static json_t *units(const dp_story *s)
     return a;
 }
 
+static json_t *details(const dp_story *s, size_t m)
+{
+    const dp_story_detail *dt;
+    size_t n = dp_story_details(s, m, &dt), k;
+    json_t *a = json_array();
+    int bad = !a;
+    for (k = 0; !bad && k < n; k++) {
+        json_t *e = json_pack("{s:I,s:I,s:I}", "unit", (json_int_t)dt[k].unit,
+                              "start", (json_int_t)dt[k].span.start, "end",
+                              (json_int_t)dt[k].span.end);
+        bad |= !e || dpi_report_put(e, "text", text_of(s, m, dt[k].span));
+        bad |= dpi_report_push(a, e);
+    }
+    if (bad) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
 static json_t *adds(const dp_story *s)
 {
     json_t *a = json_array();
@@ -191,6 +211,7 @@ static json_t *adds(const dp_story *s)
         bad |= dpi_report_put(o, "member", json_integer((json_int_t)m));
         bad |= dpi_report_put(o, "id", member_id(s, m));
         bad |= dpi_report_put(o, "sentences", ss);
+        bad |= dpi_report_put(o, "details", details(s, m));
         bad |= dpi_report_push(a, o);
     }
     if (bad) {

@@ -65,6 +65,8 @@ void dp_story_free(dp_story *s)
     free(s->carriers);
     free(s->adds);
     free(s->adds_beg);
+    free(s->details);
+    free(s->details_beg);
     free(s->quotes);
     free(s->qcarriers);
     free(s->qchanged);
@@ -668,6 +670,76 @@ static dp_status pair_conflicts(dp_story *s, size_t unit,
     return DP_OK;
 }
 
+/* Whether the tokens [b, e) of @d occur, in a row, in @o. */
+static int seq_in(const dp_doc *d, size_t b, size_t e, const dp_doc *o)
+{
+    size_t i, k;
+    if (e <= b || o->ntoks < e - b)
+        return 0;
+    for (i = 0; i + (e - b) <= o->ntoks; i++) {
+        for (k = 0; k < e - b && o->toks[i + k].hash == d->toks[b + k].hash;
+             k++)
+            ;
+        if (k == e - b)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether two spans of @d hold the same bytes. */
+static int same_bytes(const dp_doc *d, dp_span a, dp_span b)
+{
+    return a.end - a.start == b.end - b.start &&
+           memcmp(d->orig + a.start, d->orig + b.start, a.end - a.start) == 0;
+}
+
+/* The names and numbers each member's rewrites add (dp_story_details). */
+static dp_status build_details(dp_story *s, uint8_t *const *cls)
+{
+    size_t m, u, k, a, o, q;
+    dp_status rc;
+    s->details_beg = calloc(s->n + 1, sizeof *s->details_beg);
+    if (!s->details_beg)
+        return DP_ENOMEM;
+    for (m = 0; m < s->n; m++) {
+        const dp_doc *d = s->members[m].doc;
+        s->details_beg[m] = s->ndetails;
+        for (u = 0; u < s->nunits; u++) {
+            const dp_story_unit *un = &s->units[u];
+            if (un->nmembers < 2)
+                continue;
+            for (k = 0; k < un->ncarriers; k++) {
+                const dp_story_carrier *c = &un->carriers[k];
+                if (c->member != m)
+                    continue;
+                for (a = 0; a < c->nadded; a++) {
+                    size_t tb = dpi_story_tok_at(d, c->added[a].start);
+                    size_t te = dpi_story_tok_at(d, c->added[a].end);
+                    int fresh = tb < te && (cls[m][tb] == DP_CLS_NAME ||
+                                            cls[m][tb] == DP_CLS_NUMBER);
+                    for (o = 0; fresh && o < s->n; o++)
+                        if (o != m && seq_in(d, tb, te, s->members[o].doc))
+                            fresh = 0;
+                    for (q = s->details_beg[m]; fresh && q < s->ndetails; q++)
+                        if (same_bytes(d, s->details[q].span, c->added[a]))
+                            fresh = 0;
+                    if (!fresh)
+                        continue;
+                    rc = DP_RESERVE(s->details, s->details_cap,
+                                    s->ndetails + 1);
+                    if (rc)
+                        return rc;
+                    s->details[s->ndetails].unit = u;
+                    s->details[s->ndetails].span = c->added[a];
+                    s->ndetails++;
+                }
+            }
+        }
+    }
+    s->details_beg[s->n] = s->ndetails;
+    return DP_OK;
+}
+
 static dp_status build_conflicts(dp_story *s)
 {
     uint8_t **cls = calloc(s->n, sizeof *cls);
@@ -699,6 +771,8 @@ static dp_status build_conflicts(dp_story *s)
                     rc = pair_conflicts(s, u, &un->carriers[x],
                                         &un->carriers[y], cls);
     }
+    if (!rc)
+        rc = build_details(s, cls);
     for (m = 0; m < s->n; m++)
         free(cls[m]);
     free(cls);
@@ -834,6 +908,20 @@ size_t dp_story_adds(const dp_story *s, size_t m, const size_t **units)
     cnt = s->adds_beg[m + 1] - s->adds_beg[m];
     if (units && cnt)
         *units = s->adds + s->adds_beg[m];
+    return cnt;
+}
+
+size_t dp_story_details(const dp_story *s, size_t m,
+                        const dp_story_detail **details)
+{
+    size_t cnt;
+    if (details)
+        *details = NULL;
+    if (!s || m >= s->n)
+        return 0;
+    cnt = s->details_beg[m + 1] - s->details_beg[m];
+    if (details && cnt)
+        *details = s->details + s->details_beg[m];
     return cnt;
 }
 

@@ -42,6 +42,9 @@ struct dp_story {
 
     size_t *adds;     /* unit indices, member by member */
     size_t *adds_beg; /* n + 1 */
+    dp_story_detail *details; /* member by member */
+    size_t *details_beg;      /* n + 1 */
+    size_t ndetails, details_cap;
 
     dp_story_quote *quotes;
     size_t nquotes;

@@ -142,6 +142,7 @@ static void adds(FILE *f, const dp_story *s, const style *st)
     size_t m, k;
     for (m = 0; m < dp_story_members(s); m++) {
         const size_t *us;
+        const dp_story_detail *dt;
         size_t n = dp_story_adds(s, m, &us);
         fprintf(f, "\n%sWhat ", st->bold);
         name(f, s, m, st);
@@ -152,6 +153,16 @@ static void adds(FILE *f, const dp_story *s, const style *st)
             fputs("  - ", f);
             excerpt(f, s, m, un->carriers[0].span);
             fputc('\n', f);
+        }
+        n = dp_story_details(s, m, &dt);
+        if (n) {
+            fprintf(f, "  in shared sentences: %s", st->added);
+            for (k = 0; k < n; k++) {
+                if (k)
+                    fputs(", ", f);
+                excerpt(f, s, m, dt[k].span);
+            }
+            fprintf(f, "%s\n", st->off);
         }
     }
 }
