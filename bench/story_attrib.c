@@ -9,10 +9,10 @@
  *   story_attrib cs DIR
  *       Clough-Stevenson: for every answer listed in DIR/labels.csv,
  *       merge it with its source article and print one line
- *       "file category share containment coverage" (docs/merged-story.md gives the
- *       share's formula), then the category means and the Spearman
- *       correlation of share and of containment with the category order
- *       (cut 3, light 2, heavy 1, non 0).
+ *       "file category share containment coverage" (docs/merged-story.md gives
+ * the share's formula), then the category means and the Spearman correlation of
+ * share and of containment with the category order (cut 3, light 2, heavy 1,
+ * non 0).
  */
 #include <math.h>
 #include <stdio.h>

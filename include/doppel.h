@@ -305,11 +305,11 @@ DP_API dp_status dp_doc_shingles(const dp_doc *doc, unsigned k, uint64_t **out,
 typedef struct dp_comparison dp_comparison;
 
 typedef struct dp_compare_opts {
-    unsigned shingle_k; /* words per shingle for the Jaccard scores; 5 */
-    unsigned min_words; /* shortest passage reported, in words; 8 */
-    unsigned max_gap;   /* most unmatched words bridged inside one
-                           passage on either side; 4 */
-    double rewrite_min; /* least similarity for a "rewritten" pair; 0.3 */
+    unsigned shingle_k;       /* words per shingle for the Jaccard scores; 5 */
+    unsigned min_words;       /* shortest passage reported, in words; 8 */
+    unsigned max_gap;         /* most unmatched words bridged inside one
+                                 passage on either side; 4 */
+    double rewrite_min;       /* least similarity for a "rewritten" pair; 0.3 */
     const struct dp_idf *idf; /* background term statistics for the
                                  same-story score (dp_idf_read()), or NULL
                                  for the pair-only score; borrowed, must
@@ -468,9 +468,9 @@ typedef struct dp_story_unit {
     size_t ncarriers;
     const dp_story_carrier *carriers; /* primary first, then by member;
                                          carriers[0] is the text shown */
-    size_t nmembers; /* distinct members among the carriers */
-    long origin;     /* the member that likely had it first (earliest
-                        date, else the determined provenance), or -1 */
+    size_t nmembers;                  /* distinct members among the carriers */
+    long origin; /* the member that likely had it first (earliest
+                    date, else the determined provenance), or -1 */
 } dp_story_unit;
 
 /* Kinds of quotes. */
@@ -522,7 +522,7 @@ typedef enum dp_prov_basis {
 
 /* The likely direction of copying between two compared members. */
 typedef struct dp_story_edge {
-    size_t from, to;     /* when undetermined, from < to (no direction) */
+    size_t from, to; /* when undetermined, from < to (no direction) */
     dp_prov_basis basis;
     double confidence;   /* in [0, 1]; 0 when undetermined */
     double contained[2]; /* shingle containment of from in to, of to in

@@ -52,8 +52,8 @@ static int put_spans(json_t *o, const char *key, const char *key_spans,
     size_t k;
     int bad = !t || !p;
     for (k = 0; !bad && k < n; k++) {
-        json_t *pair = json_pack("[II]", (json_int_t)sp[k].start,
-                                 (json_int_t)sp[k].end);
+        json_t *pair =
+            json_pack("[II]", (json_int_t)sp[k].start, (json_int_t)sp[k].end);
         bad |= dpi_report_push(t, text_of(s, m, sp[k]));
         bad |= dpi_report_push(p, pair);
     }
@@ -115,12 +115,11 @@ static json_t *carrier(const dp_story *s, const dp_story_carrier *c)
     bad |= dpi_report_put(o, "start", json_integer((json_int_t)c->span.start));
     bad |= dpi_report_put(o, "end", json_integer((json_int_t)c->span.end));
     bad |= dpi_report_put(o, "status", json_string(status_name(c->status)));
-    bad |= dpi_report_put(o, "vs",
-                          c->vs >= 0 ? json_integer((json_int_t)c->vs)
-                                     : json_null());
+    bad |= dpi_report_put(
+        o, "vs", c->vs >= 0 ? json_integer((json_int_t)c->vs) : json_null());
     bad |= dpi_report_put(o, "similarity", real4(c->similarity));
-    bad |= put_spans(o, "added", "added_spans", s, c->member, c->added,
-                     c->nadded);
+    bad |=
+        put_spans(o, "added", "added_spans", s, c->member, c->added, c->nadded);
     if (bad) {
         json_decref(o);
         return NULL;
@@ -145,8 +144,9 @@ static json_t *units(const dp_story *s)
             break;
         }
         bad |= dpi_report_put(o, "index", json_integer((json_int_t)u));
-        bad |= dpi_report_put(o, "text", text_of(s, un->carriers[0].member,
-                                                 un->carriers[0].span));
+        bad |= dpi_report_put(
+            o, "text",
+            text_of(s, un->carriers[0].member, un->carriers[0].span));
         bad |= dpi_report_put(o, "members",
                               json_integer((json_int_t)un->nmembers));
         bad |= dpi_report_put(o, "origin",
@@ -195,11 +195,10 @@ static json_t *adds(const dp_story *s)
         bad |= !o || !ss;
         for (k = 0; !bad && k < n; k++) {
             const dp_story_carrier *c = &s->units[us[k]].carriers[0];
-            json_t *e = json_pack("{s:I,s:I,s:I,s:I}", "unit",
-                                  (json_int_t)us[k], "sentence",
-                                  (json_int_t)c->sentence, "start",
-                                  (json_int_t)c->span.start, "end",
-                                  (json_int_t)c->span.end);
+            json_t *e = json_pack(
+                "{s:I,s:I,s:I,s:I}", "unit", (json_int_t)us[k], "sentence",
+                (json_int_t)c->sentence, "start", (json_int_t)c->span.start,
+                "end", (json_int_t)c->span.end);
             bad |= !e || dpi_report_put(e, "text", text_of(s, m, c->span));
             bad |= dpi_report_push(ss, e);
         }
@@ -241,8 +240,8 @@ static json_t *quotes(const dp_story *s)
             bad |= dpi_report_put(e, "id", member_id(s, c->member));
             bad |= dpi_report_put(e, "start",
                                   json_integer((json_int_t)c->span.start));
-            bad |= dpi_report_put(e, "end",
-                                  json_integer((json_int_t)c->span.end));
+            bad |=
+                dpi_report_put(e, "end", json_integer((json_int_t)c->span.end));
             bad |= dpi_report_put(e, "text", text_of(s, c->member, c->span));
             bad |= put_spans(e, "changed", "changed_spans", s, c->member,
                              c->changed, c->nchanged);
@@ -256,8 +255,9 @@ static json_t *quotes(const dp_story *s)
         bad |= dpi_report_put(
             o, "kind",
             json_string(sq->kind == DP_QUOTE_MARKED ? "quoted" : "reported"));
-        bad |= dpi_report_put(o, "text", text_of(s, sq->carriers[0].member,
-                                                 sq->carriers[0].span));
+        bad |= dpi_report_put(
+            o, "text",
+            text_of(s, sq->carriers[0].member, sq->carriers[0].span));
         bad |= dpi_report_put(o, "carriers", cs);
         bad |= dpi_report_push(a, o);
     }
@@ -287,9 +287,10 @@ static json_t *conflict_side(const dp_story *s, const dp_story_conflict *c,
         return NULL;
     bad |= dpi_report_put(o, "member", json_integer((json_int_t)c->member[i]));
     bad |= dpi_report_put(o, "id", member_id(s, c->member[i]));
-    bad |= dpi_report_put(o, "sentence",
-                          json_integer((json_int_t)c->sentence[i]));
-    bad |= dpi_report_put(o, "start", json_integer((json_int_t)c->span[i].start));
+    bad |=
+        dpi_report_put(o, "sentence", json_integer((json_int_t)c->sentence[i]));
+    bad |=
+        dpi_report_put(o, "start", json_integer((json_int_t)c->span[i].start));
     bad |= dpi_report_put(o, "end", json_integer((json_int_t)c->span[i].end));
     bad |= dpi_report_put(o, "value", text_of(s, c->member[i], c->value[i]));
     bad |= dpi_report_put(o, "value_span",
@@ -407,7 +408,7 @@ dp_status dp_story_json(const dp_story *s, char **out, size_t *len)
         return DP_ENOMEM;
     }
     txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                             JSON_REAL_PRECISION(10));
+                            JSON_REAL_PRECISION(10));
     json_decref(o);
     if (!txt)
         return DP_ENOMEM;

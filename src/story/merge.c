@@ -26,7 +26,7 @@
 
 /* Content provenance needs each side's share of own sentences to differ
  * by at least this much, and the containment to lean the same way. */
-#define PROV_OWN_MIN 0.2
+#define PROV_OWN_MIN  0.2
 #define PROV_CONT_MIN 0.05
 /* Carriers of one unit checked pairwise for conflicts (the first ones). */
 #define CONFLICT_MAX_CARRIERS 16
@@ -128,19 +128,6 @@ static size_t uf_find(size_t *parent, size_t x)
     return x;
 }
 
-static void uf_union(size_t *parent, size_t a, size_t b)
-{
-    a = uf_find(parent, a);
-    b = uf_find(parent, b);
-    if (a == b)
-        return;
-    /* the smaller node (earlier member, earlier sentence) is the root */
-    if (a < b)
-        parent[b] = a;
-    else
-        parent[a] = b;
-}
-
 /* Whether sentence @i of @d holds any token. */
 static int has_words(const dp_doc *d, size_t i)
 {
@@ -164,11 +151,109 @@ static void offer_link(dp_story *s, size_t node, size_t vs,
     l->rank = rank;
 }
 
-/* Join the partner sentences of every comparison. */
-static void join_pairs(dp_story *s, size_t *parent)
+/* One partner pair of a comparison, as a candidate join of two nodes. */
+typedef struct edge {
+    double w;    /* copied pairs 2 + similarity, rewritten similarity */
+    size_t a, b; /* nodes, a of the earlier member */
+    size_t ma, mb;
+    const dp_sentence_diff *sa, *sb; /* each side's verdict (sb may be
+                                        NULL when b does not point back) */
+} edge;
+
+static int by_weight(const void *x, const void *y)
 {
-    size_t i, j, k;
+    const edge *p = x, *q = y;
+    if (p->w != q->w)
+        return p->w > q->w ? -1 : 1;
+    if (p->a != q->a)
+        return p->a < q->a ? -1 : 1;
+    return p->b < q->b ? -1 : p->b > q->b;
+}
+
+/* Whether the sets of roots @ra and @rb (rings through @ring) hold a
+ * common member; @mark is all zero on entry and on return. */
+static int share_member(const size_t *ring, size_t ra, size_t rb,
+                        const size_t *member_of, uint8_t *mark)
+{
+    size_t x = ra;
+    int common = 0;
+    do {
+        mark[member_of[x]] = 1;
+        x = ring[x];
+    } while (x != ra);
+    x = rb;
+    do {
+        common |= mark[member_of[x]];
+        x = ring[x];
+    } while (x != rb);
+    x = ra;
+    do {
+        mark[member_of[x]] = 0;
+        x = ring[x];
+    } while (x != ra);
+    return common;
+}
+
+static void merge_sets(size_t *parent, size_t *ring, size_t ra, size_t rb)
+{
+    size_t t = ring[ra];
+    ring[ra] = ring[rb];
+    ring[rb] = t;
+    if (ra < rb)
+        parent[rb] = ra;
+    else
+        parent[ra] = rb;
+}
+
+/* Whether sentences @i and @j of @d hold the same words. */
+static int same_words(const dp_doc *d, size_t i, size_t j)
+{
+    size_t bi = d->sents[i].tok_begin, bj = d->sents[j].tok_begin, k;
+    size_t n = d->sents[i].tok_end - bi;
+    if (n != d->sents[j].tok_end - bj)
+        return 0;
+    for (k = 0; k < n; k++)
+        if (d->toks[bi + k].hash != d->toks[bj + k].hash)
+            return 0;
+    return 1;
+}
+
+/*
+ * Join the partner sentences of every comparison into units: first each
+ * member's word-for-word repeats, then the partner pairs, strongest
+ * first, a pair joining two units only when they hold no member in
+ * common (so rewrites cannot chain different sentences of one member into
+ * one unit). Then each node's link is its best partner inside its unit.
+ * Long because collecting, ordering and applying the joins are one pass.
+ */
+static dp_status join_pairs(dp_story *s, size_t *parent)
+{
+    size_t i, j, k, ne = 0, cap = 0, N = s->nnodes;
+    size_t *ring = malloc((N + 1) * sizeof *ring);
+    size_t *member_of = malloc((N + 1) * sizeof *member_of);
+    uint8_t *mark = calloc(s->n + 1, 1);
+    edge *e = NULL;
     int side;
+    dp_status rc = DP_ENOMEM;
+    if (!ring || !member_of || !mark)
+        goto done;
+    for (i = 0; i < s->n; i++)
+        for (k = s->sbase[i]; k < s->sbase[i + 1]; k++)
+            member_of[k] = i;
+    for (k = 0; k < N; k++)
+        ring[k] = k;
+    for (i = 0; i < s->n; i++) {
+        const dp_doc *d = s->members[i].doc;
+        for (k = 1; k < d->nsents; k++)
+            for (j = 0; j < k; j++)
+                if (has_words(d, k) && same_words(d, j, k)) {
+                    size_t ra = uf_find(parent, s->sbase[i] + j);
+                    size_t rb = uf_find(parent, s->sbase[i] + k);
+                    if (ra != rb)
+                        merge_sets(parent, ring, ra, rb);
+                    break;
+                }
+    }
     for (i = 0; i < s->n; i++)
         for (j = i + 1; j < s->n; j++) {
             const dp_comparison *c = s->cmp[i * s->n + j];
@@ -185,12 +270,39 @@ static void join_pairs(dp_story *s, size_t *parent)
                     if (!has_words(s->members[me].doc, k) ||
                         !has_words(s->members[other].doc, p))
                         continue;
-                    uf_union(parent, s->sbase[me] + k, s->sbase[other] + p);
-                    offer_link(s, s->sbase[me] + k, other, sd,
-                               me == s->primary || other == s->primary);
+                    rc = DP_RESERVE(e, cap, ne + 1);
+                    if (rc)
+                        goto done;
+                    e[ne].w = (sd->status == DP_SENT_COPIED ? 2.0 : 0.0) +
+                              sd->similarity;
+                    e[ne].a = s->sbase[me] + k;
+                    e[ne].b = s->sbase[other] + p;
+                    e[ne].ma = me;
+                    e[ne].mb = other;
+                    e[ne].sa = sd;
+                    ne++;
                 }
             }
         }
+    if (ne > 1)
+        qsort(e, ne, sizeof *e, by_weight);
+    for (k = 0; k < ne; k++) {
+        size_t ra = uf_find(parent, e[k].a), rb = uf_find(parent, e[k].b);
+        if (ra == rb || share_member(ring, ra, rb, member_of, mark))
+            continue;
+        merge_sets(parent, ring, ra, rb);
+    }
+    for (k = 0; k < ne; k++)
+        if (uf_find(parent, e[k].a) == uf_find(parent, e[k].b))
+            offer_link(s, e[k].a, e[k].mb, e[k].sa,
+                       e[k].ma == s->primary || e[k].mb == s->primary);
+    rc = DP_OK;
+done:
+    free(ring);
+    free(member_of);
+    free(mark);
+    free(e);
+    return rc;
 }
 
 /*
@@ -356,8 +468,8 @@ static dp_status build_units(dp_story *s, size_t *parent)
     for (i = 0; i < s->nunits; i++)
         if (s->units[i].nmembers == 1)
             for (k = 0; k < s->units[i].ncarriers; k++) {
-                dp_story_carrier *c = (dp_story_carrier *)&s->units[i]
-                                          .carriers[k];
+                dp_story_carrier *c =
+                    (dp_story_carrier *)&s->units[i].carriers[k];
                 c->status = DP_SENT_UNIQUE;
                 c->vs = c->vs_sentence = -1;
                 c->similarity = 0.0;
@@ -411,8 +523,7 @@ static void swap_edge(dp_story_edge *e)
     double x;
     int64_t d;
     t = e->from, e->from = e->to, e->to = t;
-    x = e->contained[0], e->contained[0] = e->contained[1],
-    e->contained[1] = x;
+    x = e->contained[0], e->contained[0] = e->contained[1], e->contained[1] = x;
     t = e->shared[0], e->shared[0] = e->shared[1], e->shared[1] = t;
     t = e->own[0], e->own[0] = e->own[1], e->own[1] = t;
     d = e->date[0], e->date[0] = e->date[1], e->date[1] = d;
@@ -535,12 +646,11 @@ static long unit_origin(const dp_story *s, const dp_story_unit *u)
 static int is_month_or_day(const dp_doc *d, const dp_tok *t)
 {
     static const char *const names[] = {
-        "january",  "february", "march",    "april",   "may",
-        "june",     "july",     "august",   "september", "october",
-        "november", "december", "jan",      "feb",     "mar",
-        "apr",      "jun",      "jul",      "aug",     "sep",
-        "sept",     "oct",      "nov",      "dec",     "monday",
-        "tuesday",  "wednesday", "thursday", "friday",  "saturday",
+        "january", "february", "march",     "april",    "may",      "june",
+        "july",    "august",   "september", "october",  "november", "december",
+        "jan",     "feb",      "mar",       "apr",      "jun",      "jul",
+        "aug",     "sep",      "sept",      "oct",      "nov",      "dec",
+        "monday",  "tuesday",  "wednesday", "thursday", "friday",   "saturday",
         "sunday"};
     size_t n = t->nend - t->nstart, i;
     for (i = 0; i < sizeof names / sizeof *names; i++)
@@ -552,9 +662,9 @@ static int is_month_or_day(const dp_doc *d, const dp_tok *t)
 
 /* A run of tokens of one class inside a sentence, with its neighbours. */
 typedef struct run {
-    size_t b, e;            /* tokens [b, e) */
-    uint64_t prev, next;    /* hashes of the neighbour tokens, 0 at edges */
-    int date;               /* a neighbour or member is a month or day */
+    size_t b, e;         /* tokens [b, e) */
+    uint64_t prev, next; /* hashes of the neighbour tokens, 0 at edges */
+    int date;            /* a neighbour or member is a month or day */
 } run;
 
 #define MAX_RUNS 64
@@ -601,8 +711,8 @@ static dp_status add_conflict(dp_story *s, dp_conflict_kind kind, size_t unit,
                               const run *ra, const dp_doc *db, const run *rb)
 {
     dp_story_conflict *c;
-    dp_status rc = DP_RESERVE(s->conflicts, s->conflicts_cap,
-                              s->nconflicts + 1);
+    dp_status rc =
+        DP_RESERVE(s->conflicts, s->conflicts_cap, s->nconflicts + 1);
     if (rc)
         return rc;
     c = &s->conflicts[s->nconflicts++];
@@ -725,8 +835,8 @@ static dp_status build_details(dp_story *s, uint8_t *const *cls)
                             fresh = 0;
                     if (!fresh)
                         continue;
-                    rc = DP_RESERVE(s->details, s->details_cap,
-                                    s->ndetails + 1);
+                    rc =
+                        DP_RESERVE(s->details, s->details_cap, s->ndetails + 1);
                     if (rc)
                         return rc;
                     s->details[s->ndetails].unit = u;
@@ -843,8 +953,9 @@ dp_status dp_story_merge(const dp_story_member *members, size_t n,
     rc = compare_members(s, opts);
     if (rc)
         goto fail;
-    join_pairs(s, parent);
-    rc = build_units(s, parent);
+    rc = join_pairs(s, parent);
+    if (!rc)
+        rc = build_units(s, parent);
     if (!rc)
         rc = build_adds(s);
     if (!rc)
@@ -882,8 +993,7 @@ size_t dp_story_primary(const dp_story *s)
     return s ? s->primary : 0;
 }
 
-const dp_comparison *dp_story_comparison(const dp_story *s, size_t i,
-                                         size_t j)
+const dp_comparison *dp_story_comparison(const dp_story *s, size_t i, size_t j)
 {
     return s ? dpi_story_cmp(s, i, j, NULL) : NULL;
 }

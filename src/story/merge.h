@@ -19,10 +19,10 @@
 
 /* The best match a sentence (node) found in another member. */
 typedef struct dp_story_link {
-    long vs;          /* other member, or -1 */
-    long vs_sentence; /* its sentence */
+    long vs;                    /* other member, or -1 */
+    long vs_sentence;           /* its sentence */
     const dp_sentence_diff *sd; /* this node's verdict in that comparison */
-    int rank;         /* higher is better (primary first, copied, sim) */
+    int rank; /* higher is better (primary first, copied, sim) */
 } dp_story_link;
 
 struct dp_story {
@@ -40,8 +40,8 @@ struct dp_story {
     dp_story_carrier *carriers; /* the units point into this */
     size_t ncarriers;
 
-    size_t *adds;     /* unit indices, member by member */
-    size_t *adds_beg; /* n + 1 */
+    size_t *adds;             /* unit indices, member by member */
+    size_t *adds_beg;         /* n + 1 */
     dp_story_detail *details; /* member by member */
     size_t *details_beg;      /* n + 1 */
     size_t ndetails, details_cap;

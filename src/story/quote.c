@@ -38,11 +38,11 @@
 
 typedef struct rawq {
     size_t member;
-    dp_span span;   /* reported span */
-    size_t tb, te;  /* tokens */
-    size_t sent;    /* sentence holding the start */
+    dp_span span;  /* reported span */
+    size_t tb, te; /* tokens */
+    size_t sent;   /* sentence holding the start */
     dp_quote_kind kind;
-    long unit;      /* the unit of that sentence */
+    long unit; /* the unit of that sentence */
 } rawq;
 
 typedef struct qlist {
@@ -82,8 +82,7 @@ static int blank_line(const char *t, size_t n, size_t i)
     size_t k;
     if (t[i] != '\n')
         return 0;
-    for (k = i + 1; k < n && (t[k] == ' ' || t[k] == '\t' || t[k] == '\r');
-         k++)
+    for (k = i + 1; k < n && (t[k] == ' ' || t[k] == '\t' || t[k] == '\r'); k++)
         ;
     return k < n && t[k] == '\n';
 }
@@ -101,16 +100,16 @@ static size_t sent_of(const dp_doc *d, size_t off)
     return lo < d->nsents ? lo : d->nsents - 1;
 }
 
-static dp_status push(const dp_story *s, qlist *l, size_t m, size_t a,
-                      size_t b, dp_quote_kind kind)
+static dp_status push(const dp_story *s, qlist *l, size_t m, size_t a, size_t b,
+                      dp_quote_kind kind)
 {
     const dp_doc *d = s->members[m].doc;
     const char *t = d->orig;
     rawq *q;
     size_t tb, te;
     dp_status rc;
-    while (a < b && (t[a] == ' ' || t[a] == '\n' || t[a] == '\t' ||
-                     t[a] == '\r'))
+    while (a < b &&
+           (t[a] == ' ' || t[a] == '\n' || t[a] == '\t' || t[a] == '\r'))
         a++;
     while (b > a && strchr(" \n\t\r,.;:", t[b - 1]))
         b--;
@@ -176,10 +175,10 @@ static dp_status find_marked(const dp_story *s, size_t m, qlist *l)
 static int speech_verb(const dp_doc *d, const dp_tok *t)
 {
     static const char *const verbs[] = {
-        "said",     "says",     "say",     "saying",  "told",
-        "tells",    "added",    "stated",  "according", "quoted",
-        "reported", "announced", "explained", "claimed", "warned",
-        "insisted", "noted",    "declared", "confirmed"};
+        "said",     "says",      "say",       "saying",    "told",
+        "tells",    "added",     "stated",    "according", "quoted",
+        "reported", "announced", "explained", "claimed",   "warned",
+        "insisted", "noted",     "declared",  "confirmed"};
     size_t n = t->nend - t->nstart, i;
     for (i = 0; i < sizeof verbs / sizeof *verbs; i++)
         if (strlen(verbs[i]) == n &&
@@ -203,11 +202,10 @@ static dp_status find_reported(const dp_story *s, size_t m, qlist *l,
         if (!verb)
             continue;
         for (q = from; q < nmarked && !marked; q++)
-            marked = l->q[q].span.start < se->end &&
-                     l->q[q].span.end > se->start;
+            marked =
+                l->q[q].span.start < se->end && l->q[q].span.end > se->start;
         if (!marked) {
-            dp_status rc = push(s, l, m, se->start, se->end,
-                                DP_QUOTE_REPORTED);
+            dp_status rc = push(s, l, m, se->start, se->end, DP_QUOTE_REPORTED);
             if (rc)
                 return rc;
         }
@@ -246,8 +244,7 @@ static size_t lcs(const dp_doc *da, const rawq *a, const dp_doc *db,
         i = la;
         j = lb;
         while (i > 0 && j > 0) {
-            if (da->toks[a->tb + i - 1].hash ==
-                db->toks[b->tb + j - 1].hash) {
+            if (da->toks[a->tb + i - 1].hash == db->toks[b->tb + j - 1].hash) {
                 match[j - 1] = 1;
                 i--;
                 j--;

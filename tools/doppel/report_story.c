@@ -114,8 +114,8 @@ static void units(FILE *f, const dp_story *s, const style *st)
             if (k)
                 fputs("; ", f);
             name(f, s, c->member, st);
-            fprintf(f, " %s", c->status == DP_SENT_COPIED ? "copied"
-                                                          : "rewritten");
+            fprintf(f, " %s",
+                    c->status == DP_SENT_COPIED ? "copied" : "rewritten");
             if (c->status == DP_SENT_REWRITTEN)
                 fprintf(f, " %.2f", c->similarity);
         }
