@@ -489,6 +489,10 @@ typedef struct dp_quote_carrier {
                                carrier's (inside the quote, not before or
                                after it); NULL when nchanged == 0 */
     const dp_span *changed; /* original byte spans in this member */
+    dp_span speaker;        /* who this copy says is speaking: the name
+                               beside a speech verb outside the quote in
+                               its sentence ("..., Sanner said"); start ==
+                               end when none was found */
 } dp_quote_carrier;
 
 typedef struct dp_story_quote {

@@ -243,6 +243,10 @@ static json_t *quotes(const dp_story *s)
             bad |=
                 dpi_report_put(e, "end", json_integer((json_int_t)c->span.end));
             bad |= dpi_report_put(e, "text", text_of(s, c->member, c->span));
+            bad |= dpi_report_put(e, "speaker",
+                                  c->speaker.end > c->speaker.start
+                                      ? text_of(s, c->member, c->speaker)
+                                      : json_null());
             bad |= put_spans(e, "changed", "changed_spans", s, c->member,
                              c->changed, c->nchanged);
             bad |= dpi_report_push(cs, e);

@@ -38,9 +38,10 @@
 
 typedef struct rawq {
     size_t member;
-    dp_span span;  /* reported span */
-    size_t tb, te; /* tokens */
-    size_t sent;   /* sentence holding the start */
+    dp_span span;    /* reported span */
+    dp_span speaker; /* marked quotes: find_speaker() */
+    size_t tb, te;   /* tokens */
+    size_t sent;     /* sentence holding the start */
     dp_quote_kind kind;
     long unit; /* the unit of that sentence */
 } rawq;
@@ -127,6 +128,7 @@ static dp_status push(const dp_story *s, qlist *l, size_t m, size_t a, size_t b,
     q->tb = tb;
     q->te = te;
     q->kind = kind;
+    q->speaker.start = q->speaker.end = 0;
     q->sent = sent_of(d, a);
     q->unit = s->unit_of[s->sbase[m] + q->sent];
     return DP_OK;
@@ -185,6 +187,74 @@ static int speech_verb(const dp_doc *d, const dp_tok *t)
             memcmp(d->norm + t->nstart, verbs[i], n) == 0)
             return 1;
     return 0;
+}
+
+/* The first run of capitalised words in tokens [b, e) that are neither
+ * stopwords nor speech verbs; start == end when none. */
+static dp_span name_run(const dp_doc *d, size_t b, size_t e)
+{
+    dp_span sp = {0, 0};
+    size_t k;
+    for (k = b; k < e; k++) {
+        const dp_tok *t = &d->toks[k];
+        int cap = (t->flags & DP_TOK_CAPITAL) && !(t->flags & DP_TOK_STOP) &&
+                  !speech_verb(d, t);
+        if (cap) {
+            if (sp.start == sp.end)
+                sp.start = t->start;
+            sp.end = t->end;
+        } else if (sp.start != sp.end) {
+            break;
+        }
+    }
+    return sp;
+}
+
+/* The first speech verb among tokens [b, e), or e. */
+static size_t verb_in(const dp_doc *d, size_t b, size_t e)
+{
+    size_t k;
+    for (k = b; k < e; k++)
+        if (speech_verb(d, &d->toks[k]))
+            return k;
+    return e;
+}
+
+/*
+ * The speaker of marked quote @q: after the quote, in the sentence
+ * holding its end, the first name between the quote and a speech verb
+ * ("...," Beth Sanner, a former ..., was quoted), else the name right
+ * after the verb, or after one title word ("said Smith", "said mayor
+ * Ellen Park"); failing that, before the quote in the
+ * sentence holding its start, the first name of a clause that has a
+ * speech verb before the quote ("Beth Sanner ... told CNN, "..."). A
+ * pronoun ("he added") gives none.
+ */
+static dp_span find_speaker(const dp_doc *d, const rawq *q)
+{
+    dp_span none = {0, 0}, sp;
+    size_t se = sent_of(d, q->span.end), ss = q->sent, v;
+    size_t after_b = q->te, after_e = d->sents[se].tok_end;
+    size_t before_b = d->sents[ss].tok_begin, before_e = q->tb;
+    if (after_b < after_e) {
+        v = verb_in(d, after_b, after_e);
+        if (v < after_e) {
+            sp = name_run(d, after_b, v);
+            if (sp.start != sp.end)
+                return sp;
+            /* "said Smith", "said spokesman John Smith"; not "said on
+             * Tuesday" (a stopword between) */
+            sp = name_run(d, v + 1, v + 5 < after_e ? v + 5 : after_e);
+            if (sp.start != sp.end &&
+                (d->toks[v + 1].start == sp.start ||
+                 (v + 2 < after_e && d->toks[v + 2].start == sp.start &&
+                  !(d->toks[v + 1].flags & DP_TOK_STOP))))
+                return sp;
+        }
+    }
+    if (before_b < before_e && verb_in(d, before_b, before_e) < before_e)
+        return name_run(d, before_b, verb_in(d, before_b, before_e));
+    return none;
 }
 
 /* Reported speech: sentences with a speech verb and no marked quote
@@ -498,6 +568,7 @@ static dp_status group(dp_story *s, qlist *l)
         dp_story_quote *sq = &s->quotes[keys[i].group];
         c->member = q->member;
         c->span = q->span;
+        c->speaker = q->speaker;
         c->nchanged = ccount[i];
         c->changed = ccount[i] ? s->qchanged + cfirst[i] : NULL;
         if (sq->ncarriers == 0) {
@@ -529,8 +600,10 @@ dp_status dpi_story_quotes(dp_story *s)
     size_t m;
     dp_status rc = DP_OK;
     for (m = 0; m < s->n && !rc; m++) {
-        size_t from = l.n;
+        size_t from = l.n, k;
         rc = find_marked(s, m, &l);
+        for (k = from; !rc && k < l.n; k++)
+            l.q[k].speaker = find_speaker(s->members[m].doc, &l.q[k]);
         if (!rc)
             rc = find_reported(s, m, &l, from);
     }

@@ -23,8 +23,7 @@ static dp_doc *mkdoc(const char *text, size_t len)
 }
 
 /* Whether the span @sp of member @m's text contains @needle. */
-static int span_has(const dp_story *s, size_t m, dp_span sp,
-                    const char *needle)
+static int span_has(const dp_story *s, size_t m, dp_span sp, const char *needle)
 {
     const char *t = dp_doc_text(dp_story_member_at(s, m)->doc, NULL);
     size_t n = strlen(needle), i;
@@ -173,6 +172,28 @@ TEST(merge_seeds_pair)
         CHECK(un->carriers[0].status == DP_SENT_COPIED);
         CHECK(!in_adds(s, 0, (size_t)u) && !in_adds(s, 1, (size_t)u));
     }
+    /* who speaks, as each carrier says it */
+    q = quote_with(s, sanner[0], &cnt);
+    REQUIRE(q >= 0);
+    {
+        const dp_story_quote *sq = dp_story_quote_at(s, (size_t)q);
+        const char *ta = dp_doc_text(a, NULL), *tb = dp_doc_text(b, NULL);
+        dp_span s0 = sq->carriers[0].speaker, s1 = sq->carriers[1].speaker;
+        CHECK_EQ(s0.end - s0.start, strlen("Beth Sanner"));
+        CHECK(memcmp(ta + s0.start, "Beth Sanner", 11) == 0);
+        CHECK_EQ(s1.end - s1.start, strlen("Beth Sanner"));
+        CHECK(memcmp(tb + s1.start, "Beth Sanner", 11) == 0);
+    }
+    q = quote_with(s, sanner[1], &cnt);
+    REQUIRE(q >= 0);
+    {
+        const dp_story_quote *sq = dp_story_quote_at(s, (size_t)q);
+        const char *ta = dp_doc_text(a, NULL);
+        dp_span s0 = sq->carriers[0].speaker, s1 = sq->carriers[1].speaker;
+        CHECK_EQ(s0.end - s0.start, strlen("Sanner"));
+        CHECK(memcmp(ta + s0.start, "Sanner", 6) == 0);
+        CHECK(s1.start == s1.end); /* "he added": no name */
+    }
     q = quote_with(s, "a work in progress", &cnt);
     REQUIRE(q >= 0);
     CHECK(carried_by_both(dp_story_quote_at(s, (size_t)q)));
@@ -304,6 +325,21 @@ TEST(merge_quote_carriers_changed_word_and_conflict)
             CHECK_EQ(c->nchanged, 0);
         }
     }
+    /* speakers: "said mayor Ellen Park", "Mayor Ellen Park told
+     * reporters: "...", "..., Park said", "the mayor said" (none) */
+    {
+        static const char *const who[] = {"Ellen Park", "Mayor Ellen Park",
+                                          "Park", NULL};
+        for (k = 0; k < 4; k++) {
+            dp_span sp = q->carriers[k].speaker;
+            if (!who[k]) {
+                CHECK(sp.start == sp.end);
+                continue;
+            }
+            CHECK_EQ(sp.end - sp.start, strlen(who[k]));
+            CHECK(memcmp(flood[k] + sp.start, who[k], strlen(who[k])) == 0);
+        }
+    }
     /* explicit figures for the primary: the opening mark is byte 139 */
     CHECK_EQ(flood[0][139], '"');
     CHECK_EQ(q->carriers[0].span.start, 140);
@@ -418,7 +454,7 @@ TEST(merge_caps_pairs_for_big_clusters)
     REQUIRE(dp_story_merge(m, 12, 0, NULL, &s) == DP_OK);
     CHECK(dp_story_comparison(s, 0, 11) != NULL); /* with the primary */
     CHECK(dp_story_comparison(s, 11, 0) != NULL);
-    CHECK(dp_story_comparison(s, 3, 7) != NULL); /* neighbours */
+    CHECK(dp_story_comparison(s, 3, 7) != NULL);  /* neighbours */
     CHECK(dp_story_comparison(s, 1, 11) == NULL); /* beyond the cap */
     CHECK(dp_story_comparison(s, 5, 5) == NULL);
     dp_story_free(s);

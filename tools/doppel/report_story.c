@@ -182,6 +182,10 @@ static void quotes(FILE *f, const dp_story *s, const style *st)
             fputs("        ", f);
             name(f, s, c->member, st);
             fprintf(f, " %zu-%zu", c->span.start, c->span.end);
+            if (c->speaker.end > c->speaker.start) {
+                fputs("  speaker: ", f);
+                excerpt(f, s, c->member, c->speaker);
+            }
             if (c->nchanged) {
                 fprintf(f, "  changed: %s", st->warn);
                 spans(f, s, c->member, c->changed, c->nchanged);
