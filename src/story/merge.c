@@ -52,11 +52,10 @@ void dp_story_free(dp_story *s)
     if (s->strs)
         for (i = 0; i < 4 * s->n; i++)
             free(s->strs[i]);
-    if (s->cmp)
-        for (i = 0; i < s->n * s->n; i++)
-            dp_comparison_free(s->cmp[i]);
+    for (i = 0; i < s->npairs; i++)
+        dp_comparison_free(s->pairs[i].cmp);
     free(s->strs);
-    free(s->cmp);
+    free(s->pairs);
     free(s->members);
     free(s->sbase);
     free(s->unit_of);
@@ -80,9 +79,20 @@ const dp_comparison *dpi_story_cmp(const dp_story *s, size_t i, size_t j,
 {
     if (i == j || i >= s->n || j >= s->n)
         return NULL;
+    size_t lo = 0, hi = s->npairs, a = i < j ? i : j, b = i < j ? j : i;
     if (side_i)
         *side_i = i < j ? 0 : 1;
-    return i < j ? s->cmp[i * s->n + j] : s->cmp[j * s->n + i];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const dp_story_pair *p = &s->pairs[mid];
+        if (p->i < a || (p->i == a && p->j < b))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < s->npairs && s->pairs[lo].i == a && s->pairs[lo].j == b)
+        return s->pairs[lo].cmp;
+    return NULL;
 }
 
 /* Whether the caps compare members i < j. */
@@ -228,7 +238,7 @@ static int same_words(const dp_doc *d, size_t i, size_t j)
  */
 static dp_status join_pairs(dp_story *s, size_t *parent)
 {
-    size_t i, j, k, ne = 0, cap = 0, N = s->nnodes;
+    size_t i, j, k, pi, ne = 0, cap = 0, N = s->nnodes;
     size_t *ring = malloc((N + 1) * sizeof *ring);
     size_t *member_of = malloc((N + 1) * sizeof *member_of);
     uint8_t *mark = calloc(s->n + 1, 1);
@@ -254,36 +264,35 @@ static dp_status join_pairs(dp_story *s, size_t *parent)
                     break;
                 }
     }
-    for (i = 0; i < s->n; i++)
-        for (j = i + 1; j < s->n; j++) {
-            const dp_comparison *c = s->cmp[i * s->n + j];
-            if (!c)
-                continue;
-            for (side = 0; side < 2; side++) {
-                size_t me = side ? j : i, other = side ? i : j;
-                for (k = 0; k < c->nsents[side]; k++) {
-                    const dp_sentence_diff *sd = &c->sents[side][k];
-                    size_t p;
-                    if (sd->status == DP_SENT_UNIQUE || sd->partner < 0)
-                        continue;
-                    p = (size_t)sd->partner;
-                    if (!has_words(s->members[me].doc, k) ||
-                        !has_words(s->members[other].doc, p))
-                        continue;
-                    rc = DP_RESERVE(e, cap, ne + 1);
-                    if (rc)
-                        goto done;
-                    e[ne].w = (sd->status == DP_SENT_COPIED ? 2.0 : 0.0) +
-                              sd->similarity;
-                    e[ne].a = s->sbase[me] + k;
-                    e[ne].b = s->sbase[other] + p;
-                    e[ne].ma = me;
-                    e[ne].mb = other;
-                    e[ne].sa = sd;
-                    ne++;
-                }
+    for (pi = 0; pi < s->npairs; pi++) {
+        const dp_comparison *c = s->pairs[pi].cmp;
+        i = s->pairs[pi].i;
+        j = s->pairs[pi].j;
+        for (side = 0; side < 2; side++) {
+            size_t me = side ? j : i, other = side ? i : j;
+            for (k = 0; k < c->nsents[side]; k++) {
+                const dp_sentence_diff *sd = &c->sents[side][k];
+                size_t p;
+                if (sd->status == DP_SENT_UNIQUE || sd->partner < 0)
+                    continue;
+                p = (size_t)sd->partner;
+                if (!has_words(s->members[me].doc, k) ||
+                    !has_words(s->members[other].doc, p))
+                    continue;
+                rc = DP_RESERVE(e, cap, ne + 1);
+                if (rc)
+                    goto done;
+                e[ne].w =
+                    (sd->status == DP_SENT_COPIED ? 2.0 : 0.0) + sd->similarity;
+                e[ne].a = s->sbase[me] + k;
+                e[ne].b = s->sbase[other] + p;
+                e[ne].ma = me;
+                e[ne].mb = other;
+                e[ne].sa = sd;
+                ne++;
             }
         }
+    }
     if (ne > 1)
         qsort(e, ne, sizeof *e, by_weight);
     for (k = 0; k < ne; k++) {
@@ -574,21 +583,17 @@ static void judge_pair(const dp_story *s, size_t i, size_t j,
 
 static dp_status build_edges(dp_story *s)
 {
-    size_t i, j, cnt = 0;
-    s->edges = calloc(s->n * s->n + 1, sizeof *s->edges);
+    size_t i, cnt = 0;
+    s->edges = calloc(s->npairs + 1, sizeof *s->edges);
     if (!s->edges)
         return DP_ENOMEM;
-    for (i = 0; i < s->n; i++)
-        for (j = i + 1; j < s->n; j++) {
-            const dp_comparison *c = s->cmp[i * s->n + j];
-            dp_story_edge e;
-            if (!c)
-                continue;
-            judge_pair(s, i, j, c, &e);
-            if (e.shared[0] == 0 && e.shared[1] == 0)
-                continue;
-            s->edges[cnt++] = e;
-        }
+    for (i = 0; i < s->npairs; i++) {
+        dp_story_edge e;
+        judge_pair(s, s->pairs[i].i, s->pairs[i].j, s->pairs[i].cmp, &e);
+        if (e.shared[0] == 0 && e.shared[1] == 0)
+            continue;
+        s->edges[cnt++] = e;
+    }
     s->nedges = cnt;
     return DP_OK;
 }
@@ -889,19 +894,28 @@ static dp_status build_conflicts(dp_story *s)
     return rc;
 }
 
-/* Compare the pairs the caps allow. */
+/* Compare the pairs the caps allow, in (i, j) order. */
 static dp_status compare_members(dp_story *s, const dp_compare_opts *opts)
 {
-    size_t i, j;
+    size_t i, j, cap = 0;
+    dp_status rc;
     for (i = 0; i < s->n; i++)
         for (j = i + 1; j < s->n; j++) {
-            dp_status rc;
+            dp_story_pair *p;
             if (!compared_pair(s->n, s->primary, i, j))
                 continue;
-            rc = dp_compare(s->members[i].doc, s->members[j].doc, opts,
-                            &s->cmp[i * s->n + j]);
+            rc = DP_RESERVE(s->pairs, cap, s->npairs + 1);
             if (rc)
                 return rc;
+            p = &s->pairs[s->npairs];
+            p->i = i;
+            p->j = j;
+            p->cmp = NULL;
+            rc =
+                dp_compare(s->members[i].doc, s->members[j].doc, opts, &p->cmp);
+            if (rc)
+                return rc;
+            s->npairs++;
         }
     return DP_OK;
 }
@@ -932,9 +946,8 @@ dp_status dp_story_merge(const dp_story_member *members, size_t n,
     if (rc)
         goto fail;
     rc = DP_ENOMEM;
-    s->cmp = calloc(n * n, sizeof *s->cmp);
     s->sbase = calloc(n + 1, sizeof *s->sbase);
-    if (!s->cmp || !s->sbase)
+    if (!s->sbase)
         goto fail;
     for (i = 0; i < n; i++)
         s->sbase[i + 1] = s->sbase[i] + members[i].doc->nsents;

@@ -25,12 +25,19 @@ typedef struct dp_story_link {
     int rank; /* higher is better (primary first, copied, sim) */
 } dp_story_link;
 
+/* One compared pair of members. */
+typedef struct dp_story_pair {
+    size_t i, j;        /* members, i < j */
+    dp_comparison *cmp; /* A = i, B = j; owned */
+} dp_story_pair;
+
 struct dp_story {
     dp_story_member *members; /* n entries; strings are copies below */
     char **strs;              /* 4 * n owned strings (or NULL) */
     size_t n, primary;
-    dp_comparison **cmp; /* n * n; cmp[i * n + j] for i < j, or NULL */
-    size_t *sbase;       /* n + 1: first node of each member */
+    dp_story_pair *pairs; /* the compared pairs, sorted by (i, j), i < j */
+    size_t npairs;
+    size_t *sbase; /* n + 1: first node of each member */
     size_t nnodes;
     long *unit_of;       /* per node: its unit, or -1 (empty sentence) */
     dp_story_link *link; /* per node */
@@ -61,7 +68,8 @@ struct dp_story {
 };
 
 /* dpi_story_cmp - the comparison of members i and j (any order) with the
- * side of @i in it (*side_i), or NULL. */
+ * side of @i in it (*side_i), or NULL when the pair was not compared.
+ * Binary search over s->pairs. */
 const dp_comparison *dpi_story_cmp(const dp_story *s, size_t i, size_t j,
                                    int *side_i);
 

@@ -13,8 +13,8 @@
  * quotes. A sentence that holds no marked quote and has a speech verb is
  * a reported quote.
  *
- * Grouping (only between compared members, so the pairwise caps of
- * merge.c bound this work too): two marked quotes are one when their
+ * Grouping (only between the quotes of compared members, so the pairwise
+ * caps of merge.c bound this work too): two marked quotes are one when their
  * longest common subsequence of words is at least QUOTE_MIN_WORDS and at
  * least half the shorter; a reported quote joins any quote whose sentence
  * is in the same story unit. The first carrier (primary first, then by
@@ -473,9 +473,9 @@ static dp_status changed_words(dp_story *s, const rawq *r, const rawq *q,
  * Long because grouping, ordering and the changed-word pass share their
  * scratch and are one pass over the groups.
  */
-static dp_status group(dp_story *s, qlist *l)
+static dp_status group(dp_story *s, qlist *l, const size_t *qbeg)
 {
-    size_t n = l->n, i, j, ng = 0, qcap = 0, *parent, *gid, *gpos;
+    size_t n = l->n, i, j, p, ng = 0, qcap = 0, *parent, *gid, *gpos;
     uint16_t *tab;
     uint8_t *match;
     qkey *keys;
@@ -497,17 +497,17 @@ static dp_status group(dp_story *s, qlist *l)
         goto done;
     for (i = 0; i < n; i++)
         parent[i] = i;
-    for (i = 0; i < n; i++)
-        for (j = i + 1; j < n; j++) {
-            const rawq *a = &l->q[i], *b = &l->q[j];
-            if (a->member == b->member ||
-                !dpi_story_cmp(s, a->member, b->member, NULL))
-                continue;
-            if (qfind(parent, i) == qfind(parent, j))
-                continue;
-            if (same_quote(s, a, b, tab))
-                qunion(parent, i, j);
-        }
+    /* each compared pair of members: their quotes against each other */
+    for (p = 0; p < s->npairs; p++) {
+        size_t mi = s->pairs[p].i, mj = s->pairs[p].j;
+        for (i = qbeg[mi]; i < qbeg[mi + 1]; i++)
+            for (j = qbeg[mj]; j < qbeg[mj + 1]; j++) {
+                if (qfind(parent, i) == qfind(parent, j))
+                    continue;
+                if (same_quote(s, &l->q[i], &l->q[j], tab))
+                    qunion(parent, i, j);
+            }
+    }
     /* groups ordered by the story position of their first quote found:
      * the smallest (unit, start) of the primary's copies, else of any */
     for (i = 0; i < n; i++)
@@ -597,18 +597,22 @@ done:
 dp_status dpi_story_quotes(dp_story *s)
 {
     qlist l = {NULL, 0, 0};
-    size_t m;
-    dp_status rc = DP_OK;
+    size_t m, *qbeg = malloc((s->n + 1) * sizeof *qbeg);
+    dp_status rc = qbeg ? DP_OK : DP_ENOMEM;
     for (m = 0; m < s->n && !rc; m++) {
         size_t from = l.n, k;
+        qbeg[m] = from;
         rc = find_marked(s, m, &l);
         for (k = from; !rc && k < l.n; k++)
             l.q[k].speaker = find_speaker(s->members[m].doc, &l.q[k]);
         if (!rc)
             rc = find_reported(s, m, &l, from);
     }
-    if (!rc)
-        rc = group(s, &l);
+    if (!rc) {
+        qbeg[s->n] = l.n;
+        rc = group(s, &l, qbeg);
+    }
+    free(qbeg);
     free(l.q);
     return rc;
 }
