@@ -28,6 +28,12 @@
  * by at least this much, and the containment to lean the same way. */
 #define PROV_OWN_MIN  0.2
 #define PROV_CONT_MIN 0.05
+/* Partner sentences are checked for conflicts when copied or at least
+ * this alike (dp_sentence_diff.similarity). */
+#define CONFLICT_MIN_SIM 0.5
+/* Sentences with fewer words than this besides numbers and month or day
+ * names (datelines, timestamps) are not checked for conflicts. */
+#define CONFLICT_MIN_WORDS 5
 /* Carriers of one unit checked pairwise for conflicts (the first ones). */
 #define CONFLICT_MAX_CARRIERS 16
 
@@ -698,9 +704,25 @@ static size_t find_runs(const dp_doc *d, const uint8_t *cls, size_t sent,
     return n;
 }
 
-/* Whether any token of run @r of @d has its hash among the tokens of
- * sentence @sent of @o. */
+/* Whether the tokens of run @r of @d occur, in a row, in sentence @sent
+ * of @o (the same value: "52-3, 46" against "53-3, 47" is not). */
 static int run_in(const dp_doc *d, const run *r, const dp_doc *o, size_t sent)
+{
+    size_t n = r->e - r->b, q, k;
+    size_t ob = o->sents[sent].tok_begin, oe = o->sents[sent].tok_end;
+    for (q = ob; q + n <= oe; q++) {
+        for (k = 0; k < n && o->toks[q + k].hash == d->toks[r->b + k].hash; k++)
+            ;
+        if (k == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether any token of run @r of @d occurs in sentence @sent of @o (a
+ * name run sharing a word with the other sentence is not a different
+ * name: "IBF, WBO" against "IBF, IBO" is a list in another order). */
+static int any_in(const dp_doc *d, const run *r, const dp_doc *o, size_t sent)
 {
     size_t k, q;
     for (k = r->b; k < r->e; k++)
@@ -708,6 +730,43 @@ static int run_in(const dp_doc *d, const run *r, const dp_doc *o, size_t sent)
             if (o->toks[q].hash == d->toks[k].hash)
                 return 1;
     return 0;
+}
+
+/* Words of sentence @i of @d that are neither numbers nor month or day
+ * names (a dateline or timestamp has few). */
+static size_t story_words(const dp_doc *d, size_t i)
+{
+    size_t k, n = 0;
+    for (k = d->sents[i].tok_begin; k < d->sents[i].tok_end; k++)
+        if (!(d->toks[k].flags & DP_TOK_NUMBER) &&
+            !is_month_or_day(d, &d->toks[k]))
+            n++;
+    return n;
+}
+
+/* Whether two runs read the same once only letters and digits are kept
+ * ("KOs" and "KO's", "U.S." and "US"). */
+static int same_letters(const dp_doc *da, const run *ra, const dp_doc *db,
+                        const run *rb)
+{
+    const char *p = da->norm + da->toks[ra->b].nstart;
+    const char *pe = da->norm + da->toks[ra->e - 1].nend;
+    const char *q = db->norm + db->toks[rb->b].nstart;
+    const char *qe = db->norm + db->toks[rb->e - 1].nend;
+    for (;;) {
+        while (p < pe &&
+               !((unsigned char)*p >= 0x80 || (*p >= 'a' && *p <= 'z') ||
+                 (*p >= '0' && *p <= '9')))
+            p++;
+        while (q < qe &&
+               !((unsigned char)*q >= 0x80 || (*q >= 'a' && *q <= 'z') ||
+                 (*q >= '0' && *q <= '9')))
+            q++;
+        if (p == pe || q == qe)
+            return p == pe && q == qe;
+        if (*p++ != *q++)
+            return 0;
+    }
 }
 
 static dp_status add_conflict(dp_story *s, dp_conflict_kind kind, size_t unit,
@@ -754,12 +813,14 @@ static dp_status pair_conflicts(dp_story *s, size_t unit,
         size_t nb = find_runs(db, cls[b->member], b->sentence, want, rb);
         size_t x, y;
         for (x = 0; x < na; x++) {
-            if (run_in(da, &ra[x], db, b->sentence))
+            if (pass ? any_in(da, &ra[x], db, b->sentence)
+                     : run_in(da, &ra[x], db, b->sentence))
                 continue;
             for (y = 0; y < nb; y++) {
                 int match;
                 dp_status rc;
-                if (run_in(db, &rb[y], da, a->sentence))
+                if (pass ? any_in(db, &rb[y], da, a->sentence)
+                         : run_in(db, &rb[y], da, a->sentence))
                     continue;
                 if (pass == 0)
                     match = (ra[x].prev && ra[x].prev == rb[y].prev) ||
@@ -768,7 +829,7 @@ static dp_status pair_conflicts(dp_story *s, size_t unit,
                     match = ra[x].prev && ra[x].next &&
                             ra[x].prev == rb[y].prev &&
                             ra[x].next == rb[y].next;
-                if (!match)
+                if (!match || (pass && same_letters(da, &ra[x], db, &rb[y])))
                     continue;
                 rc = add_conflict(s,
                                   pass ? DP_CONFLICT_NAME
@@ -855,6 +916,39 @@ static dp_status build_details(dp_story *s, uint8_t *const *cls)
     return DP_OK;
 }
 
+/* Whether carriers @a and @b (of different members, each with at least
+ * CONFLICT_MIN_WORDS story words) are each other's partners in their
+ * comparison, copied or at least CONFLICT_MIN_SIM
+ * alike: sentences that say the same thing, so a different number in the
+ * same place is a disagreement rather than another fact. */
+static int close_partners(const dp_story *s, const dp_story_carrier *a,
+                          const dp_story_carrier *b)
+{
+    int side;
+    const dp_comparison *c;
+    const dp_sentence_diff *da, *db;
+    if (a->member == b->member ||
+        story_words(s->members[a->member].doc, a->sentence) <
+            CONFLICT_MIN_WORDS ||
+        story_words(s->members[b->member].doc, b->sentence) <
+            CONFLICT_MIN_WORDS)
+        return 0;
+    c = dpi_story_cmp(s, a->member, b->member, &side);
+    if (!c)
+        return 0;
+    da = dp_comparison_sentence(c, side, a->sentence);
+    db = dp_comparison_sentence(c, 1 - side, b->sentence);
+    if (!da || !db)
+        return 0;
+    if (da->partner == (long)b->sentence)
+        return da->status == DP_SENT_COPIED ||
+               da->similarity >= CONFLICT_MIN_SIM;
+    if (db->partner == (long)a->sentence)
+        return db->status == DP_SENT_COPIED ||
+               db->similarity >= CONFLICT_MIN_SIM;
+    return 0;
+}
+
 static dp_status build_conflicts(dp_story *s)
 {
     uint8_t **cls = calloc(s->n, sizeof *cls);
@@ -882,7 +976,7 @@ static dp_status build_conflicts(dp_story *s)
             continue;
         for (x = 0; !rc && x < nc; x++)
             for (y = x + 1; !rc && y < nc; y++)
-                if (un->carriers[x].member != un->carriers[y].member)
+                if (close_partners(s, &un->carriers[x], &un->carriers[y]))
                     rc = pair_conflicts(s, u, &un->carriers[x],
                                         &un->carriers[y], cls);
     }
