@@ -695,6 +695,13 @@ DP_API uint64_t dp_idf_df(const dp_idf *idf, uint64_t key);
 /* dp_idf_weight - idf(@key) by the formula above; 1.0 for a NULL table. */
 DP_API double dp_idf_weight(const dp_idf *idf, uint64_t key);
 
+/*
+ * dp_idf_token_key - the key token @i of @doc is counted under: the stem
+ * of a word that is not a stopword, a number's stem or hash; 0 for a
+ * stopword (or @i out of range), which no table counts.
+ */
+DP_API uint64_t dp_idf_token_key(const dp_doc *doc, size_t i);
+
 /* dp_idf_language - the language the table was counted with (borrowed). */
 DP_API const char *dp_idf_language(const dp_idf *idf);
 
