@@ -253,6 +253,7 @@ static int cs(const char *dir)
     FILE *f;
     double share[256], cont[256], cov[256], cat[256], sum[4][3] = {{0}};
     double t0, tm = 0;
+    size_t prov[3] = {0, 0, 0}; /* source first, answer first, neither */
     size_t n = 0, cnt[4] = {0}, i;
     snprintf(path, sizeof path, "%s/labels.csv", dir);
     f = fopen(path, "r");
@@ -295,6 +296,11 @@ static int cs(const char *dir)
             return 1;
         tm += now() - t0;
         cmp = dp_story_comparison(s, 0, 1);
+        if (dp_story_edges(s) == 0 ||
+            dp_story_edge_at(s, 0)->basis == DP_PROV_UNDETERMINED)
+            prov[2]++;
+        else
+            prov[dp_story_edge_at(s, 0)->from == 1 ? 0 : 1]++;
         share[n] = share_of(s, 0, &cov[n]);
         cont[n] = dp_comparison_scores(cmp)->containment_a_in_b;
         cat[n] = c;
@@ -318,6 +324,9 @@ static int cs(const char *dir)
                cnt[i] ? sum[i][0] / (double)cnt[i] : 0.0,
                cnt[i] ? sum[i][1] / (double)cnt[i] : 0.0,
                cnt[i] ? sum[i][2] / (double)cnt[i] : 0.0);
+    printf("provenance (no dates): source first %zu, answer first %zu, "
+           "undetermined %zu\n",
+           prov[0], prov[1], prov[2]);
     printf("spearman share %.4f  containment %.4f  coverage %.4f\n",
            spearman(share, cat, n), spearman(cont, cat, n),
            spearman(cov, cat, n));

@@ -28,6 +28,8 @@
  * by at least this much, and the containment to lean the same way. */
 #define PROV_OWN_MIN  0.2
 #define PROV_CONT_MIN 0.05
+/* The most confidence content evidence gives (a date gives 1). */
+#define PROV_CONTENT_MAX 0.5
 /* Partner sentences are checked for conflicts when copied or at least
  * this alike (dp_sentence_diff.similarity). */
 #define CONFLICT_MIN_SIM 0.5
@@ -582,9 +584,10 @@ static void judge_pair(const dp_story *s, size_t i, size_t j,
     } else {
         return; /* undetermined */
     }
-    e->confidence = 0.5 * ownd + 0.5 * (asym / (asym + 0.25));
-    if (e->confidence > 0.9)
-        e->confidence = 0.9; /* never as sure as a date */
+    /* at most PROV_CONTENT_MAX: an excerpt looks the same as an
+     * expansion (docs/merged-story.md) */
+    e->confidence =
+        PROV_CONTENT_MAX * (0.5 * ownd + 0.5 * asym / (asym + 0.25));
 }
 
 static dp_status build_edges(dp_story *s)
