@@ -111,6 +111,10 @@ static void units(FILE *f, const dp_story *s, const style *st)
         }
         for (k = 0; k < un->ncarriers; k++) {
             const dp_story_carrier *c = &un->carriers[k];
+            if (k && c->member == c[-1].member) {
+                fputs(" +repeat", f); /* the same member again */
+                continue;
+            }
             if (k)
                 fputs("; ", f);
             name(f, s, c->member, st);
@@ -126,7 +130,7 @@ static void units(FILE *f, const dp_story *s, const style *st)
         fputc('\n', f);
         for (k = 0; k < un->ncarriers; k++) {
             const dp_story_carrier *c = &un->carriers[k];
-            if (!c->nadded)
+            if (!c->nadded || (k && c->member == c[-1].member))
                 continue;
             fputs("        ", f);
             name(f, s, c->member, st);
