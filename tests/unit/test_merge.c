@@ -364,6 +364,13 @@ TEST(merge_quote_carriers_changed_word_and_conflict)
         }
     }
     CHECK_EQ(found, 2); /* 0 vs 2 and 1 vs 2 */
+    /* the sentence all three dated members carry was first in member 0 */
+    {
+        long u = unit_with(s, "people died", &cnt);
+        REQUIRE(u >= 0);
+        CHECK_EQ(dp_story_unit_at(s, (size_t)u)->nmembers, 3);
+        CHECK_EQ(dp_story_unit_at(s, (size_t)u)->origin, 0);
+    }
     /* no number conflict between the two that agree */
     for (i = 0; i < dp_story_conflicts(s); i++) {
         const dp_story_conflict *c = dp_story_conflict_at(s, i);
