@@ -36,6 +36,8 @@
 /* Sentences with fewer words than this besides numbers and month or day
  * names (datelines, timestamps) are not checked for conflicts. */
 #define CONFLICT_MIN_WORDS 5
+/* Units with more carriers than this get an origin from dates only. */
+#define ORIGIN_MAX_CARRIERS 32
 /* Carriers of one unit checked pairwise for conflicts (the first ones). */
 #define CONFLICT_MAX_CARRIERS 16
 
@@ -236,6 +238,48 @@ static int same_words(const dp_doc *d, size_t i, size_t j)
     return 1;
 }
 
+/* Join the word-for-word repeated sentences of member @m (sentences
+ * sorted by a hash of their words; equal hashes checked word by word). */
+static dp_status join_repeats(dp_story *s, size_t m, size_t *parent,
+                              size_t *ring)
+{
+    const dp_doc *d = s->members[m].doc;
+    dp_kv *kv;
+    size_t k, t, n = 0;
+    dp_status rc;
+    if (d->nsents < 2)
+        return DP_OK;
+    kv = malloc(d->nsents * sizeof *kv);
+    if (!kv)
+        return DP_ENOMEM;
+    for (k = 0; k < d->nsents; k++) {
+        uint64_t h = 0x9E3779B97F4A7C15ull;
+        if (!has_words(d, k))
+            continue;
+        for (t = d->sents[k].tok_begin; t < d->sents[k].tok_end; t++)
+            h = (h ^ d->toks[t].hash) * 0x100000001B3ull;
+        kv[n].key = h;
+        kv[n].val = k;
+        n++;
+    }
+    rc = dpi_sort_kv(kv, n);
+    for (k = 1; !rc && k < n; k++) {
+        size_t f = k - 1;
+        /* the first sentence of the run of equal hashes */
+        while (f > 0 && kv[f - 1].key == kv[k].key)
+            f--;
+        if (kv[f].key == kv[k].key &&
+            same_words(d, (size_t)kv[f].val, (size_t)kv[k].val)) {
+            size_t ra = uf_find(parent, s->sbase[m] + (size_t)kv[f].val);
+            size_t rb = uf_find(parent, s->sbase[m] + (size_t)kv[k].val);
+            if (ra != rb)
+                merge_sets(parent, ring, ra, rb);
+        }
+    }
+    free(kv);
+    return rc;
+}
+
 /*
  * Join the partner sentences of every comparison into units: first each
  * member's word-for-word repeats, then the partner pairs, strongest
@@ -260,18 +304,11 @@ static dp_status join_pairs(dp_story *s, size_t *parent)
             member_of[k] = i;
     for (k = 0; k < N; k++)
         ring[k] = k;
-    for (i = 0; i < s->n; i++) {
-        const dp_doc *d = s->members[i].doc;
-        for (k = 1; k < d->nsents; k++)
-            for (j = 0; j < k; j++)
-                if (has_words(d, k) && same_words(d, j, k)) {
-                    size_t ra = uf_find(parent, s->sbase[i] + j);
-                    size_t rb = uf_find(parent, s->sbase[i] + k);
-                    if (ra != rb)
-                        merge_sets(parent, ring, ra, rb);
-                    break;
-                }
-    }
+    rc = DP_OK;
+    for (i = 0; i < s->n && !rc; i++)
+        rc = join_repeats(s, i, parent, ring);
+    if (rc)
+        goto done;
     for (pi = 0; pi < s->npairs; pi++) {
         const dp_comparison *c = s->pairs[pi].cmp;
         i = s->pairs[pi].i;
@@ -607,12 +644,35 @@ static dp_status build_edges(dp_story *s)
     return DP_OK;
 }
 
+/* The edge between members @a and @b (either direction), or NULL. The
+ * edges are in the order of the pairs, sorted by (smaller, larger). */
+static const dp_story_edge *edge_between(const dp_story *s, size_t a, size_t b)
+{
+    size_t lo = 0, hi = s->nedges, x = a < b ? a : b, y = a < b ? b : a;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const dp_story_edge *e = &s->edges[mid];
+        size_t ex = e->from < e->to ? e->from : e->to;
+        size_t ey = e->from < e->to ? e->to : e->from;
+        if (ex < x || (ex == x && ey < y))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < s->nedges) {
+        const dp_story_edge *e = &s->edges[lo];
+        if ((e->from == x && e->to == y) || (e->from == y && e->to == x))
+            return e;
+    }
+    return NULL;
+}
+
 /* The member that had unit @u first: the unique earliest date among its
  * members; else a member every other carrier's member has a determined
  * edge from; else -1. */
 static long unit_origin(const dp_story *s, const dp_story_unit *u)
 {
-    size_t k, e;
+    size_t k;
     long best = -1;
     int64_t bd = 0;
     int tie = 0, all_dated = 1;
@@ -635,19 +695,18 @@ static long unit_origin(const dp_story *s, const dp_story_unit *u)
     }
     if (all_dated && !tie)
         return best;
+    if (u->ncarriers > ORIGIN_MAX_CARRIERS)
+        return -1;
     for (k = 0; k < u->ncarriers; k++) {
         size_t cand = u->carriers[k].member, k2;
         int ok = 1;
         for (k2 = 0; ok && k2 < u->ncarriers; k2++) {
             size_t other = u->carriers[k2].member;
-            int found = 0;
+            const dp_story_edge *e;
             if (other == cand)
                 continue;
-            for (e = 0; e < s->nedges; e++)
-                if (s->edges[e].basis != DP_PROV_UNDETERMINED &&
-                    s->edges[e].from == cand && s->edges[e].to == other)
-                    found = 1;
-            ok = found;
+            e = edge_between(s, cand, other);
+            ok = e && e->basis != DP_PROV_UNDETERMINED && e->from == cand;
         }
         if (ok)
             return (long)cand;
@@ -897,7 +956,8 @@ static dp_status build_details(dp_story *s, uint8_t *const *cls)
                     int fresh = tb < te && (cls[m][tb] == DP_CLS_NAME ||
                                             cls[m][tb] == DP_CLS_NUMBER);
                     for (o = 0; fresh && o < s->n; o++)
-                        if (o != m && seq_in(d, tb, te, s->members[o].doc))
+                        if (o != m && dpi_story_cmp(s, m, o, NULL) &&
+                            seq_in(d, tb, te, s->members[o].doc))
                             fresh = 0;
                     for (q = s->details_beg[m]; fresh && q < s->ndetails; q++)
                         if (same_bytes(d, s->details[q].span, c->added[a]))
