@@ -470,7 +470,8 @@ typedef struct dp_story_unit {
                                          carriers[0] is the text shown */
     size_t nmembers;                  /* distinct members among the carriers */
     long origin; /* the member that likely had it first (earliest
-                    date, else the determined provenance), or -1 */
+                    date, else the determined provenance, for units of
+                    at most 32 carriers), or -1 */
 } dp_story_unit;
 
 /* Kinds of quotes. */
@@ -592,8 +593,8 @@ typedef struct dp_story_detail {
 /*
  * dp_story_details - the names and numbers member @m adds inside shared
  * sentences: the added spans of its carriers (units other members carry
- * too) that are names or numbers and occur in no other member's text,
- * each text once, in story order.
+ * too) that are names or numbers and occur in the text of no member it
+ * was compared with, each text once, in story order.
  * @details: OUT: borrowed array (NULL when the count is 0).
  * @return the count.
  */
