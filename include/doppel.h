@@ -499,7 +499,9 @@ typedef struct dp_quote_carrier {
 typedef struct dp_story_quote {
     dp_quote_kind kind;
     size_t ncarriers;
-    const dp_quote_carrier *carriers; /* primary first, then by member;
+    const dp_quote_carrier *carriers; /* marked copies first, then
+                                         reported ones; each the primary
+                                         first, then by member;
                                          carriers[0] is the reference */
 } dp_story_quote;
 

@@ -17,12 +17,12 @@
  * caps of merge.c bound this work too): two marked quotes are one when their
  * longest common subsequence of words is at least QUOTE_MIN_WORDS and at
  * least half the shorter; a reported quote joins any quote whose sentence
- * is in the same story unit. The first carrier (primary first, then by
- * member) is the reference; another marked copy's changed words are its
- * words outside the common subsequence that lie between its first and
- * last matched word (so a shorter or longer excerpt changes nothing); a
- * copy where either side is reported speech reports the words its
- * sentence adds over its partner (the story diff's added spans).
+ * is in the same story unit. The first carrier (marked before reported,
+ * then the primary first, then by member) is the reference; another marked
+ * copy's changed words are its words outside the common subsequence that lie
+ * between its first and last matched word (so a shorter or longer excerpt
+ * changes nothing); a copy where either side is reported speech reports the
+ * words its sentence adds over its partner (the story diff's added spans).
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -519,7 +519,10 @@ static dp_status group(dp_story *s, qlist *l, const size_t *qbeg)
     }
     for (i = 0; i < n; i++) {
         keys[i].group = gid[qfind(parent, i)];
-        keys[i].prim = l->q[i].member == s->primary ? 0 : 1;
+        /* the reference: marked copies before reported ones, then the
+         * primary's, then by member */
+        keys[i].prim = (l->q[i].kind == DP_QUOTE_REPORTED ? 2 : 0) +
+                       (l->q[i].member == s->primary ? 0 : 1);
         keys[i].member = l->q[i].member;
         keys[i].start = l->q[i].span.start;
         keys[i].idx = i;
