@@ -103,6 +103,22 @@ static json_t *members(const dp_story *s)
     return a;
 }
 
+/* The compared pairs of members, [[i, j], ...] (the caps). */
+static json_t *compared(const dp_story *s)
+{
+    json_t *a = json_array();
+    size_t i;
+    int bad = !a;
+    for (i = 0; !bad && i < s->npairs; i++)
+        bad |= dpi_report_push(a, json_pack("[II]", (json_int_t)s->pairs[i].i,
+                                            (json_int_t)s->pairs[i].j));
+    if (bad) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
 static json_t *carrier(const dp_story *s, const dp_story_carrier *c)
 {
     json_t *o = json_object();
@@ -402,6 +418,7 @@ dp_status dp_story_json(const dp_story *s, char **out, size_t *len)
         return DP_ENOMEM;
     bad = dpi_report_put(o, "members", members(s));
     bad |= dpi_report_put(o, "primary", json_integer((json_int_t)s->primary));
+    bad |= dpi_report_put(o, "compared", compared(s));
     bad |= dpi_report_put(o, "units", units(s));
     bad |= dpi_report_put(o, "adds", adds(s));
     bad |= dpi_report_put(o, "quotes", quotes(s));

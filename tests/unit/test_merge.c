@@ -244,6 +244,7 @@ TEST(merge_seeds_pair)
                       "confidence")),
                   "undetermined");
         CHECK(strstr(txt, "\"conflicts\":[]") != NULL);
+        CHECK(strstr(txt, "\"compared\":[[0,1]]") != NULL);
         json_decref(root);
         dp_free(txt);
     }
