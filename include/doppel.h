@@ -403,6 +403,231 @@ DP_API dp_status dp_comparison_json(const dp_comparison *c, const char *name_a,
                                     size_t *len);
 
 /* ---------------------------------------------------------------------
+ * The merged story of a cluster
+ *
+ * Given the documents of one same-story cluster (however it was found:
+ * `doppel stories`, a query, a hand-made list), dp_story_merge() lays the
+ * cluster's sentences out once, in story order, and says for each which
+ * members carry it (copied or rewritten) and what each rewrite adds; what
+ * each member alone adds; the quotes and who carries them, with the words
+ * a carrier changed; the partner sentences whose numbers, dates or names
+ * disagree; and, for each pair of members, the likely direction of
+ * copying with its evidence. The decisions (story order, what counts as a
+ * quote, the conflict and provenance rules, the caps) and the JSON schema
+ * are in docs/merged-story.md.
+ *
+ * Cost: one dp_compare() per compared pair of members. Up to
+ * DP_STORY_ALL_PAIRS members every pair is compared; above that each
+ * member is compared with the primary and with the DP_STORY_NEIGHBOURS
+ * members that follow it in the given order, so a cluster of n members
+ * costs at most n * (DP_STORY_NEIGHBOURS + 1) comparisons. Runs on the
+ * caller's thread.
+ *
+ * Thread safety: a finished dp_story is read-only and may be read from
+ * many threads at once.
+ * ------------------------------------------------------------------- */
+
+/* Clusters up to this size compare every pair of members. */
+#define DP_STORY_ALL_PAIRS 8
+/* Above DP_STORY_ALL_PAIRS, the later members each member is compared
+ * with (besides the primary). */
+#define DP_STORY_NEIGHBOURS 4
+
+typedef struct dp_story dp_story;
+
+/* One member of a cluster, as the caller gives it. */
+typedef struct dp_story_member {
+    const dp_doc *doc;  /* the document; borrowed, must outlive the story */
+    const char *id;     /* how reports name it (NULL: its index) */
+    const char *source; /* publisher or outlet, or NULL */
+    const char *date;   /* "YYYY-MM-DD[ HH:MM[:SS]]" or Reuters'
+                           "DD-MON-YYYY HH:MM:SS", or NULL; other forms
+                           are kept for display but give no date evidence */
+    const char *title;  /* or NULL */
+} dp_story_member;
+
+/* One member's sentence that carries a unit of the merged story. */
+typedef struct dp_story_carrier {
+    size_t member;             /* index into the members */
+    size_t sentence;           /* sentence index in that member's document */
+    dp_span span;              /* its original byte range */
+    dp_sentence_status status; /* DP_SENT_COPIED or DP_SENT_REWRITTEN
+                                  against member `vs`; DP_SENT_UNIQUE when
+                                  the unit has no other member */
+    long vs;                   /* the member it was matched against (the
+                                  primary when possible), or -1 */
+    long vs_sentence;          /* that member's partner sentence, or -1 */
+    double similarity;         /* to the partner (dp_sentence_diff) */
+    size_t nadded;             /* names, numbers and words this sentence */
+    const dp_span *added;      /* has that its partner lacks (spans in this
+                                  member's text); NULL when nadded == 0 */
+} dp_story_carrier;
+
+/* One unit of the merged story: a sentence and its carriers. */
+typedef struct dp_story_unit {
+    size_t ncarriers;
+    const dp_story_carrier *carriers; /* primary first, then by member;
+                                         carriers[0] is the text shown */
+    size_t nmembers;                  /* distinct members among the carriers */
+    long origin; /* the member that likely had it first (earliest
+                    date, else the determined provenance, for units of
+                    at most 32 carriers), or -1 */
+} dp_story_unit;
+
+/* Kinds of quotes. */
+typedef enum dp_quote_kind {
+    DP_QUOTE_MARKED = 0,  /* text between quotation marks */
+    DP_QUOTE_REPORTED = 1 /* a sentence of attributed speech without marks
+                             ("X said", "told", "according to") */
+} dp_quote_kind;
+
+/* One member's copy of a quote. */
+typedef struct dp_quote_carrier {
+    size_t member;
+    dp_span span;           /* the quoted words, marks excluded (for a
+                               reported quote, its sentence) */
+    size_t nchanged;        /* words this copy has in place of the first
+                               carrier's (inside the quote, not before or
+                               after it); NULL when nchanged == 0 */
+    const dp_span *changed; /* original byte spans in this member */
+    dp_span speaker;        /* who this copy says is speaking: the name
+                               beside a speech verb outside the quote in
+                               its sentence ("..., Sanner said"); start ==
+                               end when none was found */
+} dp_quote_carrier;
+
+typedef struct dp_story_quote {
+    dp_quote_kind kind;
+    size_t ncarriers;
+    const dp_quote_carrier *carriers; /* marked copies first, then
+                                         reported ones; each the primary
+                                         first, then by member;
+                                         carriers[0] is the reference */
+} dp_story_quote;
+
+typedef enum dp_conflict_kind {
+    DP_CONFLICT_NUMBER = 0, /* 12 dead in one, 15 in another */
+    DP_CONFLICT_DATE = 1,   /* a number next to a month or weekday name */
+    DP_CONFLICT_NAME = 2    /* different names in the same slot */
+} dp_conflict_kind;
+
+/* Two partner sentences that disagree. */
+typedef struct dp_story_conflict {
+    dp_conflict_kind kind;
+    size_t unit;        /* the unit both sentences carry */
+    size_t member[2];   /* the two members */
+    size_t sentence[2]; /* their sentences */
+    dp_span span[2];    /* the sentences' byte ranges */
+    dp_span value[2];   /* the disagreeing values' byte ranges */
+} dp_story_conflict;
+
+typedef enum dp_prov_basis {
+    DP_PROV_UNDETERMINED = 0, /* the evidence is too weak to say */
+    DP_PROV_DATE = 1,         /* the earlier date came first */
+    DP_PROV_CONTENT = 2       /* `to` holds `from`'s sentences plus its own */
+} dp_prov_basis;
+
+/* The likely direction of copying between two compared members. */
+typedef struct dp_story_edge {
+    size_t from, to; /* when undetermined, from < to (no direction) */
+    dp_prov_basis basis;
+    double confidence;   /* in [0, 1]; 0 when undetermined */
+    double contained[2]; /* shingle containment of from in to, of to in
+                            from */
+    size_t shared[2];    /* sentences of from, of to with a partner in
+                            the other */
+    size_t own[2];       /* sentences of from, of to without one */
+    int dated;           /* both dates parsed */
+    int64_t date[2];     /* seconds since 1970 when dated */
+} dp_story_edge;
+
+/*
+ * dp_story_merge - the merged story of a cluster.
+ * @members: @n members; their documents and strings are borrowed while
+ *           the call runs, and the documents must outlive the story (the
+ *           strings are copied).
+ * @n:       at least 1.
+ * @primary: index of the primary member (the story order follows it).
+ * @opts:    compare options, or NULL for the defaults.
+ * @out:     OUT: the story; free with dp_story_free().
+ * @return DP_OK, DP_EINVAL (@n == 0, @primary >= @n, a NULL document, bad
+ *         options), DP_ENOMEM, DP_ETOOBIG.
+ */
+DP_API dp_status dp_story_merge(const dp_story_member *members, size_t n,
+                                size_t primary, const dp_compare_opts *opts,
+                                dp_story **out);
+
+/* dp_story_free - release a story. Accepts NULL. */
+DP_API void dp_story_free(dp_story *s);
+
+/* The accessors below borrow from @s; they return 0 or NULL for a NULL
+ * @s or an index out of range. */
+
+/* dp_story_members - number of members; dp_story_member_at - member @i
+ * (its strings are the story's copies). */
+DP_API size_t dp_story_members(const dp_story *s);
+DP_API const dp_story_member *dp_story_member_at(const dp_story *s, size_t i);
+DP_API size_t dp_story_primary(const dp_story *s);
+
+/* dp_story_comparison - the comparison of members @i and @j (A = the
+ * smaller index), or NULL when the pair was not compared (the caps). */
+DP_API const dp_comparison *dp_story_comparison(const dp_story *s, size_t i,
+                                                size_t j);
+
+/* dp_story_units / dp_story_unit_at - the units in story order. */
+DP_API size_t dp_story_units(const dp_story *s);
+DP_API const dp_story_unit *dp_story_unit_at(const dp_story *s, size_t i);
+
+/*
+ * dp_story_adds - what member @m alone adds: the indices of the units it
+ * is the only carrier of, in story order.
+ * @units: OUT: borrowed array (NULL when the count is 0).
+ * @return the count.
+ */
+DP_API size_t dp_story_adds(const dp_story *s, size_t m, const size_t **units);
+
+/* A name or number one member's rewrite adds to a shared sentence. */
+typedef struct dp_story_detail {
+    size_t unit;  /* the unit whose carrier adds it */
+    dp_span span; /* its original byte range in the member's text */
+} dp_story_detail;
+
+/*
+ * dp_story_details - the names and numbers member @m adds inside shared
+ * sentences: the added spans of its carriers (units other members carry
+ * too) that are names or numbers and occur in the text of no member it
+ * was compared with, each text once, in story order.
+ * @details: OUT: borrowed array (NULL when the count is 0).
+ * @return the count.
+ */
+DP_API size_t dp_story_details(const dp_story *s, size_t m,
+                               const dp_story_detail **details);
+
+/* dp_story_quotes / dp_story_quote_at - the quotes, in the story order
+ * of their reference carrier. */
+DP_API size_t dp_story_quotes(const dp_story *s);
+DP_API const dp_story_quote *dp_story_quote_at(const dp_story *s, size_t i);
+
+/* dp_story_conflicts / dp_story_conflict_at - the conflicts, by unit. */
+DP_API size_t dp_story_conflicts(const dp_story *s);
+DP_API const dp_story_conflict *dp_story_conflict_at(const dp_story *s,
+                                                     size_t i);
+
+/* dp_story_edges / dp_story_edge_at - one provenance edge per compared
+ * pair that shares at least one sentence. */
+DP_API size_t dp_story_edges(const dp_story *s);
+DP_API const dp_story_edge *dp_story_edge_at(const dp_story *s, size_t i);
+
+/*
+ * dp_story_json - the merged story as one JSON object (schema in
+ * docs/merged-story.md), without a trailing newline.
+ * @out:   OUT: malloc'd NUL-terminated text; free with dp_free().
+ * @len:   OUT (may be NULL): its length.
+ * @return DP_OK, DP_EINVAL, DP_ENOMEM.
+ */
+DP_API dp_status dp_story_json(const dp_story *s, char **out, size_t *len);
+
+/* ---------------------------------------------------------------------
  * Background term statistics (IDF tables)
  *
  * A dp_idf counts, over a corpus, in how many documents each content key
