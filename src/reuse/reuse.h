@@ -27,12 +27,14 @@ const dp_reuse_opts *dpi_reuse_opts(const dp_reuse *r);
 
 /*
  * dpi_reuse_join - whether two token intervals of one document, [b1, e1)
- * and [b2, e2), are one place of a cluster: they overlap by at least 80%
- * of the longer one. A short quote inside a long copied passage stays a
- * cluster of its own (else one whole-article copy would chain every quote
- * and set phrase it holds into one giant cluster: at half of the shorter,
- * Reuters' largest cluster had 5,070 documents chained through "with the
- * Securities and Exchange Commission"), and adjacent passages stay apart.
+ * and [b2, e2), are one place of a cluster: the shorter lies at least 80%
+ * inside the longer and is at least half as long. A short quote inside a
+ * long copied passage stays a cluster of its own (else one whole-article
+ * copy would chain every quote and set phrase it holds into one giant
+ * cluster: at half of the shorter, Reuters' largest cluster had 5,070
+ * documents chained through "with the Securities and Exchange
+ * Commission"), while one quote carried with different context on either
+ * side (docs/reuse.md) stays one cluster.
  */
 static inline int dpi_reuse_join(uint32_t b1, uint32_t e1, uint32_t b2,
                                  uint32_t e2)
@@ -41,7 +43,15 @@ static inline int dpi_reuse_join(uint32_t b1, uint32_t e1, uint32_t b2,
     uint32_t s1 = e1 - b1, s2 = e2 - b2;
     if (hi <= lo)
         return 0;
-    return 5 * (uint64_t)(hi - lo) >= 4 * (uint64_t)(s1 > s2 ? s1 : s2);
+    if (s1 > s2) {
+        uint32_t t = s1;
+        s1 = s2;
+        s2 = t;
+    }
+    /* s1 is now the shorter: it lies mostly inside the longer one, and is
+     * at least half as long */
+    return 5 * (uint64_t)(hi - lo) >= 4 * (uint64_t)s1 &&
+           2 * (uint64_t)s1 >= (uint64_t)s2;
 }
 
 /* How many earlier places of a document (by start) a place is compared

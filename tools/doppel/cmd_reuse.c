@@ -204,8 +204,8 @@ static int take_record(void *ctx, dp_reader *rd, const dp_record *rec,
         return cli_fail("reuse", NULL, 0, DP_ENOMEM, NULL, 0, NULL);
     p = &u->pend[u->npend];
     memset(p, 0, sizeof *p);
-    if (u->ro.ignore_same_source)
-        src = dp_reader_field(rd, u->source_field, &slen);
+    /* kept always: the report names each place's outlet */
+    src = dp_reader_field(rd, u->source_field, &slen);
     p->has_date = rec->date != NULL;
     p->has_src = src != NULL && slen > 0;
     p->id_len = rec->id_len;
