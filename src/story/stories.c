@@ -1,0 +1,1370 @@
+/*
+ * stories.c - same-story clusters over a corpus: the dp_stories_* API.
+ *
+ * The data's path: dp_stories_add() turns each text into a document on
+ * the pool's threads (one dp_work per worker) and keeps only its flat
+ * features (features.c: sorted content keys with tf and class, dates)
+ * and copies of its bytes and metadata. dp_stories_run():
+ *
+ *   1. corpus document frequencies of every key (one sort of all keys),
+ *      plus the background table when given; each document's key weights
+ *      idf(t) (features.c);
+ *   2. candidates: each document posts its CAND_KEYS most specific keys
+ *      (highest idf, df >= 2, df within the posting cap) to an inverted
+ *      index; two documents become a candidate pair when they share at
+ *      least two posted keys (one when either posts fewer than four).
+ *      Keys in more than the posting cap of documents post nothing, so
+ *      the work is about linear in the corpus, never all pairs;
+ *   3. the same-story score of every candidate pair (features.c), on the
+ *      pool's threads over fixed ranges;
+ *   4. clusters: union-find over the pairs scoring at least the
+ *      threshold gives components; inside each, average-linkage
+ *      agglomeration (nearest-neighbour chain over the component's dense
+ *      score matrix, unscored pairs counting 0) merges two groups only
+ *      while their average link is at least the threshold. A component
+ *      too large for a dense matrix is split first by raising its edge
+ *      threshold.
+ *
+ * Determinism: every per-document and per-pair result is written to its
+ * own slot; pairs are sorted; components are processed in order of their
+ * smallest document; ties are broken by document number, and cluster ids
+ * and order come from the member ids. So the result is the same for any
+ * thread count, and a cluster's id does not depend on the run.
+ */
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "core/pool.h"
+#include "core/sort.h"
+#include "core/util.h"
+#include "story/stories.h"
+#include "story/story.h"
+#include "text/doc.h"
+
+#define MAX_DOCS     ((size_t)1 << 31)
+#define NFIELDS      5 /* id, text, date, source, title */
+#define NO_STR       UINT64_MAX
+#define CAND_KEYS    24   /* keys each document posts */
+#define POST_CAP_MIN 16   /* a key in at most max(MIN, N/DIV, ...) */
+#define POST_CAP_DIV 20   /* ... documents posts */
+#define POST_CAP_MAX 400  /* ... and never more than this */
+#define DENSE_MAX    3000 /* largest component clustered densely */
+
+enum { F_ID = 0, F_TEXT, F_DATE, F_SOURCE, F_TITLE };
+
+struct dp_stories {
+    dp_stories_opts o;
+    dp_story_weights w;
+    dp_work *work[DP_POOL_MAX_THREADS];
+    unsigned nthreads;
+
+    size_t ndocs, cap;
+    uint64_t *str_off; /* NFIELDS per document, NO_STR when absent */
+    uint64_t *str_len; /* NFIELDS per document */
+    char *strs;        /* every string, NUL-terminated, back to back */
+    size_t strs_len, strs_cap;
+    uint64_t *key_off; /* cap + 1 offsets into keys/tc */
+    uint64_t *keys;
+    uint32_t *tc;
+    size_t nkeys, keys_cap;
+    dp_story_dates *dates;
+
+    /* run results */
+    int ran;
+    uint64_t *ck; /* corpus keys, ascending, and their df */
+    uint32_t *cdf;
+    size_t nck;
+    double *kw; /* nkeys: idf weight of each document key */
+    uint64_t *pairs; /* candidate pairs a << 32 | b (a < b), ascending */
+    float *pscore;   /* their scores */
+    size_t npairs;
+    uint32_t *cl_of;     /* ndocs: the cluster of each document */
+    uint32_t *members;   /* ndocs: members of every cluster, back to back */
+    size_t *cl_off;      /* nclusters + 1 */
+    char (*cl_id)[18];   /* "s" + 16 hex */
+    double *cl_coh;      /* cohesion */
+    size_t nclusters;
+    dp_stories_stats st;
+};
+
+/* ------------------------------------------------------------------ */
+/* Options, create, free                                              */
+/* ------------------------------------------------------------------ */
+
+void dp_stories_opts_init(dp_stories_opts *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->threshold = DP_STORIES_THRESHOLD;
+    o->threads = 0;
+    dp_text_opts_init(&o->text);
+    o->idf = NULL;
+}
+
+dp_status dp_stories_create(const dp_stories_opts *opts, dp_stories **out)
+{
+    dp_stories *s;
+    if (!out)
+        return DP_EINVAL;
+    *out = NULL;
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return DP_ENOMEM;
+    if (opts)
+        s->o = *opts;
+    else
+        dp_stories_opts_init(&s->o);
+    if (!(s->o.threshold > 0.0 && s->o.threshold < 1.0)) {
+        free(s);
+        return DP_EINVAL;
+    }
+    dpi_story_weights_init(&s->w);
+    s->nthreads = dpi_pool_threads(s->o.threads);
+    *out = s;
+    return DP_OK;
+}
+
+static void free_run(dp_stories *s)
+{
+    free(s->ck);
+    free(s->cdf);
+    free(s->kw);
+    free(s->pairs);
+    free(s->pscore);
+    free(s->cl_of);
+    free(s->members);
+    free(s->cl_off);
+    free(s->cl_id);
+    free(s->cl_coh);
+    s->ck = NULL;
+    s->cdf = NULL;
+    s->kw = NULL;
+    s->pairs = NULL;
+    s->pscore = NULL;
+    s->cl_of = NULL;
+    s->members = NULL;
+    s->cl_off = NULL;
+    s->cl_id = NULL;
+    s->cl_coh = NULL;
+    s->nck = s->npairs = s->nclusters = 0;
+    s->ran = 0;
+    memset(&s->st, 0, sizeof s->st);
+}
+
+void dp_stories_free(dp_stories *s)
+{
+    unsigned t;
+    if (!s)
+        return;
+    free_run(s);
+    for (t = 0; t < DP_POOL_MAX_THREADS; t++)
+        dp_work_free(s->work[t]);
+    free(s->str_off);
+    free(s->str_len);
+    free(s->strs);
+    free(s->key_off);
+    free(s->keys);
+    free(s->tc);
+    free(s->dates);
+    free(s);
+}
+
+dp_story_weights *dpi_stories_weights(dp_stories *s)
+{
+    return s ? &s->w : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Adding documents                                                   */
+/* ------------------------------------------------------------------ */
+
+typedef struct item {
+    dp_status status;
+    uint64_t *keys;
+    uint32_t *tc;
+    size_t n;
+    dp_story_dates dates;
+} item;
+
+typedef struct batch {
+    dp_stories *s;
+    const dp_stories_doc *docs;
+    item *items;
+} batch;
+
+static void feat_job(void *arg, unsigned worker, size_t i)
+{
+    batch *b = arg;
+    dp_stories *s = b->s;
+    const dp_stories_doc *d = &b->docs[i];
+    item *it = &b->items[i];
+    dp_doc *doc = NULL;
+    int32_t day = DP_NO_DAY;
+
+    if (!s->work[worker] && dp_work_create(&s->work[worker])) {
+        it->status = DP_ENOMEM;
+        return;
+    }
+    it->status = dp_doc_create_in(s->work[worker], d->text ? d->text : "",
+                                  d->text ? d->text_len : 0, &s->o.text, &doc,
+                                  NULL);
+    if (it->status)
+        return;
+    if (doc->ntoks == 0) {
+        it->status = DP_EEMPTY;
+        dp_doc_free(doc);
+        return;
+    }
+    it->status = dpi_story_feat_build(doc, &it->keys, &it->tc, &it->n);
+    if (d->date && d->date_len)
+        (void)dpi_date_parse(d->date, d->date_len, &day);
+    dpi_date_scan(doc, day, &it->dates);
+    dp_doc_free(doc);
+}
+
+static dp_status reserve(dp_stories *s, const batch *b, size_t n)
+{
+    size_t i, need_docs = s->ndocs, need_keys = s->nkeys, need_strs = s->strs_len;
+    dp_status rc;
+    for (i = 0; i < n; i++) {
+        const dp_stories_doc *d = &b->docs[i];
+        if (b->items[i].status)
+            continue;
+        need_docs++;
+        need_keys += b->items[i].n;
+        need_strs += d->id_len + 1 + d->text_len + 1;
+        need_strs += d->date ? d->date_len + 1 : 0;
+        need_strs += d->source ? d->source_len + 1 : 0;
+        need_strs += d->title ? d->title_len + 1 : 0;
+    }
+    if (need_docs > MAX_DOCS)
+        return DP_ETOOBIG;
+    if (need_docs > s->cap) {
+        size_t cap = s->cap ? s->cap : 256, c;
+        while (cap < need_docs)
+            cap *= 2;
+        c = s->cap * NFIELDS;
+        if ((rc = dpi_grow((void **)&s->str_off, &c, cap * NFIELDS,
+                           sizeof *s->str_off)))
+            return rc;
+        c = s->cap * NFIELDS;
+        if ((rc = dpi_grow((void **)&s->str_len, &c, cap * NFIELDS,
+                           sizeof *s->str_len)))
+            return rc;
+        c = s->cap ? s->cap + 1 : 0;
+        if ((rc = dpi_grow((void **)&s->key_off, &c, cap + 1,
+                           sizeof *s->key_off)))
+            return rc;
+        c = s->cap;
+        if ((rc = dpi_grow((void **)&s->dates, &c, cap, sizeof *s->dates)))
+            return rc;
+        s->cap = cap;
+    }
+    if (need_keys > s->keys_cap) {
+        size_t c1 = s->keys_cap, c2 = s->keys_cap;
+        if ((rc = dpi_grow((void **)&s->keys, &c1, need_keys, sizeof *s->keys)))
+            return rc;
+        if ((rc = dpi_grow((void **)&s->tc, &c2, need_keys, sizeof *s->tc)))
+            return rc;
+        s->keys_cap = DP_MIN(c1, c2);
+    }
+    return DP_RESERVE(s->strs, s->strs_cap, need_strs);
+}
+
+static void put_str(dp_stories *s, size_t doc, int f, const char *p, size_t n,
+                    int present)
+{
+    s->str_off[doc * NFIELDS + f] = present ? s->strs_len : NO_STR;
+    s->str_len[doc * NFIELDS + f] = present ? n : 0;
+    if (!present)
+        return;
+    if (n)
+        memcpy(s->strs + s->strs_len, p, n);
+    s->strs[s->strs_len + n] = '\0';
+    s->strs_len += n + 1;
+}
+
+dp_status dp_stories_add(dp_stories *s, const dp_stories_doc *docs, size_t n,
+                         dp_status *status)
+{
+    batch b;
+    size_t i;
+    dp_status rc = DP_OK;
+
+    if (!s || (!docs && n))
+        return DP_EINVAL;
+    if (n == 0)
+        return DP_OK;
+    for (i = 0; i < n; i++)
+        if (!docs[i].id || !docs[i].id_len || (!docs[i].text && docs[i].text_len))
+            return DP_EINVAL;
+    b.s = s;
+    b.docs = docs;
+    b.items = calloc(n, sizeof *b.items);
+    if (!b.items) {
+        rc = DP_ENOMEM;
+        goto done;
+    }
+    dpi_pool_run(s->nthreads, feat_job, &b, n);
+    for (i = 0; i < n; i++)
+        if (b.items[i].status == DP_ENOMEM)
+            rc = DP_ENOMEM;
+    if (!rc)
+        rc = reserve(s, &b, n);
+    if (rc)
+        goto done;
+    free_run(s);
+    if (s->ndocs == 0)
+        s->key_off[0] = 0;
+    for (i = 0; i < n; i++) {
+        const dp_stories_doc *d = &docs[i];
+        item *it = &b.items[i];
+        size_t k = s->ndocs;
+        if (status)
+            status[i] = it->status;
+        if (it->status)
+            continue;
+        put_str(s, k, F_ID, d->id, d->id_len, 1);
+        put_str(s, k, F_TEXT, d->text, d->text_len, 1);
+        put_str(s, k, F_DATE, d->date, d->date_len, d->date != NULL);
+        put_str(s, k, F_SOURCE, d->source, d->source_len, d->source != NULL);
+        put_str(s, k, F_TITLE, d->title, d->title_len, d->title != NULL);
+        if (it->n) {
+            memcpy(s->keys + s->nkeys, it->keys, it->n * sizeof *s->keys);
+            memcpy(s->tc + s->nkeys, it->tc, it->n * sizeof *s->tc);
+        }
+        s->nkeys += it->n;
+        s->key_off[k + 1] = s->nkeys;
+        s->dates[k] = it->dates;
+        s->ndocs = k + 1;
+    }
+done:
+    if (rc && status)
+        for (i = 0; i < n; i++)
+            status[i] = rc;
+    for (i = 0; b.items && i < n; i++) {
+        free(b.items[i].keys);
+        free(b.items[i].tc);
+    }
+    free(b.items);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Accessors                                                          */
+/* ------------------------------------------------------------------ */
+
+static const char *str_of(const dp_stories *s, size_t doc, int f, size_t *len)
+{
+    uint64_t off = s->str_off[doc * NFIELDS + f];
+    if (len)
+        *len = off == NO_STR ? 0 : (size_t)s->str_len[doc * NFIELDS + f];
+    return off == NO_STR ? NULL : s->strs + off;
+}
+
+size_t dp_stories_docs(const dp_stories *s) { return s ? s->ndocs : 0; }
+
+dp_status dp_stories_doc_get(const dp_stories *s, size_t i,
+                             dp_stories_doc *out)
+{
+    if (!s || !out || i >= s->ndocs)
+        return DP_EINVAL;
+    out->id = str_of(s, i, F_ID, &out->id_len);
+    out->text = str_of(s, i, F_TEXT, &out->text_len);
+    out->date = str_of(s, i, F_DATE, &out->date_len);
+    out->source = str_of(s, i, F_SOURCE, &out->source_len);
+    out->title = str_of(s, i, F_TITLE, &out->title_len);
+    return DP_OK;
+}
+
+long dp_stories_find(const dp_stories *s, const char *id, size_t id_len)
+{
+    size_t i;
+    if (!s || !id)
+        return -1;
+    for (i = 0; i < s->ndocs; i++) {
+        size_t n;
+        const char *p = str_of(s, i, F_ID, &n);
+        if (n == id_len && memcmp(p, id, n) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+int32_t dp_stories_day(const dp_stories *s, size_t i)
+{
+    if (!s || i >= s->ndocs)
+        return INT32_MIN;
+    return s->dates[i].ref_day;
+}
+
+size_t dp_stories_clusters(const dp_stories *s)
+{
+    return s && s->ran ? s->nclusters : 0;
+}
+
+dp_status dp_stories_cluster_get(const dp_stories *s, size_t c,
+                                 dp_stories_cluster *out)
+{
+    if (!s || !out || !s->ran || c >= s->nclusters)
+        return DP_EINVAL;
+    out->id = s->cl_id[c];
+    out->members = s->members + s->cl_off[c];
+    out->n = s->cl_off[c + 1] - s->cl_off[c];
+    out->primary = out->members[0];
+    out->cohesion = s->cl_coh[c];
+    return DP_OK;
+}
+
+long dp_stories_cluster_of(const dp_stories *s, size_t i)
+{
+    if (!s || !s->ran || i >= s->ndocs)
+        return -1;
+    return (long)s->cl_of[i];
+}
+
+void dp_stories_stats_get(const dp_stories *s, dp_stories_stats *out)
+{
+    if (!out)
+        return;
+    memset(out, 0, sizeof *out);
+    out->best_a = out->best_b = -1;
+    if (!s)
+        return;
+    if (s->ran)
+        *out = s->st;
+    out->docs = s->ndocs;
+    out->memory = s->cap * (NFIELDS * 16 + 8 + sizeof *s->dates) +
+                  s->keys_cap * 12 + s->strs_cap +
+                  (s->ran ? s->nkeys * 8 + s->npairs * 12 + s->nck * 12 +
+                                s->ndocs * 12
+                          : 0);
+}
+
+void dpi_stories_feat(const dp_stories *s, size_t i, dp_story_feat *f,
+                      const double **kw)
+{
+    f->keys = s->keys + s->key_off[i];
+    f->tc = s->tc + s->key_off[i];
+    f->n = (size_t)(s->key_off[i + 1] - s->key_off[i]);
+    f->dates = s->dates[i];
+    if (kw)
+        *kw = s->kw ? s->kw + s->key_off[i] : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Run: document frequencies and weights                              */
+/* ------------------------------------------------------------------ */
+
+static dp_status corpus_df(dp_stories *s)
+{
+    uint64_t *all;
+    size_t i, m = 0;
+    dp_status rc;
+    all = malloc((s->nkeys ? s->nkeys : 1) * sizeof *all);
+    if (!all)
+        return DP_ENOMEM;
+    memcpy(all, s->keys, s->nkeys * sizeof *all);
+    rc = dpi_sort_u64(all, s->nkeys);
+    if (rc) {
+        free(all);
+        return rc;
+    }
+    s->cdf = malloc((s->nkeys ? s->nkeys : 1) * sizeof *s->cdf);
+    if (!s->cdf) {
+        free(all);
+        return DP_ENOMEM;
+    }
+    for (i = 0; i < s->nkeys;) {
+        size_t j = i;
+        while (j < s->nkeys && all[j] == all[i])
+            j++;
+        all[m] = all[i];
+        s->cdf[m] = (uint32_t)(j - i);
+        m++;
+        i = j;
+    }
+    s->ck = all;
+    s->nck = m;
+    return DP_OK;
+}
+
+typedef struct run_ctx {
+    dp_stories *s;
+    dp_story_idf idf;
+    size_t njobs;
+    /* candidate postings */
+    dp_kv *post;    /* key, doc */
+    size_t *npost;  /* per document: posted keys */
+    uint32_t cap_df;
+} run_ctx;
+
+static void weight_job(void *arg, unsigned worker, size_t job)
+{
+    run_ctx *r = arg;
+    dp_stories *s = r->s;
+    size_t lo = s->ndocs * job / r->njobs, hi = s->ndocs * (job + 1) / r->njobs;
+    size_t d, k;
+    DP_UNUSED(worker);
+    for (d = lo; d < hi; d++) {
+        size_t a = (size_t)s->key_off[d], b = (size_t)s->key_off[d + 1];
+        dp_kv cand[CAND_KEYS];
+        size_t nc = 0;
+        for (k = a; k < b; k++) {
+            double w = dpi_story_idf_weight(&r->idf, s->keys[k]);
+            unsigned c = s->tc[k] & 3;
+            double spec;
+            size_t lo2 = 0, hi2 = s->nck;
+            uint32_t df;
+            s->kw[k] = w;
+            /* corpus df of this key, for the posting cap */
+            while (lo2 < hi2) {
+                size_t mid = lo2 + (hi2 - lo2) / 2;
+                if (s->ck[mid] < s->keys[k])
+                    lo2 = mid + 1;
+                else
+                    hi2 = mid;
+            }
+            df = s->cdf[lo2];
+            if (df < 2 || df > r->cap_df)
+                continue;
+            /* keep the CAND_KEYS most characteristic keys, by the weight
+             * the score gives them (ties: smaller key): insertion */
+            spec = w * sqrt(1.0 + log((double)(s->tc[k] >> 2))) *
+                   (c == DP_CLS_NAME     ? s->w.name_boost
+                    : c == DP_CLS_NUMBER ? s->w.num_boost
+                                         : 1.0);
+            {
+                dp_kv e;
+                size_t p;
+                e.key = UINT64_MAX - (uint64_t)(spec * 1e6);
+                e.val = s->keys[k];
+                if (nc == CAND_KEYS &&
+                    (cand[nc - 1].key < e.key ||
+                     (cand[nc - 1].key == e.key && cand[nc - 1].val < e.val)))
+                    continue;
+                if (nc < CAND_KEYS)
+                    nc++;
+                p = nc - 1;
+                while (p > 0 && (cand[p - 1].key > e.key ||
+                                 (cand[p - 1].key == e.key &&
+                                  cand[p - 1].val > e.val))) {
+                    cand[p] = cand[p - 1];
+                    p--;
+                }
+                cand[p] = e;
+            }
+        }
+        for (k = 0; k < nc; k++) {
+            r->post[d * CAND_KEYS + k].key = cand[k].val;
+            r->post[d * CAND_KEYS + k].val = d;
+        }
+        r->npost[d] = nc;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Run: candidate pairs and their scores                              */
+/* ------------------------------------------------------------------ */
+
+/* Long because it gathers the postings, sorts them, emits the pairs of
+ * every posting list and keeps those sharing enough keys. */
+static dp_status candidates(run_ctx *r)
+{
+    dp_stories *s = r->s;
+    dp_kv *post = NULL;
+    uint64_t *pairs = NULL;
+    size_t np = 0, i, npairs = 0, pcap = 0, out = 0;
+    dp_status rc = DP_OK;
+
+    post = malloc((s->ndocs ? s->ndocs * CAND_KEYS : 1) *
+                  sizeof *post);
+    if (!post)
+        return DP_ENOMEM;
+    for (i = 0; i < s->ndocs; i++) {
+        memmove(post + np, r->post + i * CAND_KEYS,
+                r->npost[i] * sizeof *post);
+        np += r->npost[i];
+    }
+    if ((rc = dpi_sort_kv(post, np)))
+        goto done;
+    for (i = 0; i < np;) {
+        size_t j = i, a, b;
+        while (j < np && post[j].key == post[i].key)
+            j++;
+        if ((rc = DP_RESERVE(pairs, pcap, npairs + (j - i) * (j - i - 1) / 2)))
+            goto done;
+        for (a = i; a < j; a++)
+            for (b = a + 1; b < j; b++) {
+                uint64_t x = post[a].val, y = post[b].val;
+                pairs[npairs++] = x < y ? x << 32 | y : y << 32 | x;
+            }
+        i = j;
+    }
+    if ((rc = dpi_sort_u64(pairs, npairs)))
+        goto done;
+    for (i = 0; i < npairs;) {
+        size_t j = i, need;
+        uint32_t a, b;
+        while (j < npairs && pairs[j] == pairs[i])
+            j++;
+        a = (uint32_t)(pairs[i] >> 32);
+        b = (uint32_t)pairs[i];
+        need = (r->npost[a] < 4 || r->npost[b] < 4) ? 1 : 2;
+        if (j - i >= need)
+            pairs[out++] = pairs[i];
+        i = j;
+    }
+    s->pairs = pairs;
+    pairs = NULL;
+    s->npairs = out;
+done:
+    free(pairs);
+    free(post);
+    return rc;
+}
+
+static void score_job(void *arg, unsigned worker, size_t job)
+{
+    run_ctx *r = arg;
+    dp_stories *s = r->s;
+    size_t lo = s->npairs * job / r->njobs, hi = s->npairs * (job + 1) / r->njobs;
+    size_t p;
+    DP_UNUSED(worker);
+    for (p = lo; p < hi; p++) {
+        dp_story_feat fa, fb;
+        const double *ka, *kb;
+        dp_story_pair sp;
+        dpi_stories_feat(s, (size_t)(s->pairs[p] >> 32), &fa, &ka);
+        dpi_stories_feat(s, (size_t)(uint32_t)s->pairs[p], &fb, &kb);
+        dpi_story_pair_score(&s->w, &fa, ka, &fb, kb, &sp);
+        s->pscore[p] = (float)sp.score;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Run: clustering                                                    */
+/* ------------------------------------------------------------------ */
+
+static uint32_t uf_find(uint32_t *par, uint32_t x)
+{
+    while (par[x] != x) {
+        par[x] = par[par[x]];
+        x = par[x];
+    }
+    return x;
+}
+
+static void uf_union(uint32_t *par, uint32_t a, uint32_t b)
+{
+    a = uf_find(par, a);
+    b = uf_find(par, b);
+    if (a < b)
+        par[b] = a;
+    else if (b < a)
+        par[a] = b;
+}
+
+/*
+ * Average linkage over one component of @m documents (@docs, ascending)
+ * by the nearest-neighbour chain: @sim is the m x m score matrix (the
+ * diagonal unused), overwritten. Writes each document's group (the
+ * smallest local index of its group) to @grp. Merges stop at @t: a group
+ * whose best link is below it can never merge again (average linkage
+ * never raises a link), so it leaves the chain for good.
+ */
+static void avg_link(float *sim, size_t m, double t, uint32_t *grp,
+                     uint32_t *size, uint32_t *chain, uint8_t *active)
+{
+    size_t i, nchain = 0, nactive = m;
+    for (i = 0; i < m; i++) {
+        grp[i] = (uint32_t)i;
+        size[i] = 1;
+        active[i] = 1;
+    }
+    while (nactive > 1) {
+        uint32_t top, best = UINT32_MAX;
+        float bs = -1.0f;
+        if (nchain == 0) {
+            for (i = 0; i < m && !active[i]; i++)
+                ;
+            chain[nchain++] = (uint32_t)i;
+        }
+        top = chain[nchain - 1];
+        for (i = 0; i < m; i++) {
+            float v;
+            if (!active[i] || i == top)
+                continue;
+            v = sim[(size_t)top * m + i];
+            /* prefer the previous chain element on ties, so the chain
+             * ends in a reciprocal pair */
+            if (v > bs || (v == bs && nchain >= 2 &&
+                           i == chain[nchain - 2])) {
+                bs = v;
+                best = (uint32_t)i;
+            }
+        }
+        if (best == UINT32_MAX || (double)bs < t) {
+            /* no link at the threshold: this group is final */
+            active[top] = 0;
+            nactive--;
+            nchain--;
+            continue;
+        }
+        if (nchain >= 2 && chain[nchain - 2] == best) {
+            /* reciprocal nearest neighbours: merge best into top */
+            uint32_t a = top < best ? top : best, b = top < best ? best : top;
+            double na = size[a], nb = size[b];
+            nchain -= 2;
+            for (i = 0; i < m; i++) {
+                float v;
+                if (!active[i] || i == a || i == b)
+                    continue;
+                v = (float)((na * sim[(size_t)a * m + i] +
+                             nb * sim[(size_t)b * m + i]) /
+                            (na + nb));
+                sim[(size_t)a * m + i] = sim[(size_t)i * m + a] = v;
+            }
+            size[a] += size[b];
+            active[b] = 0;
+            nactive--;
+            for (i = 0; i < m; i++)
+                if (grp[i] == b)
+                    grp[i] = a;
+            continue;
+        }
+        chain[nchain++] = best;
+    }
+}
+
+static size_t pair_find(const dp_stories *s, uint32_t a, uint32_t b)
+{
+    uint64_t key = a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
+    size_t lo = 0, hi = s->npairs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->pairs[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->npairs && s->pairs[lo] == key ? lo : (size_t)-1;
+}
+
+static double pair_score_of(const dp_stories *s, uint32_t a, uint32_t b)
+{
+    size_t p = pair_find(s, a, b);
+    return p == (size_t)-1 ? 0.0 : (double)s->pscore[p];
+}
+
+/* Order of clusters and members */
+static int id_cmp(const dp_stories *s, uint32_t a, uint32_t b)
+{
+    size_t na, nb;
+    const char *pa = str_of(s, a, F_ID, &na), *pb = str_of(s, b, F_ID, &nb);
+    int c = memcmp(pa, pb, DP_MIN(na, nb));
+    if (c)
+        return c;
+    return na < nb ? -1 : na > nb;
+}
+
+/* Member order: by reference day (undated last), then id. */
+static int member_less(const dp_stories *s, uint32_t a, uint32_t b)
+{
+    int32_t da = s->dates[a].ref_day, db = s->dates[b].ref_day;
+    if (da != db) {
+        if (da == DP_NO_DAY)
+            return 0;
+        if (db == DP_NO_DAY)
+            return 1;
+        return da < db;
+    }
+    return id_cmp(s, a, b) < 0;
+}
+
+/* Sort @v (@n document numbers) by member_less(); @tmp: n entries. */
+static void sort_members(const dp_stories *s, uint32_t *v, size_t n,
+                         uint32_t *tmp)
+{
+    size_t w, i;
+    /* bottom-up merge sort */
+    for (w = 1; w < n; w *= 2) {
+        for (i = 0; i < n; i += 2 * w) {
+            size_t l = i, mid = DP_MIN(i + w, n), r = mid,
+                   e = DP_MIN(i + 2 * w, n), k = i;
+            while (l < mid && r < e)
+                tmp[k++] = member_less(s, v[r], v[l]) ? v[r++] : v[l++];
+            while (l < mid)
+                tmp[k++] = v[l++];
+            while (r < e)
+                tmp[k++] = v[r++];
+        }
+        memcpy(v, tmp, n * sizeof *v);
+    }
+}
+
+static void id_sort(const dp_stories *s, uint32_t *v, size_t n)
+{
+    size_t i, j;
+    for (i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        for (j = i; j > 0 && id_cmp(s, x, v[j - 1]) < 0; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+/* Long because it lays out the final groups: members in order, the
+ * primary chosen, the id hashed, and the clusters sorted. */
+static dp_status finish_clusters(dp_stories *s, uint32_t *group)
+{
+    size_t n = s->ndocs, i, c;
+    uint32_t *cnt = NULL, *tmp = NULL, *byid = NULL, *ord = NULL;
+    size_t *off = NULL;
+    uint32_t *mem = NULL, *gidx = NULL;
+    dp_status rc = DP_ENOMEM;
+    size_t ng = 0;
+
+    cnt = calloc(n + 1, sizeof *cnt);
+    gidx = malloc((n + 1) * sizeof *gidx);
+    tmp = malloc((n + 1) * sizeof *tmp);
+    byid = malloc((n + 1) * sizeof *byid);
+    mem = malloc((n + 1) * sizeof *mem);
+    if (!cnt || !gidx || !tmp || !byid || !mem)
+        goto done;
+    /* number groups by their smallest document */
+    for (i = 0; i < n; i++)
+        gidx[i] = UINT32_MAX;
+    for (i = 0; i < n; i++) {
+        uint32_t g = group[i];
+        if (gidx[g] == UINT32_MAX)
+            gidx[g] = (uint32_t)ng++;
+        cnt[gidx[g]]++;
+    }
+    off = malloc((ng + 1) * sizeof *off);
+    s->cl_off = malloc((ng + 1) * sizeof *s->cl_off);
+    s->cl_id = malloc((ng ? ng : 1) * sizeof *s->cl_id);
+    s->cl_coh = malloc((ng ? ng : 1) * sizeof *s->cl_coh);
+    s->cl_of = malloc((n ? n : 1) * sizeof *s->cl_of);
+    ord = malloc((ng ? ng : 1) * sizeof *ord);
+    if (!off || !s->cl_off || !s->cl_id || !s->cl_coh || !s->cl_of || !ord)
+        goto done;
+    off[0] = 0;
+    for (c = 0; c < ng; c++)
+        off[c + 1] = off[c] + cnt[c];
+    memset(cnt, 0, (n + 1) * sizeof *cnt);
+    for (i = 0; i < n; i++) {
+        uint32_t g = gidx[group[i]];
+        mem[off[g] + cnt[g]++] = (uint32_t)i;
+    }
+    /* per group: id, primary, member order, cohesion */
+    {
+        double *coh = malloc((ng ? ng : 1) * sizeof *coh);
+        char (*ids)[18] = malloc((ng ? ng : 1) * sizeof *ids);
+        if (!coh || !ids) {
+            free(coh);
+            free(ids);
+            goto done;
+        }
+        for (c = 0; c < ng; c++) {
+            uint32_t *v = mem + off[c];
+            size_t m = off[c + 1] - off[c], a, b, best = 0;
+            double sum = 0, bestdraw = -1;
+            XXH3_state_t st;
+            memcpy(byid, v, m * sizeof *v);
+            id_sort(s, byid, m);
+            XXH3_64bits_reset(&st);
+            for (a = 0; a < m; a++) {
+                size_t len;
+                const char *p = str_of(s, byid[a], F_ID, &len);
+                XXH3_64bits_update(&st, p, len + 1);
+            }
+            snprintf(ids[c], sizeof ids[c], "s%016llx",
+                     (unsigned long long)XXH3_64bits_digest(&st));
+            sort_members(s, v, m, tmp);
+            /* primary: the earliest dated; undated groups: the one the
+             * others score highest with (ties: id order) */
+            if (m > 1 && s->dates[v[0]].ref_day == DP_NO_DAY) {
+                for (a = 0; a < m; a++) {
+                    double draw = 0;
+                    for (b = 0; b < m; b++)
+                        if (a != b)
+                            draw += pair_score_of(s, byid[a], byid[b]);
+                    if (draw > bestdraw) {
+                        bestdraw = draw;
+                        best = a;
+                    }
+                }
+                for (a = 0; a < m; a++)
+                    if (v[a] == byid[best]) {
+                        uint32_t x = v[a];
+                        memmove(v + 1, v, a * sizeof *v);
+                        v[0] = x;
+                        break;
+                    }
+            }
+            if (m > 1 && m <= 400) {
+                for (a = 0; a < m; a++)
+                    for (b = a + 1; b < m; b++)
+                        sum += pair_score_of(s, v[a], v[b]);
+                coh[c] = sum / ((double)m * (double)(m - 1) / 2.0);
+            } else
+                coh[c] = m > 1 ? -1.0 : 1.0;
+            if (m > 1) {
+                s->st.grouped++;
+                s->st.in_groups += m;
+            }
+        }
+        /* order: size descending, then id */
+        for (c = 0; c < ng; c++)
+            ord[c] = (uint32_t)c;
+        for (c = 1; c < ng; c++) {
+            uint32_t x = ord[c];
+            size_t k = c;
+            size_t nx = off[x + 1] - off[x];
+            while (k > 0) {
+                uint32_t y = ord[k - 1];
+                size_t ny = off[y + 1] - off[y];
+                if (ny > nx || (ny == nx && strcmp(ids[y], ids[x]) < 0))
+                    break;
+                ord[k] = y;
+                k--;
+            }
+            ord[k] = x;
+        }
+        s->cl_off[0] = 0;
+        s->members = malloc((n ? n : 1) * sizeof *s->members);
+        if (!s->members) {
+            free(coh);
+            free(ids);
+            goto done;
+        }
+        for (c = 0; c < ng; c++) {
+            uint32_t g = ord[c];
+            size_t m = off[g + 1] - off[g], k;
+            memcpy(s->members + s->cl_off[c], mem + off[g], m * sizeof *mem);
+            for (k = 0; k < m; k++)
+                s->cl_of[mem[off[g] + k]] = (uint32_t)c;
+            s->cl_off[c + 1] = s->cl_off[c] + m;
+            memcpy(s->cl_id[c], ids[g], sizeof ids[g]);
+            s->cl_coh[c] = coh[g];
+        }
+        free(coh);
+        free(ids);
+    }
+    s->nclusters = ng;
+    s->st.clusters = ng;
+    rc = DP_OK;
+done:
+    free(cnt);
+    free(gidx);
+    free(tmp);
+    free(byid);
+    free(mem);
+    free(off);
+    free(ord);
+    return rc;
+}
+
+/* Long because it runs the components one by one: gather each, fill its
+ * dense matrix from the scored pairs, split it when too large, and
+ * agglomerate. */
+static dp_status cluster(dp_stories *s, uint32_t *group)
+{
+    size_t n = s->ndocs, i, p;
+    uint32_t *par = NULL, *order = NULL, *loc = NULL, *start = NULL;
+    uint32_t *grp = NULL, *size = NULL, *chain = NULL;
+    uint8_t *active = NULL;
+    float *sim = NULL;
+    double t = s->o.threshold;
+    dp_status rc = DP_ENOMEM;
+    size_t *pidx = NULL;
+
+    par = malloc((n + 1) * sizeof *par);
+    order = malloc((n + 1) * sizeof *order);
+    loc = malloc((n + 1) * sizeof *loc);
+    start = calloc(n + 2, sizeof *start);
+    if (!par || !order || !loc || !start)
+        goto done;
+    for (i = 0; i < n; i++) {
+        par[i] = (uint32_t)i;
+        group[i] = (uint32_t)i;
+    }
+    for (p = 0; p < s->npairs; p++)
+        if ((double)s->pscore[p] >= t) {
+            s->st.linked++;
+            uf_union(par, (uint32_t)(s->pairs[p] >> 32), (uint32_t)s->pairs[p]);
+        }
+    /* documents grouped by component root, ascending */
+    for (i = 0; i < n; i++) {
+        par[i] = uf_find(par, (uint32_t)i);
+        start[par[i] + 1]++;
+    }
+    for (i = 0; i < n; i++)
+        start[i + 1] += start[i];
+    for (i = 0; i < n; i++) {
+        uint32_t r = par[i];
+        loc[i] = start[r]++;
+        order[loc[i]] = (uint32_t)i;
+    }
+    /* start[r] is now the end of r's run; recompute begins on the fly */
+    for (i = 0; i < n;) {
+        size_t j = i, m, a;
+        uint32_t root = par[order[i]];
+        double tc = t;
+        while (j < n && par[order[j]] == root)
+            j++;
+        m = j - i;
+        if (m == 1) {
+            i = j;
+            continue;
+        }
+        if (m > DENSE_MAX) {
+            /* too large: split by stronger edges first (rare) */
+            for (a = i; a < j; a++)
+                group[order[a]] = order[a];
+            /* fall back: single links at a stricter threshold, no
+             * averaging */
+            tc = t + (1.0 - t) * 0.5;
+            for (p = 0; p < s->npairs; p++) {
+                uint32_t x = (uint32_t)(s->pairs[p] >> 32), y = (uint32_t)s->pairs[p];
+                if (par[x] == root && (double)s->pscore[p] >= tc)
+                    uf_union(group, x, y);
+            }
+            for (a = i; a < j; a++)
+                group[order[a]] = uf_find(group, order[a]);
+            i = j;
+            continue;
+        }
+        sim = calloc(m * m, sizeof *sim);
+        grp = malloc(m * sizeof *grp);
+        size = malloc(m * sizeof *size);
+        chain = malloc(m * sizeof *chain);
+        active = malloc(m);
+        if (!sim || !grp || !size || !chain || !active)
+            goto done;
+        /* fill from the pairs of these documents: each member's pairs are
+         * found by binary search over the sorted pair list */
+        for (a = 0; a < m; a++) {
+            uint32_t x = order[i + a];
+            uint64_t lo_key = (uint64_t)x << 32;
+            size_t lo = 0, hi = s->npairs;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (s->pairs[mid] < lo_key)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (p = lo; p < s->npairs && (s->pairs[p] >> 32) == x; p++) {
+                uint32_t y = (uint32_t)s->pairs[p];
+                size_t b;
+                if (par[y] != root)
+                    continue;
+                b = loc[y] - (size_t)(start[root] - m);
+                sim[a * m + b] = sim[b * m + a] = s->pscore[p];
+            }
+        }
+        avg_link(sim, m, t, grp, size, chain, active);
+        for (a = 0; a < m; a++)
+            group[order[i + a]] = order[i + grp[a]];
+        free(sim);
+        free(grp);
+        free(size);
+        free(chain);
+        free(active);
+        sim = NULL;
+        grp = size = chain = NULL;
+        active = NULL;
+        i = j;
+    }
+    rc = DP_OK;
+done:
+    free(par);
+    free(order);
+    free(loc);
+    free(start);
+    free(sim);
+    free(grp);
+    free(size);
+    free(chain);
+    free(active);
+    free(pidx);
+    return rc;
+}
+
+dp_status dp_stories_run(dp_stories *s)
+{
+    run_ctx r;
+    uint32_t *group = NULL;
+    dp_status rc;
+    size_t p;
+
+    if (!s)
+        return DP_EINVAL;
+    free_run(s);
+    memset(&r, 0, sizeof r);
+    r.s = s;
+    if ((rc = corpus_df(s)))
+        goto fail;
+    r.idf.keys = s->ck;
+    r.idf.df = s->cdf;
+    r.idf.n = s->nck;
+    r.idf.ndocs = s->ndocs;
+    r.idf.bg = s->o.idf;
+    r.cap_df = (uint32_t)DP_MIN((size_t)POST_CAP_MAX,
+                                DP_MAX((size_t)POST_CAP_MIN,
+                                       s->ndocs / POST_CAP_DIV));
+    s->kw = malloc((s->nkeys ? s->nkeys : 1) * sizeof *s->kw);
+    r.post = malloc((s->ndocs ? s->ndocs : 1) * CAND_KEYS * sizeof *r.post);
+    r.npost = malloc((s->ndocs ? s->ndocs : 1) * sizeof *r.npost);
+    if (!s->kw || !r.post || !r.npost) {
+        rc = DP_ENOMEM;
+        goto fail;
+    }
+    r.njobs = DP_MAX((size_t)1, DP_MIN(s->ndocs, (size_t)s->nthreads * 8));
+    dpi_pool_run(s->nthreads, weight_job, &r, r.njobs);
+    if ((rc = candidates(&r)))
+        goto fail;
+    free(r.post);
+    r.post = NULL;
+    s->pscore = malloc((s->npairs ? s->npairs : 1) * sizeof *s->pscore);
+    if (!s->pscore) {
+        rc = DP_ENOMEM;
+        goto fail;
+    }
+    r.njobs = DP_MAX((size_t)1, DP_MIN(s->npairs, (size_t)s->nthreads * 8));
+    dpi_pool_run(s->nthreads, score_job, &r, r.njobs);
+    s->st.candidates = s->npairs;
+    group = malloc((s->ndocs ? s->ndocs : 1) * sizeof *group);
+    if (!group) {
+        rc = DP_ENOMEM;
+        goto fail;
+    }
+    if ((rc = cluster(s, group)))
+        goto fail;
+    if ((rc = finish_clusters(s, group)))
+        goto fail;
+    /* the closest pair left apart */
+    s->st.best_a = s->st.best_b = -1;
+    for (p = 0; p < s->npairs; p++) {
+        uint32_t a = (uint32_t)(s->pairs[p] >> 32), b = (uint32_t)s->pairs[p];
+        if (s->cl_of[a] != s->cl_of[b] &&
+            (double)s->pscore[p] > s->st.best_score) {
+            s->st.best_score = s->pscore[p];
+            s->st.best_a = a;
+            s->st.best_b = b;
+        }
+    }
+    s->st.docs = s->ndocs;
+    free(group);
+    free(r.npost);
+    s->ran = 1;
+    return DP_OK;
+fail:
+    free(group);
+    free(r.post);
+    free(r.npost);
+    free_run(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Explain                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Append @p (n bytes) to @buf as a list item, "..." when full. */
+static void list_add(char *buf, size_t size, const char *p, size_t n)
+{
+    size_t len = strlen(buf);
+    if (len + 4 >= size)
+        return;
+    if (len + n + 3 + 4 >= size) {
+        snprintf(buf + len, size - len, "%s...", len ? ", " : "");
+        return;
+    }
+    snprintf(buf + len, size - len, "%s%.*s", len ? ", " : "", (int)n, p);
+}
+
+static void day_text(int32_t day, char *buf, size_t size)
+{
+    /* civil from days (Hinnant) */
+    int64_t z = (int64_t)day + 719468, era, doe, yoe, y, doy, mp, d, m;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    y = yoe + era * 400;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    snprintf(buf, size, "%04d-%02d-%02d", (int)(y % 10000), (int)(m % 100),
+             (int)(d % 100));
+}
+
+/* The shared names and numbers of @a and @b as text, rarest first. */
+static dp_status shared_text(const dp_stories *s, size_t i, size_t j,
+                             dp_stories_evidence *out)
+{
+    dp_doc *doc = NULL;
+    dp_story_feat fa, fb;
+    const double *ka, *kb;
+    dp_kv *sh = NULL; /* (rank, key) */
+    size_t nsh = 0, x = 0, y = 0, k;
+    dp_status rc;
+    size_t tlen;
+    const char *text = str_of(s, i, F_TEXT, &tlen);
+
+    dpi_stories_feat(s, i, &fa, &ka);
+    dpi_stories_feat(s, j, &fb, &kb);
+    sh = malloc((fa.n ? fa.n : 1) * sizeof *sh);
+    if (!sh)
+        return DP_ENOMEM;
+    while (x < fa.n && y < fb.n) {
+        if (fa.keys[x] < fb.keys[y])
+            x++;
+        else if (fa.keys[x] > fb.keys[y])
+            y++;
+        else {
+            unsigned c = DP_MAX(fa.tc[x] & 3, fb.tc[y] & 3);
+            if (c == DP_CLS_NAME || c == DP_CLS_NUMBER) {
+                /* rank: class, then idf descending (as an integer) */
+                double w = ka ? ka[x] : 1.0;
+                sh[nsh].key = (uint64_t)c << 40 |
+                              (uint64_t)(1e6 / (w > 1e-6 ? w : 1e-6));
+                sh[nsh].val = fa.keys[x];
+                nsh++;
+            }
+            x++;
+            y++;
+        }
+    }
+    rc = dpi_sort_kv(sh, nsh);
+    if (!rc)
+        rc = dp_doc_create(text, tlen, &s->o.text, &doc, NULL);
+    if (rc) {
+        free(sh);
+        return rc;
+    }
+    {
+        const dp_doc *dd[2] = {doc, doc};
+        uint8_t *cls[2] = {NULL, NULL};
+        rc = dpi_story_classify(dd, cls);
+        if (rc)
+            goto done;
+        for (k = 0; k < nsh; k++) {
+            size_t t;
+            for (t = 0; t < doc->ntoks; t++) {
+                if (cls[0][t] != DP_CLS_NONE &&
+                    dpi_story_key(&doc->toks[t], cls[0][t]) == sh[k].val) {
+                    int num = (sh[k].key >> 40) == DP_CLS_NUMBER;
+                    list_add(num ? out->numbers_text : out->names_text,
+                             num ? sizeof out->numbers_text
+                                 : sizeof out->names_text,
+                             doc->orig + doc->toks[t].start,
+                             doc->toks[t].end - doc->toks[t].start);
+                    break;
+                }
+            }
+        }
+        free(cls[0]);
+        free(cls[1]);
+    }
+done:
+    dp_doc_free(doc);
+    free(sh);
+    return rc;
+}
+
+/* Long because it states each reason a pair is or is not one story, in
+ * the order a reader would check them. */
+dp_status dp_stories_explain(const dp_stories *s, size_t i, size_t j,
+                             dp_stories_evidence *out)
+{
+    dp_story_feat fa, fb;
+    const double *ka, *kb;
+    dp_story_pair sp;
+    dp_status rc;
+    double t;
+
+    if (!s || !out || !s->ran || i >= s->ndocs || j >= s->ndocs)
+        return DP_EINVAL;
+    memset(out, 0, sizeof *out);
+    t = s->o.threshold;
+    dpi_stories_feat(s, i, &fa, &ka);
+    dpi_stories_feat(s, j, &fb, &kb);
+    dpi_story_pair_score(&s->w, &fa, ka, &fb, kb, &sp);
+    out->score = i == j ? 1.0 : sp.score;
+    out->threshold = t;
+    out->terms = sp.terms;
+    out->names = sp.names;
+    out->numbers = sp.numbers;
+    out->shared_terms = sp.shared_terms;
+    out->shared_names = sp.shared_names;
+    out->shared_numbers = sp.shared_numbers;
+    out->day_gap = sp.day_gap;
+    out->years_disjoint = sp.years_both && !sp.years_overlap;
+    out->candidate = i != j && pair_find(s, (uint32_t)i, (uint32_t)j) !=
+                                   (size_t)-1;
+    out->cluster_a = (long)s->cl_of[i];
+    out->cluster_b = (long)s->cl_of[j];
+    out->grouped = out->cluster_a == out->cluster_b;
+    if (fa.dates.ref_day != DP_NO_DAY || fb.dates.ref_day != DP_NO_DAY) {
+        char da[16] = "undated", db[16] = "undated";
+        if (fa.dates.ref_day != DP_NO_DAY)
+            day_text(fa.dates.ref_day, da, sizeof da);
+        if (fb.dates.ref_day != DP_NO_DAY)
+            day_text(fb.dates.ref_day, db, sizeof db);
+        snprintf(out->dates_text, sizeof out->dates_text, "%s / %s", da, db);
+    }
+    if ((rc = shared_text(s, i, j, out)))
+        return rc;
+    if (i == j)
+        snprintf(out->reason, sizeof out->reason, "the same document");
+    else if (out->grouped && out->score >= t)
+        snprintf(out->reason, sizeof out->reason,
+                 "score %.2f at or above threshold %.2f, and the average "
+                 "link holds",
+                 out->score, t);
+    else if (out->grouped)
+        snprintf(out->reason, sizeof out->reason,
+                 "score %.2f below threshold %.2f, joined through other "
+                 "members (average link at or above the threshold)",
+                 out->score, t);
+    else if (sp.day_gap > (long)s->w.date_near && out->score < t)
+        snprintf(out->reason, sizeof out->reason,
+                 "dates %ld days apart (score %.2f below threshold %.2f)",
+                 sp.day_gap, out->score, t);
+    else if (out->years_disjoint && out->score < t)
+        snprintf(out->reason, sizeof out->reason,
+                 "the years they mention differ (score %.2f below "
+                 "threshold %.2f)",
+                 out->score, t);
+    else if (!out->candidate && out->score < t)
+        snprintf(out->reason, sizeof out->reason,
+                 "score %.2f below threshold %.2f (too few specific terms "
+                 "in common to be compared)",
+                 out->score, t);
+    else if (out->score < t)
+        snprintf(out->reason, sizeof out->reason,
+                 "score %.2f below threshold %.2f", out->score, t);
+    else if (!out->candidate)
+        snprintf(out->reason, sizeof out->reason,
+                 "score %.2f at or above threshold %.2f, but they share too "
+                 "few specific terms to be compared",
+                 out->score, t);
+    else
+        snprintf(out->reason, sizeof out->reason,
+                 "score %.2f at or above threshold %.2f, but the average "
+                 "link to the cluster is too low",
+                 out->score, t);
+    return DP_OK;
+}
