@@ -1193,23 +1193,6 @@ static void list_add(char *buf, size_t size, const char *p, size_t n)
     snprintf(buf + len, size - len, "%s%.*s", len ? ", " : "", (int)n, p);
 }
 
-static void day_text(int32_t day, char *buf, size_t size)
-{
-    /* civil from days (Hinnant) */
-    int64_t z = (int64_t)day + 719468, era, doe, yoe, y, doy, mp, d, m;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    y = yoe + era * 400;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
-    snprintf(buf, size, "%04d-%02d-%02d", (int)(y % 10000), (int)(m % 100),
-             (int)(d % 100));
-}
-
 /* The shared names and numbers of @a and @b as text, rarest first. */
 static dp_status shared_text(const dp_stories *s, size_t i, size_t j,
                              dp_stories_evidence *out)
@@ -1320,9 +1303,9 @@ dp_status dp_stories_explain(const dp_stories *s, size_t i, size_t j,
     if (fa.dates.ref_day != DP_NO_DAY || fb.dates.ref_day != DP_NO_DAY) {
         char da[16] = "undated", db[16] = "undated";
         if (fa.dates.ref_day != DP_NO_DAY)
-            day_text(fa.dates.ref_day, da, sizeof da);
+            dpi_date_text(fa.dates.ref_day, da, sizeof da);
         if (fb.dates.ref_day != DP_NO_DAY)
-            day_text(fb.dates.ref_day, db, sizeof db);
+            dpi_date_text(fb.dates.ref_day, db, sizeof db);
         snprintf(out->dates_text, sizeof out->dates_text, "%s / %s", da, db);
     }
     if ((rc = shared_text(s, i, j, out)))

@@ -45,6 +45,9 @@ typedef struct dp_story_dates {
 /* dpi_date_days - days since 1970-01-01 of a proleptic Gregorian date. */
 int32_t dpi_date_days(int y, unsigned m, unsigned d);
 
+/* dpi_date_text - @day as "YYYY-MM-DD" into @buf (at least 11 bytes). */
+void dpi_date_text(int32_t day, char *buf, size_t size);
+
 /*
  * dpi_date_parse - a record's date field as a day: ISO 8601 and Reuters
  * "26-FEB-1987 ..." (dpi_dedup_parse_date), "May 03, 2013", "3 May 2013",
