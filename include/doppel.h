@@ -305,11 +305,11 @@ DP_API dp_status dp_doc_shingles(const dp_doc *doc, unsigned k, uint64_t **out,
 typedef struct dp_comparison dp_comparison;
 
 typedef struct dp_compare_opts {
-    unsigned shingle_k; /* words per shingle for the Jaccard scores; 5 */
-    unsigned min_words; /* shortest passage reported, in words; 8 */
-    unsigned max_gap;   /* most unmatched words bridged inside one
-                           passage on either side; 4 */
-    double rewrite_min; /* least similarity for a "rewritten" pair; 0.3 */
+    unsigned shingle_k;       /* words per shingle for the Jaccard scores; 5 */
+    unsigned min_words;       /* shortest passage reported, in words; 8 */
+    unsigned max_gap;         /* most unmatched words bridged inside one
+                                 passage on either side; 4 */
+    double rewrite_min;       /* least similarity for a "rewritten" pair; 0.3 */
     const struct dp_idf *idf; /* background term statistics for the
                                  same-story score (dp_idf_read()), or NULL
                                  for the pair-only score; borrowed, must
@@ -472,6 +472,13 @@ DP_API uint64_t dp_idf_df(const dp_idf *idf, uint64_t key);
 
 /* dp_idf_weight - idf(@key) by the formula above; 1.0 for a NULL table. */
 DP_API double dp_idf_weight(const dp_idf *idf, uint64_t key);
+
+/*
+ * dp_idf_token_key - the key token @i of @doc is counted under: the stem
+ * of a word that is not a stopword, a number's stem or hash; 0 for a
+ * stopword (or @i out of range), which no table counts.
+ */
+DP_API uint64_t dp_idf_token_key(const dp_doc *doc, size_t i);
 
 /* dp_idf_language - the language the table was counted with (borrowed). */
 DP_API const char *dp_idf_language(const dp_idf *idf);

@@ -67,6 +67,29 @@ dp_status dpi_story_classify(const dp_doc *const d[2], uint8_t *cls[2]);
 uint64_t dpi_story_key(const dp_tok *t, uint8_t cls);
 
 /*
+ * dpi_story_content_key - the key a token counts under in term statistics
+ * (dp_idf): its stem, a number's stem or hash; 0 for a stopword or a token
+ * without a term. Agrees with dpi_story_key() on every token that the
+ * classifier gives a class other than DP_CLS_NONE.
+ */
+uint64_t dpi_story_content_key(const dp_tok *t);
+
+/*
+ * dpi_idf_encode - the file image of @idf (docs/idf.md): malloc'd into
+ * *@out (free()), *@len bytes. Entries sorted, so equal tables give equal
+ * bytes. @return DP_OK, DP_ENOMEM, DP_ETOOBIG.
+ */
+dp_status dpi_idf_encode(const dp_idf *idf, unsigned char **out, size_t *len);
+
+/*
+ * dpi_idf_decode - check and load a file image (@len bytes at @buf,
+ * borrowed) into a new table *@out (dp_idf_free()). Errors as
+ * dp_idf_read() gives for a damaged file.
+ */
+dp_status dpi_idf_decode(const void *buf, size_t len, dp_idf **out,
+                         dp_error *err);
+
+/*
  * dpi_story_tok_at - index of the first token of @d whose start is >= @off
  * (d->ntoks when there is none). Binary search; tokens are in order.
  */

@@ -106,6 +106,10 @@ int cli_load_doc(const char *path, const cli_input_opts *opts, dp_doc **out);
 /* Print "doppel CMD: invalid value 'VAL' for --OPT"; returns EXIT_USAGE. */
 int cli_bad_value(const char *cmd, const char *opt, const char *val);
 
+/* cli_check_language - EXIT_OK when @lang is a Snowball language; else
+ * says which there are and returns EXIT_USAGE. */
+int cli_check_language(const char *cmd, const char *lang);
+
 /* Parse a number in [lo, hi]; returns 0 on success, -1 otherwise. */
 int cli_parse_double(const char *s, double lo, double hi, double *out);
 
@@ -118,6 +122,9 @@ typedef struct cli_skips {
 
 /* cli_skip_count - count one skipped record by the reason @st. */
 void cli_skip_count(cli_skips *s, dp_status st);
+
+/* cli_skips_add - add every count of @from to @to. */
+void cli_skips_add(cli_skips *to, const cli_skips *from);
 
 /* cli_skips_line - the skip counts as "[invalid UTF-8 17, no words 1]"
  * (only the nonzero ones) into @buf; "" when nothing was skipped. */
@@ -160,6 +167,11 @@ typedef struct cli_corpus_opts {
     int strict;            /* stop at the first bad record, with its code */
     int progress;          /* nonzero: a progress line on stderr */
     int unique_ids;        /* nonzero: skip (and report) repeated ids */
+    int (*on_bad)(void *ctx, dp_status st); /* optional: called (with the
+                              callback's ctx) after each bad record or input
+                              is reported and counted, for commands that
+                              number every record; returns EXIT_OK to go on,
+                              else an exit code that stops the read */
 } cli_corpus_opts;
 
 /* What a read saw. */
@@ -173,11 +185,14 @@ typedef struct cli_corpus_stats {
 
 /*
  * cli_record_fn - called once per good record, in input order.
+ * @rd:    the reader, for dp_reader_field() (a "title" or "source" field);
+ *         borrowed for the call only.
  * @rec:   the record, borrowed for the call only.
  * @line:  its line for messages (0 for a whole-file document).
  * @return EXIT_OK to go on; any other exit code stops the read with it.
  */
-typedef int (*cli_record_fn)(void *ctx, const dp_record *rec, uint64_t line);
+typedef int (*cli_record_fn)(void *ctx, dp_reader *rd, const dp_record *rec,
+                             uint64_t line);
 
 /*
  * cli_corpus_read - read @inputs (paths, "-" for stdin) with @o, calling

@@ -75,24 +75,6 @@ static int bad_value(const char *opt, const char *val)
     return cli_bad_value("compare", opt, val);
 }
 
-/* Is @lang a Snowball language? If not, say which ones there are. */
-static int check_language(const char *lang)
-{
-    const char *const *l = dp_stem_languages();
-    size_t i;
-    for (i = 0; l[i]; i++)
-        if (strcmp(l[i], lang) == 0)
-            return EXIT_OK;
-    fprintf(stderr,
-            "doppel compare: unknown language '%s' for --language; "
-            "there are:",
-            lang);
-    for (i = 0; l[i]; i++)
-        fprintf(stderr, "%s %s", i ? "," : "", l[i]);
-    fputc('\n', stderr);
-    return EXIT_USAGE;
-}
-
 int cmd_compare(int argc, char **argv)
 {
     dp_compare_opts copts;
@@ -149,7 +131,8 @@ int cmd_compare(int argc, char **argv)
     if (argc - optind != 2)
         return cli_usage_error("compare", synopsis,
                                "expected two inputs, got %d", argc - optind);
-    if (in.text.language && (rc = check_language(in.text.language)))
+    if (in.text.language &&
+        (rc = cli_check_language("compare", in.text.language)))
         return rc;
     if (strcmp(argv[optind], "-") == 0 && strcmp(argv[optind + 1], "-") == 0) {
         return cli_usage_error("compare", synopsis,

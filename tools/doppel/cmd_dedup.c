@@ -354,18 +354,6 @@ static int sign_batch(run *r)
     return flush_batch(r);
 }
 
-static void show_progress(run *r, int final)
-{
-    static double last;
-    double t = cli_now();
-    if (!r->progress || (!final && t - last < 0.25))
-        return;
-    last = t;
-    fprintf(stderr, "\r\033[Kreading: %zu records, %.1f MB, %.0f docs/s%s",
-            r->nrecords, r->bytes / 1e6,
-            r->nrecords / (t - r->t0 > 0 ? t - r->t0 : 1), final ? "\n" : "");
-}
-
 /* Copy standard input to a temporary file, so pass 2 can read it again. */
 static int spool_stdin(run *r)
 {
@@ -421,65 +409,53 @@ static int repeated_id(run *r, const dp_record *rec, const char *src,
     return 1;
 }
 
+/* A bad record still has a number: pass 2 walks the same records. */
+static int bad_record(void *ctx, dp_status st)
+{
+    (void)st;
+    return note_record(ctx, -1) ? EXIT_INTERNAL : EXIT_OK;
+}
+
+/* One good record of pass 1: numbered, checked for its id, batched. */
+static int read_record(void *ctx, dp_reader *rd, const dp_record *rec,
+                       uint64_t line)
+{
+    run *r = ctx;
+    uint32_t src;
+    int ex = EXIT_OK;
+
+    (void)rd;
+    if (note_record(r, -1) || source_of(r, rec->source, &src))
+        return cli_fail("dedup", NULL, 0, DP_ENOMEM, NULL, 0, NULL);
+    if (repeated_id(r, rec, r->srcs[src], line, &ex))
+        return ex;
+    if (ex)
+        return ex;
+    r->bytes += rec->text_len;
+    r->dated += rec->date != NULL;
+    return add_record(r, rec, src, line);
+}
+
 /* Pass 1: read every input into the collection. */
 static int read_all(run *r)
 {
-    dp_reader *rd = NULL;
-    dp_record rec;
-    dp_error err;
-    dp_status rc;
-    int ex = EXIT_OK;
+    cli_corpus_opts o;
+    cli_corpus_stats st;
+    int ex;
 
-    memset(&err, 0, sizeof err);
-    if ((rc = dp_reader_open((const char *const *)r->inputs, r->ninputs,
-                             &r->ropts, &rd, &err)))
-        return cli_fail("dedup", NULL, 0, rc, &err, 0, NULL);
-    while ((rc = dp_reader_next(rd, &rec, &err)) != DP_EOF) {
-        uint32_t src;
-        uint64_t line;
-        if (rc) {
-            /* an input that cannot be read is not a skipped record */
-            int code = cli_exit_of(rc);
-            int whole = code == EXIT_FILE && rc != DP_ETOOBIG;
-            cli_fail("dedup", dp_reader_path(rd), dp_reader_line(rd), rc, &err,
-                     0, whole ? NULL : ", skipped");
-            cli_skip_count(&r->sk, rc);
-            if (note_record(r, -1)) {
-                ex = EXIT_INTERNAL;
-                break;
-            }
-            if (r->strict) {
-                ex = code;
-                break;
-            }
-            /* the run goes on, and fails at the end */
-            if (whole)
-                r->unreadable = 1;
-            continue;
-        }
-        /* a plain-text document is a whole file: no line to name */
-        line = rec.raw ? rec.line : 0;
-        if (note_record(r, -1) || source_of(r, rec.source, &src)) {
-            ex = cli_fail("dedup", NULL, 0, DP_ENOMEM, NULL, 0, NULL);
-            break;
-        }
-        if (repeated_id(r, &rec, r->srcs[src], line, &ex)) {
-            if (ex)
-                break;
-            continue;
-        }
-        if (ex)
-            break;
-        r->bytes += rec.text_len;
-        r->dated += rec.date != NULL;
-        if ((ex = add_record(r, &rec, src, line)) != EXIT_OK)
-            break;
-        show_progress(r, 0);
-    }
-    dp_reader_free(rd);
+    cli_corpus_opts_init(&o);
+    o.reader = r->ropts;
+    o.strict = r->strict;
+    o.progress = r->progress;
+    o.on_bad = bad_record;
+    ex = cli_corpus_read("dedup", r->inputs, r->ninputs, &o, read_record, r,
+                         &st);
+    /* the reader's refusals, beside the library's and the repeated ids
+     * counted while reading */
+    cli_skips_add(&r->sk, &st.skips);
+    r->unreadable = st.unreadable;
     if (ex == EXIT_OK)
         ex = sign_batch(r);
-    show_progress(r, 1);
     return ex;
 }
 

@@ -386,18 +386,6 @@ static size_t arena_put(adder *a, const char *s, size_t n)
     return off;
 }
 
-static void show_progress(adder *a, int final)
-{
-    static double last;
-    double t = cli_now();
-    if (!a->c->progress || (!final && t - last < 0.25))
-        return;
-    last = t;
-    fprintf(stderr, "\r\033[Kindexing: %zu records, %zu added, %.0f docs/s%s",
-            a->records, a->added, a->records / (t - a->t0 > 0 ? t - a->t0 : 1),
-            final ? "\n" : "");
-}
-
 static const char *refusal(dp_status st)
 {
     switch (st) {
@@ -547,15 +535,27 @@ static int add_record(adder *a, const dp_record *rec, const char *where)
     return EXIT_OK;
 }
 
+/* One good record: where it came from, then into the batch. */
+static int add_one(void *ctx, dp_reader *rd, const dp_record *rec,
+                   uint64_t line)
+{
+    adder *a = ctx;
+    char where[1200];
+    (void)rd;
+    if (line)
+        snprintf(where, sizeof where, "%s:%llu", rec->source,
+                 (unsigned long long)line);
+    else
+        snprintf(where, sizeof where, "%s", rec->source);
+    return add_record(a, rec, where);
+}
+
 static int cmd_add(cmdline *c)
 {
     adder a;
-    dp_reader *rd = NULL;
-    dp_record rec;
-    dp_error err;
-    dp_status st;
-    int ex = EXIT_OK, unreadable = 0;
-    char where[1200];
+    cli_corpus_opts o;
+    cli_corpus_stats rs;
+    int ex = EXIT_OK;
     double secs;
 
     if (c->nargs == 0)
@@ -578,50 +578,20 @@ static int cmd_add(cmdline *c)
             below_banding(c, "--dedup-threshold", c->dedup_threshold,
                           have.threshold);
     }
-    memset(&err, 0, sizeof err);
-    if ((st = dp_reader_open((const char *const *)c->args, c->nargs, &c->ropts,
-                             &rd, &err))) {
-        ex = fail(NULL, st, &err);
-        dp_index_close(a.ix);
-        return ex;
-    }
+    cli_corpus_opts_init(&o);
+    o.reader = c->ropts;
+    o.strict = c->strict;
+    o.progress = c->progress;
     a.t0 = cli_now();
-    while ((st = dp_reader_next(rd, &rec, &err)) != DP_EOF) {
-        if (st) {
-            /* an input that cannot be read is not a skipped record */
-            int code = cli_exit_of(st);
-            int whole = code == EXIT_FILE && st != DP_ETOOBIG;
-            cli_fail(cmdname, dp_reader_path(rd), dp_reader_line(rd), st, &err,
-                     0, whole ? NULL : ", skipped");
-            cli_skip_count(&a.sk, st);
-            a.records++;
-            if (c->strict) {
-                ex = code;
-                break;
-            }
-            /* an input that could not be read fails the run at the end */
-            if (whole)
-                unreadable = 1;
-            continue;
-        }
-        a.records++;
-        a.bytes += rec.text_len;
-        if (rec.raw)
-            snprintf(where, sizeof where, "%s:%llu", rec.source,
-                     (unsigned long long)rec.line);
-        else
-            snprintf(where, sizeof where, "%s", rec.source);
-        if ((ex = add_record(&a, &rec, where)))
-            break;
-        show_progress(&a, 0);
-    }
-    dp_reader_free(rd);
+    ex = cli_corpus_read(cmdname, c->args, c->nargs, &o, add_one, &a, &rs);
+    cli_skips_add(&a.sk, &rs.skips);
+    a.records = rs.records + cli_skipped_total(&rs.skips);
+    a.bytes = rs.bytes;
     if (ex != EXIT_INTERNAL && !a.failed) { /* commit what was read */
         int fx = flush(&a);
         if (!ex)
             ex = fx;
     }
-    show_progress(&a, 1);
     secs = cli_now() - a.t0;
     if (!c->quiet) {
         size_t skipped = cli_skipped_total(&a.sk);
@@ -639,8 +609,7 @@ static int cmd_add(cmdline *c)
                 secs > 0 ? a.added / secs : 0.0);
         fputs(cli_skips_hint(&a.sk), stderr);
     }
-    if (!ex && unreadable)
-        ex = EXIT_FILE;
+    ex = cli_corpus_exit(ex, &rs);
     dp_index_close(a.ix);
     free(a.docs);
     free(a.where);

@@ -24,6 +24,8 @@ static const char usage[] =
     "  index CMD DB  a persistent, crash-safe index: create, add, remove,\n"
     "                get, query, list, stats, check, compact\n"
     "  serve DB      the index over HTTP/JSON (docs/api.md)\n"
+    "  idf build|show  background term statistics: how many documents of a\n"
+    "                corpus hold each term, for compare/stories --idf\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help (or `doppel <command> --help`)\n"
@@ -55,6 +57,22 @@ int cli_use_color(cli_color mode, FILE *f)
     if (nc && *nc)
         return 0;
     return isatty(fileno(f));
+}
+
+int cli_check_language(const char *cmd, const char *lang)
+{
+    const char *const *l = dp_stem_languages();
+    size_t i;
+    for (i = 0; l[i]; i++)
+        if (strcmp(l[i], lang) == 0)
+            return EXIT_OK;
+    fprintf(stderr,
+            "doppel %s: unknown language '%s' for --language; there are:", cmd,
+            lang);
+    for (i = 0; l[i]; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", l[i]);
+    fputc('\n', stderr);
+    return EXIT_USAGE;
 }
 
 int cli_bad_value(const char *cmd, const char *opt, const char *val)
@@ -148,6 +166,20 @@ void cli_skip_count(cli_skips *s, dp_status st)
     }
 }
 
+void cli_skips_add(cli_skips *to, const cli_skips *from)
+{
+    to->json += from->json;
+    to->field += from->field;
+    to->utf8 += from->utf8;
+    to->binary += from->binary;
+    to->empty += from->empty;
+    to->toobig += from->toobig;
+    to->io += from->io;
+    to->compress += from->compress;
+    to->other += from->other;
+    to->dupid += from->dupid;
+}
+
 void cli_skips_line(const cli_skips *s, char *buf, size_t size)
 {
     const struct {
@@ -222,9 +254,19 @@ int cli_load_doc(const char *path, const cli_input_opts *opts, dp_doc **out)
     return EXIT_OK;
 }
 
+/* The subcommands, in the order `doppel --help` lists them. */
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"compare", cmd_compare}, {"dedup", cmd_dedup}, {"index", cmd_index},
+    {"serve", cmd_serve},     {"idf", cmd_idf},
+};
+
 int main(int argc, char **argv)
 {
     const char *cmd;
+    size_t i;
 
     if (argc < 2) {
         fputs("doppel: no command\nusage: doppel <command> [options] "
@@ -242,17 +284,12 @@ int main(int argc, char **argv)
         printf("doppel %s\n", dp_version());
         return EXIT_OK;
     }
-    if (strcmp(cmd, "compare") == 0)
-        return cmd_compare(argc - 1, argv + 1);
-    if (strcmp(cmd, "dedup") == 0)
-        return cmd_dedup(argc - 1, argv + 1);
-    if (strcmp(cmd, "index") == 0)
-        return cmd_index(argc - 1, argv + 1);
-    if (strcmp(cmd, "serve") == 0)
-        return cmd_serve(argc - 1, argv + 1);
-    fprintf(stderr,
-            "doppel: unknown command '%s' (commands: compare, dedup, index, "
-            "serve)\ntry 'doppel --help'\n",
-            cmd);
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "doppel: unknown command '%s' (commands:", cmd);
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", commands[i].name);
+    fprintf(stderr, ")\ntry 'doppel --help'\n");
     return EXIT_USAGE;
 }
