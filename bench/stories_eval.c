@@ -61,11 +61,9 @@ static int set_weight(dp_story_weights *w, const char *kv)
     W(date_near)
     W(date_far)
     W(b_years)
+    W(field_near)
+    W(field_far)
 #undef W
-    if (!strncmp(kv, "cosine=", 7)) {
-        w->cosine = (int)v;
-        return 0;
-    }
     if (!strncmp(kv, "min_numbers=", 12)) {
         w->min_numbers = (unsigned)v;
         return 0;
@@ -197,13 +195,12 @@ int main(int argc, char **argv)
     for (i = 0; i < n; i++)
         for (j = i + 1; j < n; j++) {
             dp_story_feat fa, fb;
-            const double *ka, *kb;
             dp_story_pair p;
             if (L[i].topic != L[j].topic)
                 continue;
-            dpi_stories_feat(s, i, &fa, &ka);
-            dpi_stories_feat(s, j, &fb, &kb);
-            dpi_story_pair_score(dpi_stories_weights(s), &fa, ka, &fb, kb, &p);
+            dpi_stories_feat(s, i, &fa);
+            dpi_stories_feat(s, j, &fb);
+            dpi_story_pair_score(dpi_stories_weights(s), &fa, &fb, &p);
             pairs[np].score = p.z;
             pairs[np].pos = !strcmp(L[i].event, L[j].event);
             npos += (size_t)pairs[np].pos;

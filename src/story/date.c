@@ -127,7 +127,7 @@ int dpi_date_parse(const char *s, size_t len, int32_t *day)
             j++;
         i = j;
     }
-    if (m && nv == 2 && v[0] >= 1 && v[0] <= 31 && is_year(v[1])) {
+    if (m && nv >= 2 && v[0] >= 1 && v[0] <= 31 && is_year(v[1])) {
         *day = dpi_date_days(v[1], (unsigned)m, (unsigned)v[0]);
         return 0;
     }

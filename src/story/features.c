@@ -116,7 +116,6 @@ void dpi_story_weights_init(dp_story_weights *w)
     w->name_boost = 1.5;
     w->num_boost = 3.0;
     w->idf_pow = 1.0;
-    w->cosine = 1;
     w->tf_pow = 0.5;
     w->b0 = -3.5;
     w->b_terms = 8.5;
@@ -126,6 +125,8 @@ void dpi_story_weights_init(dp_story_weights *w)
     w->b_date = 6.0;
     w->date_near = 600.0;
     w->date_far = 1500.0;
+    w->field_near = 3.0;
+    w->field_far = 60.0;
     w->b_years = 0.5;
 }
 
@@ -136,103 +137,98 @@ static double ochiai(double shared, double wa, double wb)
     return DP_MIN(1.0, shared / sqrt(wa * wb));
 }
 
-/* Long because it is one merge over both key arrays accumulating the three
- * overlaps, then the logit from them and the dates. */
-void dpi_story_pair_score(const dp_story_weights *wt, const dp_story_feat *a,
-                          const double *kwa, const dp_story_feat *b,
-                          const double *kwb, dp_story_pair *out)
+void dpi_story_feat_weigh(const dp_story_weights *wt, dp_story_feat *f,
+                          const double *idf, float *kw, float *vw)
 {
-    size_t i = 0, j = 0;
-    double tw[2] = {0, 0}, ts = 0, nw[2] = {0, 0}, ns = 0, mw[2] = {0, 0},
-           ms = 0, z;
-
-    assert(wt && a && b && out);
-    memset(out, 0, sizeof *out);
-    while (i < a->n || j < b->n) {
-        uint64_t ka = i < a->n ? a->keys[i] : UINT64_MAX;
-        uint64_t kb = j < b->n ? b->keys[j] : UINT64_MAX;
-        uint32_t tfa = 0, tfb = 0, c = 0;
-        double w, idf;
-        int inA = 0, inB = 0;
-        if (i < a->n && ka <= kb) {
-            tfa = a->tc[i] >> 2;
-            c = a->tc[i] & 3;
-            idf = kwa[i];
-            inA = 1;
-        }
-        if (j < b->n && kb <= ka) {
-            tfb = b->tc[j] >> 2;
-            if ((b->tc[j] & 3) > c)
-                c = b->tc[j] & 3;
-            idf = kwb[j];
-            inB = 1;
-        }
-        if (inA)
-            i++;
-        if (inB)
-            j++;
-        w = pow(idf, wt->idf_pow);
+    size_t k;
+    assert(wt && f);
+    f->tw = f->nw = f->mw = 0.0;
+    f->nnum = 0;
+    for (k = 0; k < f->n; k++) {
+        unsigned c = f->tc[k] & 3, tf = f->tc[k] >> 2;
+        double w = wt->idf_pow == 1.0 ? idf[k] : pow(idf[k], wt->idf_pow), v;
         if (c == DP_CLS_NAME)
             w *= wt->name_boost;
         else if (c == DP_CLS_NUMBER)
             w *= wt->num_boost;
-        if (wt->cosine) {
-            double va = inA ? w * pow(1.0 + log((double)tfa), wt->tf_pow) : 0,
-                   vb = inB ? w * pow(1.0 + log((double)tfb), wt->tf_pow) : 0;
-            tw[0] += va * va;
-            tw[1] += vb * vb;
-            ts += va * vb;
-            out->shared_terms += inA && inB;
-            w = w * w; /* for the name and number overlaps */
-        } else {
-            w /= 1.0 + log((double)DP_MAX(tfa, tfb));
-            tw[0] += inA ? w : 0;
-            tw[1] += inB ? w : 0;
-            if (inA && inB) {
-                ts += w;
-                out->shared_terms++;
-            }
-        }
-        if (c == DP_CLS_NAME) {
-            nw[0] += inA ? w : 0;
-            nw[1] += inB ? w : 0;
-            if (inA && inB) {
-                ns += w;
-                out->shared_names++;
-            }
-        } else if (c == DP_CLS_NUMBER) {
-            out->nnumbers[0] += inA;
-            out->nnumbers[1] += inB;
-            mw[0] += inA ? w : 0;
-            mw[1] += inB ? w : 0;
-            if (inA && inB) {
-                ms += w;
-                out->shared_numbers++;
-            }
+        v = w * pow(1.0 + log((double)(tf ? tf : 1)), wt->tf_pow);
+        kw[k] = (float)w;
+        vw[k] = (float)v;
+        f->tw += v * v;
+        if (c == DP_CLS_NAME)
+            f->nw += w * w;
+        else if (c == DP_CLS_NUMBER) {
+            f->mw += w * w;
+            f->nnum++;
         }
     }
-    out->terms = ochiai(ts, tw[0], tw[1]);
-    out->names = ochiai(ns, nw[0], nw[1]);
-    out->numbers = ochiai(ms, mw[0], mw[1]);
+    f->kw = kw;
+    f->vw = vw;
+}
+
+/* Long because it is one merge over both key arrays accumulating the three
+ * overlaps, then the logit from them and the dates. */
+void dpi_story_pair_score(const dp_story_weights *wt, const dp_story_feat *a,
+                          const dp_story_feat *b, dp_story_pair *out)
+{
+    size_t i = 0, j = 0;
+    double ts = 0, ns = 0, ms = 0, z;
+
+    assert(wt && a && b && out && (a->n == 0 || a->vw) && (b->n == 0 || b->vw));
+    memset(out, 0, sizeof *out);
+    while (i < a->n && j < b->n) {
+        uint64_t ka = a->keys[i], kb = b->keys[j];
+        unsigned c, ca, cb;
+        double w;
+        if (ka < kb) {
+            i++;
+            continue;
+        }
+        if (kb < ka) {
+            j++;
+            continue;
+        }
+        ca = a->tc[i] & 3;
+        cb = b->tc[j] & 3;
+        c = DP_MAX(ca, cb);
+        w = (double)a->kw[i] * (double)b->kw[j];
+        ts += (double)a->vw[i] * (double)b->vw[j];
+        out->shared_terms++;
+        if (c == DP_CLS_NAME) {
+            ns += w;
+            out->shared_names++;
+        } else if (c == DP_CLS_NUMBER) {
+            ms += w;
+            out->shared_numbers++;
+        }
+        i++;
+        j++;
+    }
+    out->nnumbers[0] = a->nnum;
+    out->nnumbers[1] = b->nnum;
+    out->terms = ochiai(ts, a->tw, b->tw);
+    out->names = ochiai(ns, a->nw, b->nw);
+    out->numbers = ochiai(ms, a->mw, b->mw);
     z = wt->b0 + wt->b_terms * out->terms + wt->b_names * out->names;
-    if (out->nnumbers[0] >= wt->min_numbers &&
-        out->nnumbers[1] >= wt->min_numbers)
+    if (a->nnum >= wt->min_numbers && b->nnum >= wt->min_numbers)
         z -= wt->b_numbers * (1.0 - out->numbers);
     out->day_gap = -1;
     out->years_overlap =
         dpi_date_years_overlap(&a->dates, &b->dates, &out->years_both);
     if (a->dates.ref_day != DP_NO_DAY && b->dates.ref_day != DP_NO_DAY) {
         long g = (long)a->dates.ref_day - (long)b->dates.ref_day;
+        int field = a->dates.from_field && b->dates.from_field;
+        double near = field ? wt->field_near : wt->date_near;
+        double far = field ? wt->field_far : wt->date_far;
         out->day_gap = g < 0 ? -g : g;
-        if ((double)out->day_gap > wt->date_near)
-            z -= wt->b_date * DP_MIN(1.0, log((double)out->day_gap /
-                                             wt->date_near) /
-                                             log(wt->date_far / wt->date_near));
+        if ((double)out->day_gap > near)
+            z -= wt->b_date *
+                 DP_MIN(1.0, log((double)out->day_gap / near) / log(far / near));
     } else if (out->years_both && !out->years_overlap)
         z -= wt->b_years;
     out->z = z;
     out->score = 1.0 / (1.0 + exp(-z));
-    if (tw[0] <= 0.0 || tw[1] <= 0.0) {
+    if (a->tw <= 0.0 || b->tw <= 0.0) {
         out->score = 0.0;
         out->z = -INFINITY;
     }

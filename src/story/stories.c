@@ -17,17 +17,14 @@
  *      the work is about linear in the corpus, never all pairs;
  *   3. the same-story score of every candidate pair (features.c), on the
  *      pool's threads over fixed ranges;
- *   4. clusters: union-find over the pairs scoring at least the
- *      threshold gives components; inside each, average-linkage
- *      agglomeration (nearest-neighbour chain over the component's dense
- *      score matrix, unscored pairs counting 0) merges two groups only
- *      while their average link is at least the threshold. A component
- *      too large for a dense matrix is split first by raising its edge
- *      threshold.
+ *   4. clusters: average-linkage agglomeration over the sparse graph of
+ *      scored pairs (nearest-neighbour chain; pairs never scored count
+ *      0) merges two groups only while their average link is at least
+ *      the threshold.
  *
  * Determinism: every per-document and per-pair result is written to its
- * own slot; pairs are sorted; components are processed in order of their
- * smallest document; ties are broken by document number, and cluster ids
+ * own slot; pairs are sorted; the chain starts from the smallest
+ * document still open and breaks ties by group number; cluster ids
  * and order come from the member ids. So the result is the same for any
  * thread count, and a cluster's id does not depend on the run.
  */
@@ -54,7 +51,6 @@
 #define POST_CAP_MIN 16   /* a key in at most max(MIN, N/DIV, ...) */
 #define POST_CAP_DIV 20   /* ... documents posts */
 #define POST_CAP_MAX 400  /* ... and never more than this */
-#define DENSE_MAX    3000 /* largest component clustered densely */
 
 enum { F_ID = 0, F_TEXT, F_DATE, F_SOURCE, F_TITLE };
 
@@ -80,7 +76,11 @@ struct dp_stories {
     uint64_t *ck; /* corpus keys, ascending, and their df */
     uint32_t *cdf;
     size_t nck;
-    double *kw; /* nkeys: idf weight of each document key */
+    float *kw;  /* nkeys: key weight of each document key */
+    float *vw;  /* nkeys: its vector weight */
+    double *idfv; /* nkeys: idf of each document key (during a run) */
+    double *sums; /* 3 per document: tw, nw, mw (dp_story_feat) */
+    uint32_t *nnum; /* per document: distinct numbers */
     uint64_t *pairs; /* candidate pairs a << 32 | b (a < b), ascending */
     float *pscore;   /* their scores */
     size_t npairs;
@@ -136,6 +136,10 @@ static void free_run(dp_stories *s)
     free(s->ck);
     free(s->cdf);
     free(s->kw);
+    free(s->vw);
+    free(s->idfv);
+    free(s->sums);
+    free(s->nnum);
     free(s->pairs);
     free(s->pscore);
     free(s->cl_of);
@@ -146,6 +150,10 @@ static void free_run(dp_stories *s)
     s->ck = NULL;
     s->cdf = NULL;
     s->kw = NULL;
+    s->vw = NULL;
+    s->idfv = NULL;
+    s->sums = NULL;
+    s->nnum = NULL;
     s->pairs = NULL;
     s->pscore = NULL;
     s->cl_of = NULL;
@@ -444,19 +452,25 @@ void dp_stories_stats_get(const dp_stories *s, dp_stories_stats *out)
     out->memory = s->cap * (NFIELDS * 16 + 8 + sizeof *s->dates) +
                   s->keys_cap * 12 + s->strs_cap +
                   (s->ran ? s->nkeys * 8 + s->npairs * 12 + s->nck * 12 +
-                                s->ndocs * 12
+                                s->ndocs * 40
                           : 0);
 }
 
-void dpi_stories_feat(const dp_stories *s, size_t i, dp_story_feat *f,
-                      const double **kw)
+void dpi_stories_feat(const dp_stories *s, size_t i, dp_story_feat *f)
 {
+    memset(f, 0, sizeof *f);
     f->keys = s->keys + s->key_off[i];
     f->tc = s->tc + s->key_off[i];
     f->n = (size_t)(s->key_off[i + 1] - s->key_off[i]);
     f->dates = s->dates[i];
-    if (kw)
-        *kw = s->kw ? s->kw + s->key_off[i] : NULL;
+    if (s->kw && s->sums) {
+        f->kw = s->kw + s->key_off[i];
+        f->vw = s->vw + s->key_off[i];
+        f->tw = s->sums[3 * i];
+        f->nw = s->sums[3 * i + 1];
+        f->mw = s->sums[3 * i + 2];
+        f->nnum = s->nnum[i];
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -523,7 +537,7 @@ static void weight_job(void *arg, unsigned worker, size_t job)
             double spec;
             size_t lo2 = 0, hi2 = s->nck;
             uint32_t df;
-            s->kw[k] = w;
+            s->idfv[k] = w;
             /* corpus df of this key, for the posting cap */
             while (lo2 < hi2) {
                 size_t mid = lo2 + (hi2 - lo2) / 2;
@@ -561,6 +575,16 @@ static void weight_job(void *arg, unsigned worker, size_t job)
                 }
                 cand[p] = e;
             }
+        }
+        {
+            dp_story_feat f;
+            dpi_stories_feat(s, d, &f);
+            dpi_story_feat_weigh(&s->w, &f, s->idfv + a, s->kw + a,
+                                 s->vw + a);
+            s->sums[3 * d] = f.tw;
+            s->sums[3 * d + 1] = f.nw;
+            s->sums[3 * d + 2] = f.mw;
+            s->nnum[d] = (uint32_t)f.nnum;
         }
         for (k = 0; k < nc; k++) {
             r->post[d * CAND_KEYS + k].key = cand[k].val;
@@ -640,11 +664,10 @@ static void score_job(void *arg, unsigned worker, size_t job)
     DP_UNUSED(worker);
     for (p = lo; p < hi; p++) {
         dp_story_feat fa, fb;
-        const double *ka, *kb;
         dp_story_pair sp;
-        dpi_stories_feat(s, (size_t)(s->pairs[p] >> 32), &fa, &ka);
-        dpi_stories_feat(s, (size_t)(uint32_t)s->pairs[p], &fb, &kb);
-        dpi_story_pair_score(&s->w, &fa, ka, &fb, kb, &sp);
+        dpi_stories_feat(s, (size_t)(s->pairs[p] >> 32), &fa);
+        dpi_stories_feat(s, (size_t)(uint32_t)s->pairs[p], &fb);
+        dpi_story_pair_score(&s->w, &fa, &fb, &sp);
         s->pscore[p] = (float)sp.score;
     }
 }
@@ -652,97 +675,6 @@ static void score_job(void *arg, unsigned worker, size_t job)
 /* ------------------------------------------------------------------ */
 /* Run: clustering                                                    */
 /* ------------------------------------------------------------------ */
-
-static uint32_t uf_find(uint32_t *par, uint32_t x)
-{
-    while (par[x] != x) {
-        par[x] = par[par[x]];
-        x = par[x];
-    }
-    return x;
-}
-
-static void uf_union(uint32_t *par, uint32_t a, uint32_t b)
-{
-    a = uf_find(par, a);
-    b = uf_find(par, b);
-    if (a < b)
-        par[b] = a;
-    else if (b < a)
-        par[a] = b;
-}
-
-/*
- * Average linkage over one component of @m documents (@docs, ascending)
- * by the nearest-neighbour chain: @sim is the m x m score matrix (the
- * diagonal unused), overwritten. Writes each document's group (the
- * smallest local index of its group) to @grp. Merges stop at @t: a group
- * whose best link is below it can never merge again (average linkage
- * never raises a link), so it leaves the chain for good.
- */
-static void avg_link(float *sim, size_t m, double t, uint32_t *grp,
-                     uint32_t *size, uint32_t *chain, uint8_t *active)
-{
-    size_t i, nchain = 0, nactive = m;
-    for (i = 0; i < m; i++) {
-        grp[i] = (uint32_t)i;
-        size[i] = 1;
-        active[i] = 1;
-    }
-    while (nactive > 1) {
-        uint32_t top, best = UINT32_MAX;
-        float bs = -1.0f;
-        if (nchain == 0) {
-            for (i = 0; i < m && !active[i]; i++)
-                ;
-            chain[nchain++] = (uint32_t)i;
-        }
-        top = chain[nchain - 1];
-        for (i = 0; i < m; i++) {
-            float v;
-            if (!active[i] || i == top)
-                continue;
-            v = sim[(size_t)top * m + i];
-            /* prefer the previous chain element on ties, so the chain
-             * ends in a reciprocal pair */
-            if (v > bs || (v == bs && nchain >= 2 &&
-                           i == chain[nchain - 2])) {
-                bs = v;
-                best = (uint32_t)i;
-            }
-        }
-        if (best == UINT32_MAX || (double)bs < t) {
-            /* no link at the threshold: this group is final */
-            active[top] = 0;
-            nactive--;
-            nchain--;
-            continue;
-        }
-        if (nchain >= 2 && chain[nchain - 2] == best) {
-            /* reciprocal nearest neighbours: merge best into top */
-            uint32_t a = top < best ? top : best, b = top < best ? best : top;
-            double na = size[a], nb = size[b];
-            nchain -= 2;
-            for (i = 0; i < m; i++) {
-                float v;
-                if (!active[i] || i == a || i == b)
-                    continue;
-                v = (float)((na * sim[(size_t)a * m + i] +
-                             nb * sim[(size_t)b * m + i]) /
-                            (na + nb));
-                sim[(size_t)a * m + i] = sim[(size_t)i * m + a] = v;
-            }
-            size[a] += size[b];
-            active[b] = 0;
-            nactive--;
-            for (i = 0; i < m; i++)
-                if (grp[i] == b)
-                    grp[i] = a;
-            continue;
-        }
-        chain[nchain++] = best;
-    }
-}
 
 static size_t pair_find(const dp_stories *s, uint32_t a, uint32_t b)
 {
@@ -973,130 +905,220 @@ done:
     return rc;
 }
 
-/* Long because it runs the components one by one: gather each, fill its
- * dense matrix from the scored pairs, split it when too large, and
- * agglomerate. */
+/*
+ * Average linkage over the sparse graph of scored pairs by the
+ * nearest-neighbour chain. Each group keeps a list of its neighbours
+ * sorted by group number, each with the sum of the pair scores between
+ * the two groups; the average link is that sum over the product of the
+ * sizes (pairs never scored count 0). Two groups merge only when each is
+ * the other's nearest neighbour at an average link of at least the
+ * threshold; a group whose best link is below it can never merge again
+ * (an average-linkage merge never raises a link), so it leaves the chain
+ * for good. Ties go to the previous chain element, then to the smaller
+ * group number: the result depends only on the pairs and their scores.
+ */
+typedef struct nbr {
+    uint32_t g;  /* neighbouring group */
+    double sum;  /* sum of pair scores between the two groups */
+} nbr;
+
+typedef struct adj {
+    nbr *v;
+    uint32_t n, cap;
+} adj;
+
+/* Entry of @g in @a, or the place it would go. */
+static uint32_t adj_find(const adj *a, uint32_t g)
+{
+    uint32_t lo = 0, hi = a->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (a->v[mid].g < g)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* In @k's list, fold the entry of @b into that of @a (b's group was
+ * merged into a's), adding @sum. */
+static dp_status adj_fold(adj *k, uint32_t a, uint32_t b, double sum)
+{
+    uint32_t pb = adj_find(k, b), pa;
+    if (pb < k->n && k->v[pb].g == b) {
+        memmove(k->v + pb, k->v + pb + 1, (k->n - pb - 1) * sizeof *k->v);
+        k->n--;
+    }
+    pa = adj_find(k, a);
+    if (pa < k->n && k->v[pa].g == a) {
+        k->v[pa].sum += sum;
+        return DP_OK;
+    }
+    if (k->n == k->cap) {
+        size_t cap = k->cap;
+        dp_status rc = dpi_grow((void **)&k->v, &cap, (size_t)k->n + 1,
+                                sizeof *k->v);
+        if (rc)
+            return rc;
+        k->cap = (uint32_t)DP_MIN(cap, (size_t)UINT32_MAX);
+    }
+    memmove(k->v + pa + 1, k->v + pa, (k->n - pa) * sizeof *k->v);
+    k->v[pa].g = a;
+    k->v[pa].sum = sum;
+    k->n++;
+    return DP_OK;
+}
+
+/* Merge group @b into @a: a's list becomes the union (sums added) less
+ * a and b, and every neighbour's list is told. */
+static dp_status merge_groups(adj *L, uint32_t *size, uint32_t a, uint32_t b)
+{
+    adj *x = &L[a], *y = &L[b];
+    nbr *v = malloc(((size_t)x->n + y->n + 1) * sizeof *v);
+    uint32_t i = 0, j = 0, n = 0;
+    dp_status rc;
+    if (!v)
+        return DP_ENOMEM;
+    while (i < x->n || j < y->n) {
+        nbr e;
+        if (j >= y->n || (i < x->n && x->v[i].g < y->v[j].g))
+            e = x->v[i++];
+        else if (i >= x->n || y->v[j].g < x->v[i].g)
+            e = y->v[j++];
+        else {
+            e = x->v[i++];
+            e.sum += y->v[j++].sum;
+        }
+        if (e.g != a && e.g != b)
+            v[n++] = e;
+    }
+    /* tell the neighbours: their entries for a and b become one for a */
+    for (i = 0; i < n; i++) {
+        adj *k = &L[v[i].g];
+        uint32_t pb = adj_find(k, b);
+        double add = pb < k->n && k->v[pb].g == b ? k->v[pb].sum : 0.0;
+        if ((rc = adj_fold(k, a, b, add)))
+            goto fail;
+    }
+    free(x->v);
+    free(y->v);
+    x->v = v;
+    x->n = x->cap = n;
+    y->v = NULL;
+    y->n = y->cap = 0;
+    size[a] += size[b];
+    size[b] = 0;
+    return DP_OK;
+fail:
+    free(v);
+    return rc;
+}
+
+/* Long because it builds the neighbour lists from the pairs and runs the
+ * chain; the merge itself is merge_groups(). */
 static dp_status cluster(dp_stories *s, uint32_t *group)
 {
-    size_t n = s->ndocs, i, p;
-    uint32_t *par = NULL, *order = NULL, *loc = NULL, *start = NULL;
-    uint32_t *grp = NULL, *size = NULL, *chain = NULL;
+    size_t n = s->ndocs, i, p, nchain = 0, next = 0;
+    adj *L = NULL;
+    uint32_t *size = NULL, *chain = NULL, *deg = NULL, *rep = NULL;
     uint8_t *active = NULL;
-    float *sim = NULL;
     double t = s->o.threshold;
     dp_status rc = DP_ENOMEM;
-    size_t *pidx = NULL;
 
-    par = malloc((n + 1) * sizeof *par);
-    order = malloc((n + 1) * sizeof *order);
-    loc = malloc((n + 1) * sizeof *loc);
-    start = calloc(n + 2, sizeof *start);
-    if (!par || !order || !loc || !start)
+    L = calloc(n ? n : 1, sizeof *L);
+    size = malloc((n ? n : 1) * sizeof *size);
+    chain = malloc((n ? n : 1) * sizeof *chain);
+    deg = calloc(n ? n : 1, sizeof *deg);
+    rep = malloc((n ? n : 1) * sizeof *rep);
+    active = malloc(n ? n : 1);
+    if (!L || !size || !chain || !deg || !active || !rep)
         goto done;
-    for (i = 0; i < n; i++) {
-        par[i] = (uint32_t)i;
-        group[i] = (uint32_t)i;
-    }
-    for (p = 0; p < s->npairs; p++)
-        if ((double)s->pscore[p] >= t) {
+    for (p = 0; p < s->npairs; p++) {
+        if (s->pscore[p] <= 0.0f)
+            continue;
+        deg[s->pairs[p] >> 32]++;
+        deg[(uint32_t)s->pairs[p]]++;
+        if ((double)s->pscore[p] >= t)
             s->st.linked++;
-            uf_union(par, (uint32_t)(s->pairs[p] >> 32), (uint32_t)s->pairs[p]);
+    }
+    for (i = 0; i < n; i++) {
+        size[i] = 1;
+        active[i] = 1;
+        rep[i] = (uint32_t)i;
+        if (deg[i]) {
+            L[i].v = malloc(deg[i] * sizeof *L[i].v);
+            if (!L[i].v)
+                goto done;
+            L[i].cap = deg[i];
         }
-    /* documents grouped by component root, ascending */
-    for (i = 0; i < n; i++) {
-        par[i] = uf_find(par, (uint32_t)i);
-        start[par[i] + 1]++;
     }
-    for (i = 0; i < n; i++)
-        start[i + 1] += start[i];
-    for (i = 0; i < n; i++) {
-        uint32_t r = par[i];
-        loc[i] = start[r]++;
-        order[loc[i]] = (uint32_t)i;
+    /* pairs are sorted by (a, b): each list fills in ascending order for
+     * the larger side; the smaller side's entries (b < a) come first in
+     * pair order too, so appending keeps every list sorted */
+    for (p = 0; p < s->npairs; p++) {
+        uint32_t a = (uint32_t)(s->pairs[p] >> 32), b = (uint32_t)s->pairs[p];
+        if (s->pscore[p] <= 0.0f)
+            continue;
+        L[a].v[L[a].n].g = b;
+        L[a].v[L[a].n++].sum = s->pscore[p];
+        L[b].v[L[b].n].g = a;
+        L[b].v[L[b].n++].sum = s->pscore[p];
     }
-    /* start[r] is now the end of r's run; recompute begins on the fly */
-    for (i = 0; i < n;) {
-        size_t j = i, m, a;
-        uint32_t root = par[order[i]];
-        double tc = t;
-        while (j < n && par[order[j]] == root)
-            j++;
-        m = j - i;
-        if (m == 1) {
-            i = j;
+    for (;;) {
+        uint32_t top, best = UINT32_MAX, k;
+        double bs = -1.0;
+        if (nchain == 0) {
+            while (next < n && !active[next])
+                next++;
+            if (next >= n)
+                break;
+            chain[nchain++] = (uint32_t)next;
+        }
+        top = chain[nchain - 1];
+        for (k = 0; k < L[top].n; k++) {
+            uint32_t g = L[top].v[k].g;
+            double v;
+            if (!active[g])
+                continue;
+            v = L[top].v[k].sum / ((double)size[top] * (double)size[g]);
+            if (v > bs || (v == bs && nchain >= 2 && g == chain[nchain - 2])) {
+                bs = v;
+                best = g;
+            }
+        }
+        if (best == UINT32_MAX || bs < t) {
+            active[top] = 0; /* final */
+            nchain--;
             continue;
         }
-        if (m > DENSE_MAX) {
-            /* too large: split by stronger edges first (rare) */
-            for (a = i; a < j; a++)
-                group[order[a]] = order[a];
-            /* fall back: single links at a stricter threshold, no
-             * averaging */
-            tc = t + (1.0 - t) * 0.5;
-            for (p = 0; p < s->npairs; p++) {
-                uint32_t x = (uint32_t)(s->pairs[p] >> 32), y = (uint32_t)s->pairs[p];
-                if (par[x] == root && (double)s->pscore[p] >= tc)
-                    uf_union(group, x, y);
-            }
-            for (a = i; a < j; a++)
-                group[order[a]] = uf_find(group, order[a]);
-            i = j;
+        if (nchain >= 2 && chain[nchain - 2] == best) {
+            uint32_t a = top < best ? top : best, b = top < best ? best : top;
+            if ((rc = merge_groups(L, size, a, b)))
+                goto done;
+            active[b] = 0;
+            rep[b] = a;
+            nchain -= 2;
             continue;
         }
-        sim = calloc(m * m, sizeof *sim);
-        grp = malloc(m * sizeof *grp);
-        size = malloc(m * sizeof *size);
-        chain = malloc(m * sizeof *chain);
-        active = malloc(m);
-        if (!sim || !grp || !size || !chain || !active)
-            goto done;
-        /* fill from the pairs of these documents: each member's pairs are
-         * found by binary search over the sorted pair list */
-        for (a = 0; a < m; a++) {
-            uint32_t x = order[i + a];
-            uint64_t lo_key = (uint64_t)x << 32;
-            size_t lo = 0, hi = s->npairs;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (s->pairs[mid] < lo_key)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            for (p = lo; p < s->npairs && (s->pairs[p] >> 32) == x; p++) {
-                uint32_t y = (uint32_t)s->pairs[p];
-                size_t b;
-                if (par[y] != root)
-                    continue;
-                b = loc[y] - (size_t)(start[root] - m);
-                sim[a * m + b] = sim[b * m + a] = s->pscore[p];
-            }
-        }
-        avg_link(sim, m, t, grp, size, chain, active);
-        for (a = 0; a < m; a++)
-            group[order[i + a]] = order[i + grp[a]];
-        free(sim);
-        free(grp);
-        free(size);
-        free(chain);
-        free(active);
-        sim = NULL;
-        grp = size = chain = NULL;
-        active = NULL;
-        i = j;
+        chain[nchain++] = best;
+    }
+    for (i = 0; i < n; i++) {
+        uint32_t g = (uint32_t)i;
+        while (rep[g] != g)
+            g = rep[g];
+        group[i] = g;
     }
     rc = DP_OK;
 done:
-    free(par);
-    free(order);
-    free(loc);
-    free(start);
-    free(sim);
-    free(grp);
+    for (i = 0; L && i < n; i++)
+        free(L[i].v);
+    free(L);
     free(size);
     free(chain);
+    free(deg);
+    free(rep);
     free(active);
-    free(pidx);
     return rc;
 }
 
@@ -1123,14 +1145,21 @@ dp_status dp_stories_run(dp_stories *s)
                                 DP_MAX((size_t)POST_CAP_MIN,
                                        s->ndocs / POST_CAP_DIV));
     s->kw = malloc((s->nkeys ? s->nkeys : 1) * sizeof *s->kw);
+    s->vw = malloc((s->nkeys ? s->nkeys : 1) * sizeof *s->vw);
+    s->idfv = malloc((s->nkeys ? s->nkeys : 1) * sizeof *s->idfv);
+    s->sums = malloc((s->ndocs ? s->ndocs : 1) * 3 * sizeof *s->sums);
+    s->nnum = malloc((s->ndocs ? s->ndocs : 1) * sizeof *s->nnum);
     r.post = malloc((s->ndocs ? s->ndocs : 1) * CAND_KEYS * sizeof *r.post);
     r.npost = malloc((s->ndocs ? s->ndocs : 1) * sizeof *r.npost);
-    if (!s->kw || !r.post || !r.npost) {
+    if (!s->kw || !s->vw || !s->idfv || !s->sums || !s->nnum || !r.post ||
+        !r.npost) {
         rc = DP_ENOMEM;
         goto fail;
     }
     r.njobs = DP_MAX((size_t)1, DP_MIN(s->ndocs, (size_t)s->nthreads * 8));
     dpi_pool_run(s->nthreads, weight_job, &r, r.njobs);
+    free(s->idfv);
+    s->idfv = NULL;
     if ((rc = candidates(&r)))
         goto fail;
     free(r.post);
@@ -1199,15 +1228,14 @@ static dp_status shared_text(const dp_stories *s, size_t i, size_t j,
 {
     dp_doc *doc = NULL;
     dp_story_feat fa, fb;
-    const double *ka, *kb;
     dp_kv *sh = NULL; /* (rank, key) */
     size_t nsh = 0, x = 0, y = 0, k;
     dp_status rc;
     size_t tlen;
     const char *text = str_of(s, i, F_TEXT, &tlen);
 
-    dpi_stories_feat(s, i, &fa, &ka);
-    dpi_stories_feat(s, j, &fb, &kb);
+    dpi_stories_feat(s, i, &fa);
+    dpi_stories_feat(s, j, &fb);
     sh = malloc((fa.n ? fa.n : 1) * sizeof *sh);
     if (!sh)
         return DP_ENOMEM;
@@ -1220,7 +1248,7 @@ static dp_status shared_text(const dp_stories *s, size_t i, size_t j,
             unsigned c = DP_MAX(fa.tc[x] & 3, fb.tc[y] & 3);
             if (c == DP_CLS_NAME || c == DP_CLS_NUMBER) {
                 /* rank: class, then idf descending (as an integer) */
-                double w = ka ? ka[x] : 1.0;
+                double w = fa.kw ? (double)fa.kw[x] : 1.0;
                 sh[nsh].key = (uint64_t)c << 40 |
                               (uint64_t)(1e6 / (w > 1e-6 ? w : 1e-6));
                 sh[nsh].val = fa.keys[x];
@@ -1273,7 +1301,6 @@ dp_status dp_stories_explain(const dp_stories *s, size_t i, size_t j,
                              dp_stories_evidence *out)
 {
     dp_story_feat fa, fb;
-    const double *ka, *kb;
     dp_story_pair sp;
     dp_status rc;
     double t;
@@ -1282,9 +1309,9 @@ dp_status dp_stories_explain(const dp_stories *s, size_t i, size_t j,
         return DP_EINVAL;
     memset(out, 0, sizeof *out);
     t = s->o.threshold;
-    dpi_stories_feat(s, i, &fa, &ka);
-    dpi_stories_feat(s, j, &fb, &kb);
-    dpi_story_pair_score(&s->w, &fa, ka, &fb, kb, &sp);
+    dpi_stories_feat(s, i, &fa);
+    dpi_stories_feat(s, j, &fb);
+    dpi_story_pair_score(&s->w, &fa, &fb, &sp);
     out->score = i == j ? 1.0 : sp.score;
     out->threshold = t;
     out->terms = sp.terms;

@@ -76,6 +76,12 @@ typedef struct dp_story_feat {
     const uint32_t *tc;   /* per key: tf << 2 | DP_CLS_* class */
     size_t n;
     dp_story_dates dates;
+    /* filled by dpi_story_feat_weigh(): */
+    const float *kw; /* per key: boost(class) * idf^idf_pow */
+    const float *vw; /* per key: kw * (1 + ln tf)^tf_pow */
+    double tw;       /* sum of vw^2 */
+    double nw, mw;   /* sum of kw^2 over names, over numbers */
+    size_t nnum;     /* distinct numbers */
 } dp_story_feat;
 
 /* Signals of one pair under the corpus (IDF) form of the score. */
@@ -111,17 +117,17 @@ typedef struct dp_story_weights {
     double name_boost;    /* a name weighs this many content words */
     double num_boost;     /* a number likewise */
     double idf_pow;       /* key weight = idf^idf_pow */
-    int cosine;           /* 1: cosine of vectors boost * idf^pow *
-                             (1 + ln tf)^tf_pow; 0: weighted Ochiai of sets
-                             with the pair form's 1 / (1 + ln max tf) */
-    double tf_pow;
+    double tf_pow;        /* vector weight = key weight * (1 + ln tf)^tf_pow */
     double b0, b_terms;   /* logit intercept, weight of the term overlap */
     double b_names;       /* weight of the name overlap */
     double b_numbers;     /* penalty for figures that disagree ... */
     unsigned min_numbers; /* ... when each side has this many */
     double b_date;        /* penalty for reference dates far apart: */
     double date_near;     /* nothing up to this many days, */
-    double date_far;      /* all of it from this many (log between) */
+    double date_far;      /* all of it from this many (log between); */
+    double field_near;    /* the same when both days are date fields */
+    double field_far;     /* (publication dates: reports of one event
+                             are days apart, not months) */
     double b_years;       /* penalty when the years mentioned are disjoint
                              (when the reference days are not both known) */
 } dp_story_weights;
@@ -130,15 +136,21 @@ typedef struct dp_story_weights {
 void dpi_story_weights_init(dp_story_weights *w);
 
 /*
- * dpi_story_pair_score - the same-story score of two documents in its
- * corpus form (docs/stories.md): IDF-weighted term, name and number
- * overlaps and the date evidence, no passage alignment. @kw gives the
- * idf weight of each key of a and b (a->n and b->n entries), computed
- * once per document by the caller.
+ * dpi_story_feat_weigh - fill @f's weights from @idf (the idf of each of
+ * its keys, f->n entries): @kw and @vw are f->n entries the caller owns
+ * (f points to them afterwards), plus the sums.
+ */
+void dpi_story_feat_weigh(const dp_story_weights *wt, dp_story_feat *f,
+                          const double *idf, float *kw, float *vw);
+
+/*
+ * dpi_story_pair_score - the same-story score of two weighed documents in
+ * its corpus form (docs/stories.md): the cosine of their IDF-weighted
+ * term vectors, the overlap of names and of numbers, and the date
+ * evidence; no passage alignment. One merge of the two key arrays.
  */
 void dpi_story_pair_score(const dp_story_weights *wt, const dp_story_feat *a,
-                          const double *kwa, const dp_story_feat *b,
-                          const double *kwb, dp_story_pair *out);
+                          const dp_story_feat *b, dp_story_pair *out);
 
 /*
  * dpi_story_feat_build - the features of @d (classified on its own): @keys
@@ -156,9 +168,8 @@ dp_status dpi_story_feat_build(const dp_doc *d, uint64_t **keys, uint32_t **tc,
  * (bench/stories): change them before dp_stories_run(). */
 dp_story_weights *dpi_stories_weights(dp_stories *s);
 
-/* dpi_stories_feat - the features of document @i of @s, and (after a run)
- * its key weights in *@kw (NULL before a run). Borrowed from @s. */
-void dpi_stories_feat(const dp_stories *s, size_t i, dp_story_feat *f,
-                      const double **kw);
+/* dpi_stories_feat - the features of document @i of @s, weighed after a
+ * run (kw, vw NULL before). Borrowed from @s. */
+void dpi_stories_feat(const dp_stories *s, size_t i, dp_story_feat *f);
 
 #endif /* DP_STORY_STORIES_H */
