@@ -65,9 +65,8 @@ static int month_name(const char *s, size_t n)
         size_t fl = strlen(full[m]);
         if (n == fl && memcmp(low, full[m], n) == 0)
             return m + 1;
-        /* Jan, Feb, Sept, ... (not "mar", "may" is already full) */
-        if ((n == 3 || (n == 4 && m == 8)) && m != 2 && m != 4 && m != 5 &&
-            m != 6 && memcmp(low, full[m], n) == 0)
+        /* Jan, Feb, Mar, ..., Sept */
+        if ((n == 3 || (n == 4 && m == 8)) && memcmp(low, full[m], n) == 0)
             return m + 1;
     }
     return 0;
