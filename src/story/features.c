@@ -125,8 +125,8 @@ void dpi_story_weights_init(dp_story_weights *w)
     w->b_date = 6.0;
     w->date_near = 600.0;
     w->date_far = 1500.0;
-    w->field_near = 3.0;
-    w->field_far = 60.0;
+    w->field_near = 2.0;
+    w->field_far = 21.0;
     w->b_years = 0.5;
 }
 
