@@ -233,3 +233,79 @@ void dpi_story_pair_score(const dp_story_weights *wt, const dp_story_feat *a,
         out->z = -INFINITY;
     }
 }
+
+/* Long because it makes a two-document corpus of the pair: features,
+ * document frequencies (1 or 2, plus the background's), weights, score. */
+dp_status dpi_story_pair_idf(const dp_doc *a, const dp_doc *b, const dp_idf *bg,
+                             dp_story_pair *out)
+{
+    const dp_doc *d[2];
+    uint64_t *keys[2] = {NULL, NULL}, *ck = NULL;
+    uint32_t *tc[2] = {NULL, NULL}, *cdf = NULL;
+    size_t n[2] = {0, 0}, nck = 0, i, j, side;
+    dp_story_feat f[2];
+    dp_story_idf idf;
+    dp_story_weights wt;
+    double *iv = NULL;
+    float *kw = NULL, *vw = NULL;
+    dp_status rc = DP_OK;
+
+    assert(a && b && out);
+    d[0] = a;
+    d[1] = b;
+    dpi_story_weights_init(&wt);
+    for (side = 0; side < 2 && !rc; side++)
+        rc = dpi_story_feat_build(d[side], &keys[side], &tc[side], &n[side]);
+    if (rc)
+        goto done;
+    ck = malloc((n[0] + n[1] + 1) * sizeof *ck);
+    cdf = malloc((n[0] + n[1] + 1) * sizeof *cdf);
+    iv = malloc((n[0] + n[1] + 1) * sizeof *iv);
+    kw = malloc((n[0] + n[1] + 1) * sizeof *kw);
+    vw = malloc((n[0] + n[1] + 1) * sizeof *vw);
+    if (!ck || !cdf || !iv || !kw || !vw) {
+        rc = DP_ENOMEM;
+        goto done;
+    }
+    for (i = 0, j = 0; i < n[0] || j < n[1];) {
+        if (j >= n[1] || (i < n[0] && keys[0][i] < keys[1][j])) {
+            ck[nck] = keys[0][i++];
+            cdf[nck++] = 1;
+        } else if (i >= n[0] || keys[1][j] < keys[0][i]) {
+            ck[nck] = keys[1][j++];
+            cdf[nck++] = 1;
+        } else {
+            ck[nck] = keys[0][i++];
+            cdf[nck++] = 2;
+            j++;
+        }
+    }
+    idf.keys = ck;
+    idf.df = cdf;
+    idf.n = nck;
+    idf.ndocs = 2;
+    idf.bg = bg;
+    for (side = 0; side < 2; side++) {
+        size_t off = side ? n[0] : 0;
+        memset(&f[side], 0, sizeof f[side]);
+        f[side].keys = keys[side];
+        f[side].tc = tc[side];
+        f[side].n = n[side];
+        dpi_date_scan(d[side], DP_NO_DAY, &f[side].dates);
+        for (i = 0; i < n[side]; i++)
+            iv[off + i] = dpi_story_idf_weight(&idf, keys[side][i]);
+        dpi_story_feat_weigh(&wt, &f[side], iv + off, kw + off, vw + off);
+    }
+    dpi_story_pair_score(&wt, &f[0], &f[1], out);
+done:
+    for (side = 0; side < 2; side++) {
+        free(keys[side]);
+        free(tc[side]);
+    }
+    free(ck);
+    free(cdf);
+    free(iv);
+    free(kw);
+    free(vw);
+    return rc;
+}

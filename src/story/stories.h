@@ -153,6 +153,15 @@ void dpi_story_pair_score(const dp_story_weights *wt, const dp_story_feat *a,
                           const dp_story_feat *b, dp_story_pair *out);
 
 /*
+ * dpi_story_pair_idf - the corpus form of the score for one pair, as
+ * `doppel stories` gives it for a corpus of just these two documents
+ * with @bg as background (dp_compare() with dp_compare_opts.idf). Dates
+ * come from the texts only. @return DP_OK or DP_ENOMEM.
+ */
+dp_status dpi_story_pair_idf(const dp_doc *a, const dp_doc *b, const dp_idf *bg,
+                             dp_story_pair *out);
+
+/*
  * dpi_story_feat_build - the features of @d (classified on its own): @keys
  * and @tc malloc'd arrays of *n entries (free()); NULL when n is 0.
  * @return DP_OK or DP_ENOMEM.
