@@ -50,7 +50,8 @@
 #define CAND_KEYS    24   /* keys each document posts */
 #define POST_CAP_MIN 16   /* a key in at most max(MIN, N/DIV, ...) */
 #define POST_CAP_DIV 20   /* ... documents posts */
-#define POST_CAP_MAX 400  /* ... and never more than this */
+#define POST_CAP_MAX 100  /* ... and never more than this */
+#define SAME_ALL     64   /* identical documents: all pairs up to this */
 
 enum { F_ID = 0, F_TEXT, F_DATE, F_SOURCE, F_TITLE };
 
@@ -598,6 +599,47 @@ static void weight_job(void *arg, unsigned worker, size_t job)
 /* Run: candidate pairs and their scores                              */
 /* ------------------------------------------------------------------ */
 
+/* Pairs of documents whose features are identical, appended to *@pairs
+ * (then sorted, duplicates dropped): every pair of a group of up to
+ * SAME_ALL, else each member with the group's first. */
+static dp_status same_features(dp_stories *s, uint64_t **pairs, size_t *cap,
+                               size_t *n)
+{
+    dp_kv *h = malloc((s->ndocs ? s->ndocs : 1) * sizeof *h);
+    size_t i, m = 0;
+    dp_status rc = DP_OK;
+    if (!h)
+        return DP_ENOMEM;
+    for (i = 0; i < s->ndocs; i++) {
+        size_t a = (size_t)s->key_off[i], b = (size_t)s->key_off[i + 1];
+        h[i].key = XXH3_64bits(s->keys + a, (b - a) * sizeof *s->keys) ^
+                   XXH3_64bits(s->tc + a, (b - a) * sizeof *s->tc);
+        h[i].val = i;
+    }
+    if ((rc = dpi_sort_kv(h, s->ndocs)))
+        goto done;
+    for (i = 0; i < s->ndocs;) {
+        size_t j = i, x, y;
+        while (j < s->ndocs && h[j].key == h[i].key)
+            j++;
+        for (x = i; x < j; x++)
+            for (y = x + 1; y < j && (x == i || j - i <= SAME_ALL); y++) {
+                uint64_t a = DP_MIN(h[x].val, h[y].val),
+                         b = DP_MAX(h[x].val, h[y].val);
+                if ((rc = DP_RESERVE(*pairs, *cap, *n + 1)))
+                    goto done;
+                (*pairs)[(*n)++] = a << 32 | b;
+                m++;
+            }
+        i = j;
+    }
+    if (m)
+        *n = dpi_sort_unique_u64(*pairs, *n);
+done:
+    free(h);
+    return rc;
+}
+
 /* Long because it gathers the postings, sorts them, emits the pairs of
  * every posting list and keeps those sharing enough keys. */
 static dp_status candidates(run_ctx *r)
@@ -646,6 +688,10 @@ static dp_status candidates(run_ctx *r)
             pairs[out++] = pairs[i];
         i = j;
     }
+    /* documents with the same features (identical bodies; a short formula
+     * whose every key is too common to post) are always compared */
+    if ((rc = same_features(s, &pairs, &pcap, &out)))
+        goto done;
     s->pairs = pairs;
     pairs = NULL;
     s->npairs = out;
