@@ -71,6 +71,79 @@ static int set_weight(dp_story_weights *w, const char *kv)
     return -1;
 }
 
+/*
+ * --corpus FILE.jsonl: a Reuters-style corpus (id, text, date, topics):
+ * run at the settings and print the share of pairs inside clusters whose
+ * topics labels are both present and disjoint (a proxy for false merges).
+ */
+static int corpus_proxy(dp_stories *s, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0, n = 0, c, i, j, tot = 0, bad = 0;
+    json_t **topics = NULL;
+    if (!f)
+        return 1;
+    while (getline(&line, &cap, f) > 0) {
+        json_t *o = json_loads(line, 0, NULL);
+        dp_stories_doc d;
+        json_t *dt;
+        if (!o)
+            continue;
+        memset(&d, 0, sizeof d);
+        d.id = json_string_value(json_object_get(o, "id"));
+        d.id_len = strlen(d.id);
+        d.text = json_string_value(json_object_get(o, "text"));
+        d.text_len = strlen(d.text);
+        dt = json_object_get(o, "date");
+        if (json_is_string(dt)) {
+            d.date = json_string_value(dt);
+            d.date_len = strlen(d.date);
+        }
+        {
+            dp_status st;
+            if (dp_stories_add(s, &d, 1, &st) == DP_OK && st == DP_OK) {
+                topics = realloc(topics, (n + 1) * sizeof *topics);
+                topics[n++] = json_incref(json_object_get(o, "topics"));
+            }
+        }
+        json_decref(o);
+    }
+    fclose(f);
+    free(line);
+    if (dp_stories_run(s))
+        return 1;
+    for (c = 0; c < dp_stories_clusters(s); c++) {
+        dp_stories_cluster cl;
+        dp_stories_cluster_get(s, c, &cl);
+        for (i = 0; i < cl.n; i++)
+            for (j = i + 1; j < cl.n; j++) {
+                json_t *a = topics[cl.members[i]], *b = topics[cl.members[j]];
+                size_t x, y;
+                int common = 0;
+                if (!json_array_size(a) || !json_array_size(b))
+                    continue;
+                for (x = 0; x < json_array_size(a); x++)
+                    for (y = 0; y < json_array_size(b); y++)
+                        common |= json_equal(json_array_get(a, x),
+                                             json_array_get(b, y));
+                tot++;
+                bad += !common;
+            }
+    }
+    {
+        dp_stories_stats st;
+        dp_stories_stats_get(s, &st);
+        printf("topic_disjoint %zu of %zu (%.4f) grouped %zu in_groups %zu\n",
+               bad, tot, tot ? (double)bad / (double)tot : 0.0, st.grouped,
+               st.in_groups);
+    }
+    for (i = 0; i < n; i++)
+        json_decref(topics[i]);
+    free(topics);
+    return 0;
+}
+
 /* Long because it is the whole benchmark: read, run, and three measures. */
 int main(int argc, char **argv)
 {
@@ -81,6 +154,7 @@ int main(int argc, char **argv)
     const char *sets[32];
     size_t nsets = 0;
     int a = 1, dump = 0;
+    const char *corpus = NULL;
     FILE *f;
     char line[4096];
     double bp = 0, br = 0, tp = 0, fp = 0, fn = 0;
@@ -93,12 +167,24 @@ int main(int argc, char **argv)
             o.threshold = atof(argv[++a]);
         else if (!strcmp(argv[a], "--threads") && a + 1 < argc)
             o.threads = (unsigned)atoi(argv[++a]);
+        else if (!strcmp(argv[a], "--corpus") && a + 1 < argc)
+            corpus = argv[++a];
         else if (!strcmp(argv[a], "--dump"))
             dump = 1;
         else if (!strcmp(argv[a], "--set") && a + 1 < argc && nsets < 32)
             sets[nsets++] = argv[++a];
         else
             break;
+    }
+    if (corpus) {
+        if (dp_stories_create(&o, &s))
+            return 1;
+        for (i = 0; i < nsets; i++)
+            if (set_weight(dpi_stories_weights(s), sets[i]))
+                return 2;
+        i = (size_t)corpus_proxy(s, corpus);
+        dp_stories_free(s);
+        return (int)i;
     }
     if (argc - a != 2) {
         fprintf(stderr, "usage: stories_eval [--threshold T] [--set K=V]... "

@@ -72,6 +72,26 @@ static int month_name(const char *s, size_t n)
     return 0;
 }
 
+int dpi_date_word(const char *s, size_t n)
+{
+    static const char *const days[7] = {"monday", "tuesday", "wednesday",
+                                        "thursday", "friday", "saturday",
+                                        "sunday"};
+    char low[10];
+    size_t i;
+    int k;
+    if (month_name(s, n))
+        return 1;
+    if (n < 6 || n > 9)
+        return 0;
+    for (i = 0; i < n; i++)
+        low[i] = (char)(s[i] | 0x20);
+    for (k = 0; k < 7; k++)
+        if (strlen(days[k]) == n && memcmp(low, days[k], n) == 0)
+            return 1;
+    return 0;
+}
+
 /* Value of an all-digit token of at most 4 digits, else -1. */
 static int small_number(const char *s, size_t n)
 {

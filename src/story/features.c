@@ -42,10 +42,16 @@ dp_status dpi_story_feat_build(const dp_doc *d, uint64_t **keys, uint32_t **tc,
         goto done;
     }
     for (i = 0; i < d->ntoks; i++) {
-        if (cls[0][i] == DP_CLS_NONE)
+        uint8_t c = cls[0][i];
+        const dp_tok *t = &d->toks[i];
+        if (c == DP_CLS_NONE)
             continue;
-        kv[m].key = dpi_story_key(&d->toks[i], cls[0][i]);
-        kv[m].val = cls[0][i];
+        /* a month or weekday is capitalised by convention, not a name:
+         * it is date evidence (date.c), a plain word here */
+        if (c == DP_CLS_NAME && dpi_date_word(d->orig + t->start, t->end - t->start))
+            c = DP_CLS_WORD;
+        kv[m].key = dpi_story_key(t, c);
+        kv[m].val = c;
         m++;
     }
     if ((rc = dpi_sort_kv(kv, m)))
