@@ -218,8 +218,8 @@ int main(int argc, char **argv)
                          (long long)json_integer_value(ev));
                 L[n].event = strdup(buf);
             }
-            L[n].topic = json_is_integer(tp2) ? (long)json_integer_value(tp2)
-                                              : 0;
+            L[n].topic =
+                json_is_integer(tp2) ? (long)json_integer_value(tp2) : 0;
             n++;
         }
         json_decref(j);
@@ -321,8 +321,8 @@ int main(int argc, char **argv)
                    "pair_r %.4f pair_f1 %.4f auc %.4f clusters %zu "
                    "grouped %zu candidates %zu\n",
                    bp, br, 2 * bp * br / (bp + br), pp, pr,
-                   pp + pr > 0 ? 2 * pp * pr / (pp + pr) : 0, auc,
-                   st.clusters, st.grouped, st.candidates);
+                   pp + pr > 0 ? 2 * pp * pr / (pp + pr) : 0, auc, st.clusters,
+                   st.grouped, st.candidates);
         }
     }
     if (dump) {

@@ -992,11 +992,11 @@ DP_API dp_status dp_dedup_explain_pair(const dp_dedup *d, size_t i, size_t j,
 typedef struct dp_stories dp_stories;
 
 typedef struct dp_stories_opts {
-    double threshold;  /* least same-story score of a pair, and least
-                          average link between two groups, to merge;
-                          DP_STORIES_THRESHOLD */
-    unsigned threads;  /* worker threads; 0 = all online cores */
-    dp_text_opts text; /* how texts become words (dp_text_opts_init) */
+    double threshold;         /* least same-story score of a pair, and least
+                                 average link between two groups, to merge;
+                                 DP_STORIES_THRESHOLD */
+    unsigned threads;         /* worker threads; 0 = all online cores */
+    dp_text_opts text;        /* how texts become words (dp_text_opts_init) */
     const struct dp_idf *idf; /* background term statistics added to the
                                  corpus's own counts, or NULL; borrowed,
                                  must outlive the collection */
@@ -1090,8 +1090,7 @@ DP_API dp_status dp_stories_doc_get(const dp_stories *s, size_t i,
                                     dp_stories_doc *out);
 
 /* dp_stories_find - the first document with id @id, or -1. */
-DP_API long dp_stories_find(const dp_stories *s, const char *id,
-                            size_t id_len);
+DP_API long dp_stories_find(const dp_stories *s, const char *id, size_t id_len);
 
 /* dp_stories_clusters - number of clusters found by the last run (every
  * document is in one; 0 before a run). */
@@ -1100,15 +1099,15 @@ DP_API size_t dp_stories_clusters(const dp_stories *s);
 /* One cluster, borrowed from the collection until the next add, run or
  * free. */
 typedef struct dp_stories_cluster {
-    const char *id;           /* stable id: "s" + 16 hex digits of a hash
-                                 of the sorted member ids */
-    const uint32_t *members;  /* document numbers, primary first, then by
-                                 date (undated last), then id */
-    size_t n;                 /* members */
-    uint32_t primary;         /* == members[0]: the earliest by date, else
-                                 the one the others score highest with */
-    double cohesion;          /* average score over member pairs (1 for a
-                                 singleton) */
+    const char *id;          /* stable id: "s" + 16 hex digits of a hash
+                                of the sorted member ids */
+    const uint32_t *members; /* document numbers, primary first, then by
+                                date (undated last), then id */
+    size_t n;                /* members */
+    uint32_t primary;        /* == members[0]: the earliest by date, else
+                                the one the others score highest with */
+    double cohesion;         /* average score over member pairs (1 for a
+                                singleton) */
 } dp_stories_cluster;
 
 /* dp_stories_cluster_get - cluster @c (< dp_stories_clusters()).
@@ -1142,7 +1141,7 @@ typedef struct dp_stories_evidence {
                               specific keys) */
     long cluster_a;        /* dp_stories_cluster_of() of each */
     long cluster_b;
-    int grouped;           /* in one cluster */
+    int grouped;            /* in one cluster */
     char names_text[256];   /* the shared names as they read in A,
                                comma-separated, rarest first */
     char numbers_text[128]; /* the shared numbers likewise */

@@ -148,8 +148,8 @@ dp_status dp_stories_evidence_json(const dp_stories *s, size_t i, size_t j,
     bad |= dpi_report_put(o, "day_gap",
                           ev->day_gap < 0 ? json_null()
                                           : json_integer(ev->day_gap));
-    bad |= dpi_report_put(o, "years_disjoint",
-                          json_boolean(ev->years_disjoint));
+    bad |=
+        dpi_report_put(o, "years_disjoint", json_boolean(ev->years_disjoint));
     bad |= dpi_report_put(o, "candidate", json_boolean(ev->candidate));
     bad |= dpi_report_put(o, "reason", json_string(ev->reason));
     if (bad) {

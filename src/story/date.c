@@ -74,8 +74,8 @@ static int month_name(const char *s, size_t n)
 
 int dpi_date_word(const char *s, size_t n)
 {
-    static const char *const days[7] = {"monday", "tuesday", "wednesday",
-                                        "thursday", "friday", "saturday",
+    static const char *const days[7] = {"monday",   "tuesday", "wednesday",
+                                        "thursday", "friday",  "saturday",
                                         "sunday"};
     char low[10];
     size_t i;
@@ -107,7 +107,10 @@ static int small_number(const char *s, size_t n)
     return v;
 }
 
-static int is_year(int v) { return v >= DP_DATE_YEAR0 && v < DP_DATE_YEAR1; }
+static int is_year(int v)
+{
+    return v >= DP_DATE_YEAR0 && v < DP_DATE_YEAR1;
+}
 
 static void add_year(dp_story_dates *o, int y)
 {
@@ -202,7 +205,8 @@ void dpi_date_scan(const dp_doc *d, int32_t field_day, dp_story_dates *out)
             } else if (v >= 1 && v <= 31) {
                 day = v;
                 i += 1;
-                if (i + 1 < d->ntoks && (d->toks[i + 1].flags & DP_TOK_NUMBER)) {
+                if (i + 1 < d->ntoks &&
+                    (d->toks[i + 1].flags & DP_TOK_NUMBER)) {
                     const dp_tok *b = &d->toks[i + 1];
                     int y = small_number(d->orig + b->start, b->end - b->start);
                     if (is_year(y) && b->end - b->start == 4) {

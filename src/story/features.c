@@ -48,7 +48,8 @@ dp_status dpi_story_feat_build(const dp_doc *d, uint64_t **keys, uint32_t **tc,
             continue;
         /* a month or weekday is capitalised by convention, not a name:
          * it is date evidence (date.c), a plain word here */
-        if (c == DP_CLS_NAME && dpi_date_word(d->orig + t->start, t->end - t->start))
+        if (c == DP_CLS_NAME &&
+            dpi_date_word(d->orig + t->start, t->end - t->start))
             c = DP_CLS_WORD;
         kv[m].key = dpi_story_key(t, c);
         kv[m].val = c;
@@ -228,8 +229,8 @@ void dpi_story_pair_score(const dp_story_weights *wt, const dp_story_feat *a,
         double far = field ? wt->field_far : wt->date_far;
         out->day_gap = g < 0 ? -g : g;
         if ((double)out->day_gap > near)
-            z -= wt->b_date *
-                 DP_MIN(1.0, log((double)out->day_gap / near) / log(far / near));
+            z -= wt->b_date * DP_MIN(1.0, log((double)out->day_gap / near) /
+                                              log(far / near));
     } else if (out->years_both && !out->years_overlap)
         z -= wt->b_years;
     out->z = z;

@@ -47,11 +47,11 @@
 #define MAX_DOCS     ((size_t)1 << 31)
 #define NFIELDS      5 /* id, text, date, source, title */
 #define NO_STR       UINT64_MAX
-#define CAND_KEYS    24   /* keys each document posts */
-#define POST_CAP_MIN 16   /* a key in at most max(MIN, N/DIV, ...) */
-#define POST_CAP_DIV 20   /* ... documents posts */
-#define POST_CAP_MAX 100  /* ... and never more than this */
-#define SAME_ALL     64   /* identical documents: all pairs up to this */
+#define CAND_KEYS    24  /* keys each document posts */
+#define POST_CAP_MIN 16  /* a key in at most max(MIN, N/DIV, ...) */
+#define POST_CAP_DIV 20  /* ... documents posts */
+#define POST_CAP_MAX 100 /* ... and never more than this */
+#define SAME_ALL     64  /* identical documents: all pairs up to this */
 
 enum { F_ID = 0, F_TEXT, F_DATE, F_SOURCE, F_TITLE };
 
@@ -77,19 +77,19 @@ struct dp_stories {
     uint64_t *ck; /* corpus keys, ascending, and their df */
     uint32_t *cdf;
     size_t nck;
-    float *kw;  /* nkeys: key weight of each document key */
-    float *vw;  /* nkeys: its vector weight */
-    double *idfv; /* nkeys: idf of each document key (during a run) */
-    double *sums; /* 3 per document: tw, nw, mw (dp_story_feat) */
-    uint32_t *nnum; /* per document: distinct numbers */
+    float *kw;       /* nkeys: key weight of each document key */
+    float *vw;       /* nkeys: its vector weight */
+    double *idfv;    /* nkeys: idf of each document key (during a run) */
+    double *sums;    /* 3 per document: tw, nw, mw (dp_story_feat) */
+    uint32_t *nnum;  /* per document: distinct numbers */
     uint64_t *pairs; /* candidate pairs a << 32 | b (a < b), ascending */
     float *pscore;   /* their scores */
     size_t npairs;
-    uint32_t *cl_of;     /* ndocs: the cluster of each document */
-    uint32_t *members;   /* ndocs: members of every cluster, back to back */
-    size_t *cl_off;      /* nclusters + 1 */
-    char (*cl_id)[18];   /* "s" + 16 hex */
-    double *cl_coh;      /* cohesion */
+    uint32_t *cl_of;   /* ndocs: the cluster of each document */
+    uint32_t *members; /* ndocs: members of every cluster, back to back */
+    size_t *cl_off;    /* nclusters + 1 */
+    char (*cl_id)[18]; /* "s" + 16 hex */
+    double *cl_coh;    /* cohesion */
     size_t nclusters;
     dp_stories_stats st;
 };
@@ -221,9 +221,9 @@ static void feat_job(void *arg, unsigned worker, size_t i)
         it->status = DP_ENOMEM;
         return;
     }
-    it->status = dp_doc_create_in(s->work[worker], d->text ? d->text : "",
-                                  d->text ? d->text_len : 0, &s->o.text, &doc,
-                                  NULL);
+    it->status =
+        dp_doc_create_in(s->work[worker], d->text ? d->text : "",
+                         d->text ? d->text_len : 0, &s->o.text, &doc, NULL);
     if (it->status)
         return;
     if (doc->ntoks == 0) {
@@ -240,7 +240,8 @@ static void feat_job(void *arg, unsigned worker, size_t i)
 
 static dp_status reserve(dp_stories *s, const batch *b, size_t n)
 {
-    size_t i, need_docs = s->ndocs, need_keys = s->nkeys, need_strs = s->strs_len;
+    size_t i, need_docs = s->ndocs, need_keys = s->nkeys,
+              need_strs = s->strs_len;
     dp_status rc;
     for (i = 0; i < n; i++) {
         const dp_stories_doc *d = &b->docs[i];
@@ -312,7 +313,8 @@ dp_status dp_stories_add(dp_stories *s, const dp_stories_doc *docs, size_t n,
     if (n == 0)
         return DP_OK;
     for (i = 0; i < n; i++)
-        if (!docs[i].id || !docs[i].id_len || (!docs[i].text && docs[i].text_len))
+        if (!docs[i].id || !docs[i].id_len ||
+            (!docs[i].text && docs[i].text_len))
             return DP_EINVAL;
     b.s = s;
     b.docs = docs;
@@ -378,10 +380,12 @@ static const char *str_of(const dp_stories *s, size_t doc, int f, size_t *len)
     return off == NO_STR ? NULL : s->strs + off;
 }
 
-size_t dp_stories_docs(const dp_stories *s) { return s ? s->ndocs : 0; }
+size_t dp_stories_docs(const dp_stories *s)
+{
+    return s ? s->ndocs : 0;
+}
 
-dp_status dp_stories_doc_get(const dp_stories *s, size_t i,
-                             dp_stories_doc *out)
+dp_status dp_stories_doc_get(const dp_stories *s, size_t i, dp_stories_doc *out)
 {
     if (!s || !out || i >= s->ndocs)
         return DP_EINVAL;
@@ -450,11 +454,11 @@ void dp_stories_stats_get(const dp_stories *s, dp_stories_stats *out)
     if (s->ran)
         *out = s->st;
     out->docs = s->ndocs;
-    out->memory = s->cap * (NFIELDS * 16 + 8 + sizeof *s->dates) +
-                  s->keys_cap * 12 + s->strs_cap +
-                  (s->ran ? s->nkeys * 8 + s->npairs * 12 + s->nck * 12 +
-                                s->ndocs * 40
-                          : 0);
+    out->memory =
+        s->cap * (NFIELDS * 16 + 8 + sizeof *s->dates) + s->keys_cap * 12 +
+        s->strs_cap +
+        (s->ran ? s->nkeys * 8 + s->npairs * 12 + s->nck * 12 + s->ndocs * 40
+                : 0);
 }
 
 void dpi_stories_feat(const dp_stories *s, size_t i, dp_story_feat *f)
@@ -516,8 +520,8 @@ typedef struct run_ctx {
     dp_story_idf idf;
     size_t njobs;
     /* candidate postings */
-    dp_kv *post;    /* key, doc */
-    size_t *npost;  /* per document: posted keys */
+    dp_kv *post;   /* key, doc */
+    size_t *npost; /* per document: posted keys */
     uint32_t cap_df;
 } run_ctx;
 
@@ -568,9 +572,9 @@ static void weight_job(void *arg, unsigned worker, size_t job)
                 if (nc < CAND_KEYS)
                     nc++;
                 p = nc - 1;
-                while (p > 0 && (cand[p - 1].key > e.key ||
-                                 (cand[p - 1].key == e.key &&
-                                  cand[p - 1].val > e.val))) {
+                while (p > 0 &&
+                       (cand[p - 1].key > e.key || (cand[p - 1].key == e.key &&
+                                                    cand[p - 1].val > e.val))) {
                     cand[p] = cand[p - 1];
                     p--;
                 }
@@ -580,8 +584,7 @@ static void weight_job(void *arg, unsigned worker, size_t job)
         {
             dp_story_feat f;
             dpi_stories_feat(s, d, &f);
-            dpi_story_feat_weigh(&s->w, &f, s->idfv + a, s->kw + a,
-                                 s->vw + a);
+            dpi_story_feat_weigh(&s->w, &f, s->idfv + a, s->kw + a, s->vw + a);
             s->sums[3 * d] = f.tw;
             s->sums[3 * d + 1] = f.nw;
             s->sums[3 * d + 2] = f.mw;
@@ -650,13 +653,11 @@ static dp_status candidates(run_ctx *r)
     size_t np = 0, i, npairs = 0, pcap = 0, out = 0;
     dp_status rc = DP_OK;
 
-    post = malloc((s->ndocs ? s->ndocs * CAND_KEYS : 1) *
-                  sizeof *post);
+    post = malloc((s->ndocs ? s->ndocs * CAND_KEYS : 1) * sizeof *post);
     if (!post)
         return DP_ENOMEM;
     for (i = 0; i < s->ndocs; i++) {
-        memmove(post + np, r->post + i * CAND_KEYS,
-                r->npost[i] * sizeof *post);
+        memmove(post + np, r->post + i * CAND_KEYS, r->npost[i] * sizeof *post);
         np += r->npost[i];
     }
     if ((rc = dpi_sort_kv(post, np)))
@@ -705,7 +706,8 @@ static void score_job(void *arg, unsigned worker, size_t job)
 {
     run_ctx *r = arg;
     dp_stories *s = r->s;
-    size_t lo = s->npairs * job / r->njobs, hi = s->npairs * (job + 1) / r->njobs;
+    size_t lo = s->npairs * job / r->njobs,
+           hi = s->npairs * (job + 1) / r->njobs;
     size_t p;
     DP_UNUSED(worker);
     for (p = lo; p < hi; p++) {
@@ -845,7 +847,7 @@ static dp_status finish_clusters(dp_stories *s, uint32_t *group)
     /* per group: id, primary, member order, cohesion */
     {
         double *coh = malloc((ng ? ng : 1) * sizeof *coh);
-        char (*ids)[18] = malloc((ng ? ng : 1) * sizeof *ids);
+        char(*ids)[18] = malloc((ng ? ng : 1) * sizeof *ids);
         if (!coh || !ids) {
             free(coh);
             free(ids);
@@ -964,8 +966,8 @@ done:
  * group number: the result depends only on the pairs and their scores.
  */
 typedef struct nbr {
-    uint32_t g;  /* neighbouring group */
-    double sum;  /* sum of pair scores between the two groups */
+    uint32_t g; /* neighbouring group */
+    double sum; /* sum of pair scores between the two groups */
 } nbr;
 
 typedef struct adj {
@@ -1003,8 +1005,8 @@ static dp_status adj_fold(adj *k, uint32_t a, uint32_t b, double sum)
     }
     if (k->n == k->cap) {
         size_t cap = k->cap;
-        dp_status rc = dpi_grow((void **)&k->v, &cap, (size_t)k->n + 1,
-                                sizeof *k->v);
+        dp_status rc =
+            dpi_grow((void **)&k->v, &cap, (size_t)k->n + 1, sizeof *k->v);
         if (rc)
             return rc;
         k->cap = (uint32_t)DP_MIN(cap, (size_t)UINT32_MAX);
@@ -1187,9 +1189,9 @@ dp_status dp_stories_run(dp_stories *s)
     r.idf.n = s->nck;
     r.idf.ndocs = s->ndocs;
     r.idf.bg = s->o.idf;
-    r.cap_df = (uint32_t)DP_MIN((size_t)POST_CAP_MAX,
-                                DP_MAX((size_t)POST_CAP_MIN,
-                                       s->ndocs / POST_CAP_DIV));
+    r.cap_df =
+        (uint32_t)DP_MIN((size_t)POST_CAP_MAX,
+                         DP_MAX((size_t)POST_CAP_MIN, s->ndocs / POST_CAP_DIV));
     s->kw = malloc((s->nkeys ? s->nkeys : 1) * sizeof *s->kw);
     s->vw = malloc((s->nkeys ? s->nkeys : 1) * sizeof *s->vw);
     s->idfv = malloc((s->nkeys ? s->nkeys : 1) * sizeof *s->idfv);
@@ -1295,8 +1297,8 @@ static dp_status shared_text(const dp_stories *s, size_t i, size_t j,
             if (c == DP_CLS_NAME || c == DP_CLS_NUMBER) {
                 /* rank: class, then idf descending (as an integer) */
                 double w = fa.kw ? (double)fa.kw[x] : 1.0;
-                sh[nsh].key = (uint64_t)c << 40 |
-                              (uint64_t)(1e6 / (w > 1e-6 ? w : 1e-6));
+                sh[nsh].key =
+                    (uint64_t)c << 40 | (uint64_t)(1e6 / (w > 1e-6 ? w : 1e-6));
                 sh[nsh].val = fa.keys[x];
                 nsh++;
             }
@@ -1368,8 +1370,8 @@ dp_status dp_stories_explain(const dp_stories *s, size_t i, size_t j,
     out->shared_numbers = sp.shared_numbers;
     out->day_gap = sp.day_gap;
     out->years_disjoint = sp.years_both && !sp.years_overlap;
-    out->candidate = i != j && pair_find(s, (uint32_t)i, (uint32_t)j) !=
-                                   (size_t)-1;
+    out->candidate =
+        i != j && pair_find(s, (uint32_t)i, (uint32_t)j) != (size_t)-1;
     out->cluster_a = (long)s->cl_of[i];
     out->cluster_b = (long)s->cl_of[j];
     out->grouped = out->cluster_a == out->cluster_b;

@@ -24,12 +24,13 @@
 /* Dates (date.c)                                                     */
 /* ------------------------------------------------------------------ */
 
-#define DP_NO_DAY              INT32_MIN
-#define DP_DATE_YEAR0          1900 /* years tracked: [YEAR0, YEAR1) */
-#define DP_DATE_YEAR1          2156
-#define DP_DATE_YEAR_WORDS     4   /* 256 bits */
-#define DP_DATE_DATELINE_BYTES 400 /* a full date this early is the
-                                      document's own date (dateline) */
+#define DP_NO_DAY          INT32_MIN
+#define DP_DATE_YEAR0      1900 /* years tracked: [YEAR0, YEAR1) */
+#define DP_DATE_YEAR1      2156
+#define DP_DATE_YEAR_WORDS 4 /* 256 bits */
+#define DP_DATE_DATELINE_BYTES                                                 \
+    400 /* a full date this early is the                                       \
+           document's own date (dateline) */
 
 /* What a document says about when it happened. */
 typedef struct dp_story_dates {
@@ -109,8 +110,8 @@ typedef struct dp_story_idf {
     const uint64_t *keys; /* corpus keys with df >= 1, ascending */
     const uint32_t *df;   /* their corpus document frequencies */
     size_t n;
-    uint64_t ndocs;       /* documents counted in the corpus */
-    const dp_idf *bg;     /* background table added to the counts, or NULL */
+    uint64_t ndocs;   /* documents counted in the corpus */
+    const dp_idf *bg; /* background table added to the counts, or NULL */
 } dp_story_idf;
 
 /* idf(@key) = ln((N + 1) / (df + 1)) + 1 over corpus + background. */

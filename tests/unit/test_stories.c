@@ -54,9 +54,9 @@ static const char *const texts[7] = {
     "open at seven.",
 };
 static const char *const ids[7] = {"a1", "a2", "a3", "b1", "b2", "b3", "fair"};
-static const char *const dates[7] = {
-    "2019-03-04", "2019-03-04", "2019-03-05", "2023-08-18",
-    "2023-08-18", "2023-08-19", "2023-09-01"};
+static const char *const dates[7] = {"2019-03-04", "2019-03-04", "2019-03-05",
+                                     "2023-08-18", "2023-08-18", "2023-08-19",
+                                     "2023-09-01"};
 
 static dp_stories *run_corpus(unsigned threads, int reverse, int with_dates)
 {
@@ -100,7 +100,8 @@ static const char *cluster_id_of(const dp_stories *s, const char *id)
 {
     long i = dp_stories_find(s, id, strlen(id));
     dp_stories_cluster c;
-    if (i < 0 || dp_stories_cluster_get(s, (size_t)dp_stories_cluster_of(s, (size_t)i), &c))
+    if (i < 0 || dp_stories_cluster_get(
+                     s, (size_t)dp_stories_cluster_of(s, (size_t)i), &c))
         return NULL;
     return c.id;
 }
@@ -131,7 +132,8 @@ TEST(stories_primary_is_earliest_and_members_ordered)
     REQUIRE(s);
     i = dp_stories_find(s, "a3", 2);
     REQUIRE(i >= 0);
-    REQUIRE(dp_stories_cluster_get(s, (size_t)dp_stories_cluster_of(s, (size_t)i), &c) == DP_OK);
+    REQUIRE(dp_stories_cluster_get(
+                s, (size_t)dp_stories_cluster_of(s, (size_t)i), &c) == DP_OK);
     REQUIRE(c.n == 3);
     CHECK(c.primary == c.members[0]);
     REQUIRE(dp_stories_doc_get(s, c.primary, &d) == DP_OK);

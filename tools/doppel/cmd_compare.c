@@ -81,6 +81,8 @@ static int bad_value(const char *opt, const char *val)
     return cli_bad_value("compare", opt, val);
 }
 
+/* Long because it is the command: options, the background table, the two
+ * inputs, the comparison and its report. */
 int cmd_compare(int argc, char **argv)
 {
     dp_compare_opts copts;

@@ -311,8 +311,7 @@ static int explain(const dp_stories *s, char *const ids[2], int json)
     printf("  names           %.3f (%zu shared)%s%s\n", ev.names,
            ev.shared_names, ev.names_text[0] ? ": " : "", ev.names_text);
     printf("  numbers         %.3f (%zu shared)%s%s\n", ev.numbers,
-           ev.shared_numbers, ev.numbers_text[0] ? ": " : "",
-           ev.numbers_text);
+           ev.shared_numbers, ev.numbers_text[0] ? ": " : "", ev.numbers_text);
     if (ev.dates_text[0])
         printf("  dates           %s%s\n", ev.dates_text,
                ev.day_gap >= 0 ? "" : " (only one dated)");
@@ -412,8 +411,8 @@ static int print_json(const dp_stories *s, double threshold, size_t min_size,
         /* the closest pair left apart, with its evidence */
         dp_stories_evidence ev;
         char *js = NULL;
-        if (dp_stories_explain(s, (size_t)st.best_a, (size_t)st.best_b,
-                               &ev) == DP_OK &&
+        if (dp_stories_explain(s, (size_t)st.best_a, (size_t)st.best_b, &ev) ==
+                DP_OK &&
             dp_stories_evidence_json(s, (size_t)st.best_a, (size_t)st.best_b,
                                      &ev, &js, NULL) == DP_OK) {
             fputs(js, stdout);
@@ -518,7 +517,7 @@ int cmd_stories(int argc, char **argv)
             return cli_fail("stories", idf_path, 0, rc, &err, 1, NULL);
         so.idf = idf;
     }
-    o.progress = quiet      ? 0
+    o.progress = quiet           ? 0
                  : progress >= 0 ? progress
                                  : cli_use_color(COLOR_AUTO, stderr);
     use_color = cli_use_color(color, stdout);
@@ -532,8 +531,7 @@ int cmd_stories(int argc, char **argv)
     if (!r || (rc = dp_stories_create(&so, &r->s))) {
         free(r);
         dp_idf_free(idf);
-        return cli_fail("stories", NULL, 0, r ? rc : DP_ENOMEM, NULL, 0,
-                        NULL);
+        return cli_fail("stories", NULL, 0, r ? rc : DP_ENOMEM, NULL, 0, NULL);
     }
     r->strict = o.strict;
     ex = cli_corpus_read("stories", argv + optind, (size_t)(argc - optind), &o,

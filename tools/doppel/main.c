@@ -261,9 +261,8 @@ static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } commands[] = {
-    {"compare", cmd_compare}, {"dedup", cmd_dedup},
-    {"stories", cmd_stories}, {"index", cmd_index},
-    {"serve", cmd_serve},     {"idf", cmd_idf},
+    {"compare", cmd_compare}, {"dedup", cmd_dedup}, {"stories", cmd_stories},
+    {"index", cmd_index},     {"serve", cmd_serve}, {"idf", cmd_idf},
 };
 
 int main(int argc, char **argv)
