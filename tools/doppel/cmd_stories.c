@@ -403,10 +403,11 @@ static int print_json(const dp_stories *s, double threshold, size_t min_size,
     dp_stories_stats_get(s, &st);
     printf("{\"threshold\":%.4g,\"min_size\":%zu,\"documents\":%zu,"
            "\"skipped\":%zu,\"candidates\":%zu,\"stories\":%zu,"
-           "\"grouped\":%zu,\"in_groups\":%zu,\"closest_apart\":",
+           "\"grouped\":%zu,\"in_groups\":%zu,\"memory\":%zu,"
+           "\"closest_apart\":",
            threshold, min_size, st.docs,
            cli_skipped_total(&cs->skips) + cli_skipped_total(refused),
-           st.candidates, st.clusters, st.grouped, st.in_groups);
+           st.candidates, st.clusters, st.grouped, st.in_groups, st.memory);
     if (st.best_a >= 0) {
         /* the closest pair left apart, with its evidence */
         dp_stories_evidence ev;
