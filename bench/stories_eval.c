@@ -9,7 +9,9 @@
  * (--set NAME=VALUE, names as in dp_story_weights).
  *
  * Usage: stories_eval [--threshold T] [--threads N] [--set NAME=VALUE]...
- *                     LABELS.jsonl DIR
+ *                     [--pair-only] [--dump] LABELS.jsonl DIR
+ *        stories_eval [--set NAME=VALUE]... --corpus REUTERS.jsonl
+ * --pair-only: the AUC of dp_compare()'s pair-only same_story instead.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -153,7 +155,8 @@ int main(int argc, char **argv)
     size_t n = 0, cap = 0, i, j;
     const char *sets[32];
     size_t nsets = 0;
-    int a = 1, dump = 0;
+    int a = 1, dump = 0, pair_only = 0;
+    dp_doc **docs = NULL;
     const char *corpus = NULL;
     FILE *f;
     char line[4096];
@@ -169,6 +172,8 @@ int main(int argc, char **argv)
             o.threads = (unsigned)atoi(argv[++a]);
         else if (!strcmp(argv[a], "--corpus") && a + 1 < argc)
             corpus = argv[++a];
+        else if (!strcmp(argv[a], "--pair-only"))
+            pair_only = 1;
         else if (!strcmp(argv[a], "--dump"))
             dump = 1;
         else if (!strcmp(argv[a], "--set") && a + 1 < argc && nsets < 32)
@@ -252,6 +257,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", path, dp_strerror(st));
             return 1;
         }
+        if (pair_only) {
+            docs = realloc(docs, (i + 1) * sizeof *docs);
+            if (dp_doc_create(text, len, NULL, &docs[i], NULL))
+                return 1;
+        }
         dp_free(text);
     }
     if (dp_stories_run(s))
@@ -288,6 +298,14 @@ int main(int argc, char **argv)
             dpi_stories_feat(s, j, &fb);
             dpi_story_pair_score(dpi_stories_weights(s), &fa, &fb, &p);
             pairs[np].score = p.z;
+            if (pair_only) {
+                /* dp_compare's pair-only same_story instead */
+                dp_comparison *cmp = NULL;
+                if (dp_compare(docs[i], docs[j], NULL, &cmp))
+                    return 1;
+                pairs[np].score = dp_comparison_scores(cmp)->same_story;
+                dp_comparison_free(cmp);
+            }
             pairs[np].pos = !strcmp(L[i].event, L[j].event);
             npos += (size_t)pairs[np].pos;
             if (dump)
@@ -339,6 +357,9 @@ int main(int argc, char **argv)
         }
     }
     free(pairs);
+    for (i = 0; docs && i < n; i++)
+        dp_doc_free(docs[i]);
+    free(docs);
     for (i = 0; i < n; i++) {
         free(L[i].file);
         free(L[i].event);
