@@ -66,6 +66,10 @@ static int set_weight(dp_story_weights *w, const char *kv)
     W(field_near)
     W(field_far)
 #undef W
+    if (!strncmp(kv, "use_title=", 10)) {
+        w->use_title = (int)v;
+        return 0;
+    }
     if (!strncmp(kv, "min_numbers=", 12)) {
         w->min_numbers = (unsigned)v;
         return 0;
@@ -97,6 +101,10 @@ static int corpus_proxy(dp_stories *s, const char *path)
         d.id_len = strlen(d.id);
         d.text = json_string_value(json_object_get(o, "text"));
         d.text_len = strlen(d.text);
+        if (json_is_string(json_object_get(o, "title"))) {
+            d.title = json_string_value(json_object_get(o, "title"));
+            d.title_len = strlen(d.title);
+        }
         dt = json_object_get(o, "date");
         if (json_is_string(dt)) {
             d.date = json_string_value(dt);

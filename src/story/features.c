@@ -135,6 +135,7 @@ void dpi_story_weights_init(dp_story_weights *w)
     w->field_near = 2.0;
     w->field_far = 21.0;
     w->b_years = 0.5;
+    w->use_title = 1;
 }
 
 static double ochiai(double shared, double wa, double wb)
@@ -314,5 +315,64 @@ done:
     free(iv);
     free(kw);
     free(vw);
+    return rc;
+}
+
+dp_status dpi_story_feat_title(const dp_doc *t, uint64_t **keys, uint32_t **tc,
+                               size_t *n)
+{
+    uint64_t *tk = NULL, *nk = NULL;
+    uint32_t *nt = NULL;
+    size_t i, m = 0, x = 0, y = 0, out = 0;
+    dp_status rc;
+
+    assert(t && keys && tc && n);
+    if (t->ntoks == 0)
+        return DP_OK;
+    tk = malloc(t->ntoks * sizeof *tk);
+    if (!tk)
+        return DP_ENOMEM;
+    for (i = 0; i < t->ntoks; i++) {
+        const dp_tok *k = &t->toks[i];
+        uint8_t c = (k->flags & DP_TOK_NUMBER)               ? DP_CLS_NUMBER
+                    : ((k->flags & DP_TOK_STOP) || !k->term) ? DP_CLS_NONE
+                                                             : DP_CLS_WORD;
+        if (c != DP_CLS_NONE)
+            tk[m++] = dpi_story_key(k, c);
+    }
+    m = dpi_sort_unique_u64(tk, m);
+    nk = malloc((*n + m + 1) * sizeof *nk);
+    nt = malloc((*n + m + 1) * sizeof *nt);
+    if (!nk || !nt) {
+        rc = DP_ENOMEM;
+        goto fail;
+    }
+    /* merge: a title key already in the text counts once more; a new one
+     * is a word (or number) said once */
+    while (x < *n || y < m) {
+        if (y >= m || (x < *n && (*keys)[x] < tk[y])) {
+            nk[out] = (*keys)[x];
+            nt[out++] = (*tc)[x++];
+        } else if (x >= *n || tk[y] < (*keys)[x]) {
+            nk[out] = tk[y];
+            nt[out++] = 1u << 2 | DP_CLS_WORD;
+            y++;
+        } else {
+            nk[out] = (*keys)[x];
+            nt[out++] = (*tc)[x++] + (1u << 2);
+            y++;
+        }
+    }
+    free(*keys);
+    free(*tc);
+    *keys = nk;
+    *tc = nt;
+    *n = out;
+    free(tk);
+    return DP_OK;
+fail:
+    free(tk);
+    free(nk);
+    free(nt);
     return rc;
 }

@@ -232,6 +232,14 @@ static void feat_job(void *arg, unsigned worker, size_t i)
         return;
     }
     it->status = dpi_story_feat_build(doc, &it->keys, &it->tc, &it->n);
+    if (!it->status && s->w.use_title && d->title && d->title_len) {
+        dp_doc *t = NULL;
+        /* a title that is not valid text is not evidence: skipped */
+        if (dp_doc_create_in(s->work[worker], d->title, d->title_len,
+                             &s->o.text, &t, NULL) == DP_OK)
+            it->status = dpi_story_feat_title(t, &it->keys, &it->tc, &it->n);
+        dp_doc_free(t);
+    }
     if (d->date && d->date_len)
         (void)dpi_date_parse(d->date, d->date_len, &day);
     dpi_date_scan(doc, day, &it->dates);

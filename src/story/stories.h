@@ -133,6 +133,7 @@ typedef struct dp_story_weights {
     double field_near;    /* the same when both days are date fields */
     double field_far;     /* (publication dates: reports of one event
                              are days apart, not months) */
+    int use_title;        /* the title's words join the features */
     double b_years;       /* penalty when the years mentioned are disjoint
                              (when the reference days are not both known) */
 } dp_story_weights;
@@ -172,6 +173,16 @@ dp_status dpi_story_pair_idf(const dp_doc *a, const dp_doc *b, const dp_idf *bg,
  * @return DP_OK or DP_ENOMEM.
  */
 dp_status dpi_story_feat_build(const dp_doc *d, uint64_t **keys, uint32_t **tc,
+                               size_t *n);
+
+/*
+ * dpi_story_feat_title - add the content keys of a title document @t to
+ * the sorted features (*keys, *tc, *n from dpi_story_feat_build; the
+ * arrays are replaced): a key already there counts once more, a new one
+ * is a word (a number) said once. Titles are often in capitals, so they
+ * add no names. @return DP_OK or DP_ENOMEM (the features unchanged).
+ */
+dp_status dpi_story_feat_title(const dp_doc *t, uint64_t **keys, uint32_t **tc,
                                size_t *n);
 
 /* ------------------------------------------------------------------ */
