@@ -340,7 +340,7 @@ dp_status dp_stories_add(dp_stories *s, const dp_stories_doc *docs, size_t n,
     if (rc)
         goto done;
     free_run(s);
-    if (s->ndocs == 0)
+    if (s->ndocs == 0 && s->key_off)
         s->key_off[0] = 0;
     for (i = 0; i < n; i++) {
         const dp_stories_doc *d = &docs[i];
