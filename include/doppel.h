@@ -403,6 +403,231 @@ DP_API dp_status dp_comparison_json(const dp_comparison *c, const char *name_a,
                                     size_t *len);
 
 /* ---------------------------------------------------------------------
+ * The merged story of a cluster
+ *
+ * Given the documents of one same-story cluster (however it was found:
+ * `doppel stories`, a query, a hand-made list), dp_story_merge() lays the
+ * cluster's sentences out once, in story order, and says for each which
+ * members carry it (copied or rewritten) and what each rewrite adds; what
+ * each member alone adds; the quotes and who carries them, with the words
+ * a carrier changed; the partner sentences whose numbers, dates or names
+ * disagree; and, for each pair of members, the likely direction of
+ * copying with its evidence. The decisions (story order, what counts as a
+ * quote, the conflict and provenance rules, the caps) and the JSON schema
+ * are in docs/merged-story.md.
+ *
+ * Cost: one dp_compare() per compared pair of members. Up to
+ * DP_STORY_ALL_PAIRS members every pair is compared; above that each
+ * member is compared with the primary and with the DP_STORY_NEIGHBOURS
+ * members that follow it in the given order, so a cluster of n members
+ * costs at most n * (DP_STORY_NEIGHBOURS + 1) comparisons. Runs on the
+ * caller's thread.
+ *
+ * Thread safety: a finished dp_story is read-only and may be read from
+ * many threads at once.
+ * ------------------------------------------------------------------- */
+
+/* Clusters up to this size compare every pair of members. */
+#define DP_STORY_ALL_PAIRS 8
+/* Above DP_STORY_ALL_PAIRS, the later members each member is compared
+ * with (besides the primary). */
+#define DP_STORY_NEIGHBOURS 4
+
+typedef struct dp_story dp_story;
+
+/* One member of a cluster, as the caller gives it. */
+typedef struct dp_story_member {
+    const dp_doc *doc;  /* the document; borrowed, must outlive the story */
+    const char *id;     /* how reports name it (NULL: its index) */
+    const char *source; /* publisher or outlet, or NULL */
+    const char *date;   /* "YYYY-MM-DD[ HH:MM[:SS]]" or Reuters'
+                           "DD-MON-YYYY HH:MM:SS", or NULL; other forms
+                           are kept for display but give no date evidence */
+    const char *title;  /* or NULL */
+} dp_story_member;
+
+/* One member's sentence that carries a unit of the merged story. */
+typedef struct dp_story_carrier {
+    size_t member;             /* index into the members */
+    size_t sentence;           /* sentence index in that member's document */
+    dp_span span;              /* its original byte range */
+    dp_sentence_status status; /* DP_SENT_COPIED or DP_SENT_REWRITTEN
+                                  against member `vs`; DP_SENT_UNIQUE when
+                                  the unit has no other member */
+    long vs;                   /* the member it was matched against (the
+                                  primary when possible), or -1 */
+    long vs_sentence;          /* that member's partner sentence, or -1 */
+    double similarity;         /* to the partner (dp_sentence_diff) */
+    size_t nadded;             /* names, numbers and words this sentence */
+    const dp_span *added;      /* has that its partner lacks (spans in this
+                                  member's text); NULL when nadded == 0 */
+} dp_story_carrier;
+
+/* One unit of the merged story: a sentence and its carriers. */
+typedef struct dp_story_unit {
+    size_t ncarriers;
+    const dp_story_carrier *carriers; /* primary first, then by member;
+                                         carriers[0] is the text shown */
+    size_t nmembers;                  /* distinct members among the carriers */
+    long origin; /* the member that likely had it first (earliest
+                    date, else the determined provenance, for units of
+                    at most 32 carriers), or -1 */
+} dp_story_unit;
+
+/* Kinds of quotes. */
+typedef enum dp_quote_kind {
+    DP_QUOTE_MARKED = 0,  /* text between quotation marks */
+    DP_QUOTE_REPORTED = 1 /* a sentence of attributed speech without marks
+                             ("X said", "told", "according to") */
+} dp_quote_kind;
+
+/* One member's copy of a quote. */
+typedef struct dp_quote_carrier {
+    size_t member;
+    dp_span span;           /* the quoted words, marks excluded (for a
+                               reported quote, its sentence) */
+    size_t nchanged;        /* words this copy has in place of the first
+                               carrier's (inside the quote, not before or
+                               after it); NULL when nchanged == 0 */
+    const dp_span *changed; /* original byte spans in this member */
+    dp_span speaker;        /* who this copy says is speaking: the name
+                               beside a speech verb outside the quote in
+                               its sentence ("..., Sanner said"); start ==
+                               end when none was found */
+} dp_quote_carrier;
+
+typedef struct dp_story_quote {
+    dp_quote_kind kind;
+    size_t ncarriers;
+    const dp_quote_carrier *carriers; /* marked copies first, then
+                                         reported ones; each the primary
+                                         first, then by member;
+                                         carriers[0] is the reference */
+} dp_story_quote;
+
+typedef enum dp_conflict_kind {
+    DP_CONFLICT_NUMBER = 0, /* 12 dead in one, 15 in another */
+    DP_CONFLICT_DATE = 1,   /* a number next to a month or weekday name */
+    DP_CONFLICT_NAME = 2    /* different names in the same slot */
+} dp_conflict_kind;
+
+/* Two partner sentences that disagree. */
+typedef struct dp_story_conflict {
+    dp_conflict_kind kind;
+    size_t unit;        /* the unit both sentences carry */
+    size_t member[2];   /* the two members */
+    size_t sentence[2]; /* their sentences */
+    dp_span span[2];    /* the sentences' byte ranges */
+    dp_span value[2];   /* the disagreeing values' byte ranges */
+} dp_story_conflict;
+
+typedef enum dp_prov_basis {
+    DP_PROV_UNDETERMINED = 0, /* the evidence is too weak to say */
+    DP_PROV_DATE = 1,         /* the earlier date came first */
+    DP_PROV_CONTENT = 2       /* `to` holds `from`'s sentences plus its own */
+} dp_prov_basis;
+
+/* The likely direction of copying between two compared members. */
+typedef struct dp_story_edge {
+    size_t from, to; /* when undetermined, from < to (no direction) */
+    dp_prov_basis basis;
+    double confidence;   /* in [0, 1]; 0 when undetermined */
+    double contained[2]; /* shingle containment of from in to, of to in
+                            from */
+    size_t shared[2];    /* sentences of from, of to with a partner in
+                            the other */
+    size_t own[2];       /* sentences of from, of to without one */
+    int dated;           /* both dates parsed */
+    int64_t date[2];     /* seconds since 1970 when dated */
+} dp_story_edge;
+
+/*
+ * dp_story_merge - the merged story of a cluster.
+ * @members: @n members; their documents and strings are borrowed while
+ *           the call runs, and the documents must outlive the story (the
+ *           strings are copied).
+ * @n:       at least 1.
+ * @primary: index of the primary member (the story order follows it).
+ * @opts:    compare options, or NULL for the defaults.
+ * @out:     OUT: the story; free with dp_story_free().
+ * @return DP_OK, DP_EINVAL (@n == 0, @primary >= @n, a NULL document, bad
+ *         options), DP_ENOMEM, DP_ETOOBIG.
+ */
+DP_API dp_status dp_story_merge(const dp_story_member *members, size_t n,
+                                size_t primary, const dp_compare_opts *opts,
+                                dp_story **out);
+
+/* dp_story_free - release a story. Accepts NULL. */
+DP_API void dp_story_free(dp_story *s);
+
+/* The accessors below borrow from @s; they return 0 or NULL for a NULL
+ * @s or an index out of range. */
+
+/* dp_story_members - number of members; dp_story_member_at - member @i
+ * (its strings are the story's copies). */
+DP_API size_t dp_story_members(const dp_story *s);
+DP_API const dp_story_member *dp_story_member_at(const dp_story *s, size_t i);
+DP_API size_t dp_story_primary(const dp_story *s);
+
+/* dp_story_comparison - the comparison of members @i and @j (A = the
+ * smaller index), or NULL when the pair was not compared (the caps). */
+DP_API const dp_comparison *dp_story_comparison(const dp_story *s, size_t i,
+                                                size_t j);
+
+/* dp_story_units / dp_story_unit_at - the units in story order. */
+DP_API size_t dp_story_units(const dp_story *s);
+DP_API const dp_story_unit *dp_story_unit_at(const dp_story *s, size_t i);
+
+/*
+ * dp_story_adds - what member @m alone adds: the indices of the units it
+ * is the only carrier of, in story order.
+ * @units: OUT: borrowed array (NULL when the count is 0).
+ * @return the count.
+ */
+DP_API size_t dp_story_adds(const dp_story *s, size_t m, const size_t **units);
+
+/* A name or number one member's rewrite adds to a shared sentence. */
+typedef struct dp_story_detail {
+    size_t unit;  /* the unit whose carrier adds it */
+    dp_span span; /* its original byte range in the member's text */
+} dp_story_detail;
+
+/*
+ * dp_story_details - the names and numbers member @m adds inside shared
+ * sentences: the added spans of its carriers (units other members carry
+ * too) that are names or numbers and occur in the text of no member it
+ * was compared with, each text once, in story order.
+ * @details: OUT: borrowed array (NULL when the count is 0).
+ * @return the count.
+ */
+DP_API size_t dp_story_details(const dp_story *s, size_t m,
+                               const dp_story_detail **details);
+
+/* dp_story_quotes / dp_story_quote_at - the quotes, in the story order
+ * of their reference carrier. */
+DP_API size_t dp_story_quotes(const dp_story *s);
+DP_API const dp_story_quote *dp_story_quote_at(const dp_story *s, size_t i);
+
+/* dp_story_conflicts / dp_story_conflict_at - the conflicts, by unit. */
+DP_API size_t dp_story_conflicts(const dp_story *s);
+DP_API const dp_story_conflict *dp_story_conflict_at(const dp_story *s,
+                                                     size_t i);
+
+/* dp_story_edges / dp_story_edge_at - one provenance edge per compared
+ * pair that shares at least one sentence. */
+DP_API size_t dp_story_edges(const dp_story *s);
+DP_API const dp_story_edge *dp_story_edge_at(const dp_story *s, size_t i);
+
+/*
+ * dp_story_json - the merged story as one JSON object (schema in
+ * docs/merged-story.md), without a trailing newline.
+ * @out:   OUT: malloc'd NUL-terminated text; free with dp_free().
+ * @len:   OUT (may be NULL): its length.
+ * @return DP_OK, DP_EINVAL, DP_ENOMEM.
+ */
+DP_API dp_status dp_story_json(const dp_story *s, char **out, size_t *len);
+
+/* ---------------------------------------------------------------------
  * Background term statistics (IDF tables)
  *
  * A dp_idf counts, over a corpus, in how many documents each content key
@@ -1178,6 +1403,214 @@ DP_API dp_status dp_stories_evidence_json(const dp_stories *s, size_t i,
                                           char **out, size_t *len);
 
 /* ------------------------------------------------------ end of stories */
+
+/* ---------------------------------------------------------------------
+ * Text reuse across a corpus (reuse)
+ *
+ * A dp_reuse collects documents (in batches, tokenised on several
+ * threads) and finds every passage of at least opts.min_words words that
+ * two of them share, without comparing all pairs: the word n-grams of
+ * every document are hashed into one flat array and sorted; an n-gram
+ * held by two to opts.max_df documents makes each pair of them a
+ * candidate, a more frequent one (boilerplate, set phrases) only links
+ * each of its documents to the first that holds it; each candidate pair
+ * is then aligned by compare's passage aligner (same passages, same
+ * offsets as `doppel compare` on that pair). Passages that overlap in a
+ * document are joined into reuse clusters: one quote carried by twelve
+ * documents is one cluster of twelve members, each with its byte span.
+ * Documents are numbered in the order they were added; results do not
+ * depend on the thread count. Algorithm, costs and decisions:
+ * docs/reuse.md.
+ *
+ * Thread safety: one dp_reuse is used by one thread at a time (it runs
+ * its own worker threads inside dp_reuse_add() and dp_reuse_run()).
+ * ------------------------------------------------------------------- */
+
+typedef struct dp_reuse dp_reuse;
+
+typedef struct dp_reuse_opts {
+    unsigned min_words;       /* shortest passage reported, in matched words;
+                                 8; at least 2 */
+    unsigned max_gap;         /* most unmatched words bridged inside one
+                                 passage on either side (as compare); 4 */
+    unsigned ngram;           /* candidate n-gram length in words; 0 = the
+                                 default, 5 (never more than min_words) */
+    unsigned max_df;          /* an n-gram in more documents than this is
+                                 frequent: it links its documents to one hub
+                                 instead of pairing them all; 0 = 64 */
+    unsigned min_shared;      /* a candidate pair shares at least this many
+                                 distinct n-grams; 0 = 1 (every pair the
+                                 aligner could find a passage in, whose
+                                 n-grams are not all frequent) */
+    double boilerplate;       /* a cluster in more than this percentage of the
+                                 documents (and in at least boilerplate_min
+                                 of them) is boilerplate; 20 */
+    unsigned boilerplate_min; /* see above; 10 */
+    int drop_boilerplate;     /* nonzero: boilerplate clusters and their
+                                 passages are dropped from the results
+                                 (counted in the stats); 0 flags them */
+    int ignore_same_source;   /* nonzero: pairs of documents with the same
+                                 (non-empty) source are not compared */
+    unsigned threads;         /* worker threads; 0 = all online cores */
+    dp_text_opts text;        /* how texts become words (dp_text_opts_init) */
+} dp_reuse_opts;
+
+/* dp_reuse_opts_init - fill *opts with the defaults above. Cannot fail. */
+DP_API void dp_reuse_opts_init(dp_reuse_opts *opts);
+
+/*
+ * dp_reuse_create - an empty collection.
+ * @return DP_OK; DP_EINVAL (min_words < 2, max_gap > 64, boilerplate
+ *         outside [0, 100], NULL @out); DP_ESTEM; DP_ENOMEM. *out is NULL
+ *         on failure.
+ */
+DP_API dp_status dp_reuse_create(const dp_reuse_opts *opts, dp_reuse **out);
+
+/* dp_reuse_free - release everything. Accepts NULL. */
+DP_API void dp_reuse_free(dp_reuse *r);
+
+/* One document handed to dp_reuse_add(); pointers borrowed for the call
+ * only (the collection copies id, text and source). */
+typedef struct dp_reuse_doc {
+    const char *id; /* identifier, @id_len bytes (need not be unique) */
+    size_t id_len;
+    const char *text; /* the text, @text_len bytes */
+    size_t text_len;
+    const char *date; /* optional date, as dp_dedup_doc.date; NULL when
+                         absent. Gives each cluster its earliest member */
+    size_t date_len;
+    const char *source; /* optional publisher or outlet, for
+                           ignore_same_source; NULL when absent */
+    size_t source_len;
+} dp_reuse_doc;
+
+/*
+ * dp_reuse_add - add @n documents, tokenised on the collection's threads.
+ * Document numbers continue from the previous call.
+ * @status: OUT, optional: @n entries: DP_OK (added); DP_EEMPTY (no words:
+ *          not added, no number); DP_EUTF8 / DP_EBINARY / DP_ETOOBIG (per
+ *          the text options: not added); DP_ENOMEM (this one not added);
+ *          DP_EINVAL (a NULL id or text: not added).
+ * @return DP_OK (even when some documents were refused: see @status);
+ *         DP_ENOMEM or DP_ETOOBIG (over 2^31 documents or 2^32 words in
+ *         all): the collection then holds exactly the documents added
+ *         before the call; DP_EINVAL.
+ * Memory kept per document: its text, id and source, 16 bytes per word
+ * (token hash and original span) and 48 bytes of bookkeeping.
+ */
+DP_API dp_status dp_reuse_add(dp_reuse *r, const dp_reuse_doc *docs, size_t n,
+                              dp_status *status);
+
+/*
+ * dp_reuse_run - find the passages and clusters of everything added so
+ * far (a later call after more dp_reuse_add() starts over).
+ * @return DP_OK, DP_ENOMEM, DP_ETOOBIG.
+ * Cost: one sort of all n-grams (16 bytes each, twice, while it runs),
+ * then one alignment per candidate pair, on all threads.
+ */
+DP_API dp_status dp_reuse_run(dp_reuse *r);
+
+/* What a run did and found. */
+typedef struct dp_reuse_stats {
+    size_t docs;        /* documents added */
+    size_t words;       /* their words */
+    size_t ngrams;      /* candidate n-grams hashed */
+    size_t frequent;    /* distinct n-grams over max_df documents */
+    size_t candidates;  /* candidate pairs aligned */
+    size_t pairs;       /* of them, pairs sharing at least one passage */
+    size_t passages;    /* passages kept */
+    size_t clusters;    /* clusters kept */
+    size_t boilerplate; /* clusters flagged (or, dropping, dropped) as
+                           boilerplate */
+    size_t dropped;     /* passages dropped with boilerplate clusters */
+    size_t same_source; /* candidate pairs skipped: same source */
+    size_t memory;      /* bytes of document state kept */
+} dp_reuse_stats;
+
+/* dp_reuse_stats_get - the counts above (run fields are 0 before a run). */
+DP_API void dp_reuse_stats_get(const dp_reuse *r, dp_reuse_stats *out);
+
+/* dp_reuse_docs - number of documents added. */
+DP_API size_t dp_reuse_docs(const dp_reuse *r);
+
+/* dp_reuse_id / dp_reuse_text / dp_reuse_source - document @i's id, text
+ * (original bytes) or source (NULL when it had none), NUL-terminated,
+ * borrowed until dp_reuse_free(); NULL when @i is out of range. @len may
+ * be NULL. */
+DP_API const char *dp_reuse_id(const dp_reuse *r, size_t i, size_t *len);
+DP_API const char *dp_reuse_text(const dp_reuse *r, size_t i, size_t *len);
+DP_API const char *dp_reuse_source(const dp_reuse *r, size_t i, size_t *len);
+
+/* dp_reuse_date - document @i's date as seconds since 1970 (UTC), or -1
+ * when it had none that parses. Returns 0 and sets *out, or -1. */
+DP_API int dp_reuse_date(const dp_reuse *r, size_t i, int64_t *out);
+
+/* One passage two documents share. */
+typedef struct dp_reuse_passage {
+    uint32_t a, b;  /* the documents, a < b */
+    dp_span a_span; /* original byte range in a */
+    dp_span b_span; /* original byte range in b */
+    size_t words;   /* the larger side's word count */
+    size_t cluster; /* the cluster it belongs to */
+} dp_reuse_passage;
+
+/* dp_reuse_passages - number of passages found by the last run, ordered
+ * by (a, b, a_span.start). */
+DP_API size_t dp_reuse_passages(const dp_reuse *r);
+
+/* dp_reuse_passage_at - passage @i, borrowed until the next dp_reuse_add(),
+ * dp_reuse_run() or dp_reuse_free(); NULL when out of range. */
+DP_API const dp_reuse_passage *dp_reuse_passage_at(const dp_reuse *r, size_t i);
+
+/* One place a reuse cluster's text occurs. */
+typedef struct dp_reuse_member {
+    uint32_t doc; /* the document */
+    dp_span span; /* original byte range (the union of the overlapping
+                     passages of this cluster in the document) */
+    size_t words; /* words in the span */
+} dp_reuse_member;
+
+/* A reuse cluster. */
+typedef struct dp_reuse_cluster {
+    size_t nmembers;                /* members (>= 2) */
+    const dp_reuse_member *members; /* by document, then start */
+    size_t docs;                    /* distinct documents */
+    size_t passages;                /* passages joined into it */
+    long earliest;   /* index into members of the earliest dated member
+                        (ties: the first), or -1 when none is dated */
+    int boilerplate; /* 1 when in more than the boilerplate share */
+} dp_reuse_cluster;
+
+/* dp_reuse_clusters - number of clusters found by the last run, largest
+ * first (documents descending, then first member). */
+DP_API size_t dp_reuse_clusters(const dp_reuse *r);
+
+/* dp_reuse_cluster_get - cluster @c into *@out (members borrowed as
+ * dp_reuse_passage_at()). @return DP_OK or DP_EINVAL (out of range). */
+DP_API dp_status dp_reuse_cluster_get(const dp_reuse *r, size_t c,
+                                      dp_reuse_cluster *out);
+
+/*
+ * JSON of a run (shapes in docs/reuse.md, "JSON"): compact text, keys in
+ * the order shown there, no trailing newline; @out malloc'd (free with
+ * dp_free()), NULL on failure; @len may be NULL.
+ * @return DP_OK, DP_EINVAL (NULL argument, out of range), DP_ENOMEM.
+ */
+
+/* dp_reuse_passage_json - passage @i as one JSONL line's object. */
+DP_API dp_status dp_reuse_passage_json(const dp_reuse *r, size_t i, char **out,
+                                       size_t *len);
+
+/* dp_reuse_cluster_json - cluster @c as one JSONL line's object. */
+DP_API dp_status dp_reuse_cluster_json(const dp_reuse *r, size_t c, char **out,
+                                       size_t *len);
+
+/* dp_reuse_summary_json - the run's options and counts as one object;
+ * with @with_clusters every cluster in a "clusters" array. */
+DP_API dp_status dp_reuse_summary_json(const dp_reuse *r, int with_clusters,
+                                       char **out, size_t *len);
+
+/* ---------------------------------------------------------- end of reuse */
 
 /* ---------------------------------------------------------------------
  * Persistent index

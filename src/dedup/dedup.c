@@ -116,10 +116,13 @@ int dpi_dedup_parse_date(const char *s, size_t len, int64_t *out)
 
     if (!s)
         return -1;
-    if (len >= 11 && s[2] == '-' && s[6] == '-') { /* 26-FEB-1987 ... */
-        d = digits(&p, end, 2);
-        mo = month_of(s + 3);
-        p = s + 7;
+    if ((len >= 11 && s[2] == '-' && s[6] == '-') ||
+        (len >= 10 && s[1] == '-' && s[5] == '-')) {
+        /* 26-FEB-1987 ..., or 1-MAR-1987 (Reuters writes days < 10 so) */
+        int w = s[1] == '-' ? 1 : 2;
+        d = digits(&p, end, w);
+        mo = month_of(s + w + 1);
+        p = s + w + 5;
         y = digits(&p, end, 4);
         if (d < 0 || y < 0 || mo == 0)
             return -1;

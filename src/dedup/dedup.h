@@ -12,7 +12,7 @@
 
 /*
  * dpi_dedup_parse_date - seconds since 1970-01-01 (UTC assumed) of
- * "YYYY-MM-DD[(T| )HH:MM[:SS]...]" or "DD-MON-YYYY[ HH:MM:SS...]".
+ * "YYYY-MM-DD[(T| )HH:MM[:SS]...]" or "[D]D-MON-YYYY[ HH:MM:SS...]".
  * @return 0 and *out set, or -1 when @s is neither.
  */
 int dpi_dedup_parse_date(const char *s, size_t len, int64_t *out);

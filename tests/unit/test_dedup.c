@@ -129,6 +129,10 @@ TEST(dedup_parse_date_formats)
     CHECK_EQ(t, 951872523);
     CHECK_EQ(dpi_dedup_parse_date("26-FEB-1987 15:01:01.79", 23, &t), 0);
     CHECK_EQ(t, 541350061);
+    /* Reuters writes days below 10 with one digit */
+    CHECK_EQ(dpi_dedup_parse_date("1-MAR-1987 01:30:29.50", 22, &t), 0);
+    CHECK_EQ(t, 541560629);
+    CHECK_EQ(dpi_dedup_parse_date("1-XYZ-1987", 10, &t), -1);
     CHECK_EQ(dpi_dedup_parse_date("yesterday", 9, &t), -1);
     CHECK_EQ(dpi_dedup_parse_date("2022-13-01", 10, &t), -1);
 }

@@ -224,6 +224,14 @@ void report_compare_text(FILE *f, const dp_doc *a, const dp_doc *b,
                          const dp_comparison *c, const char *name_a,
                          const char *name_b, int color);
 
+/*
+ * report_story_text - the readable report of a merged story: members,
+ * the story (each sentence once, with its carriers and what each rewrite
+ * adds), what each member adds, quotes, conflicts and provenance.
+ * @color: nonzero to use ANSI colours.
+ */
+void report_story_text(FILE *f, const dp_story *s, int color);
+
 /* Subcommands. */
 int cmd_compare(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
@@ -231,5 +239,6 @@ int cmd_index(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_idf(int argc, char **argv);
 int cmd_stories(int argc, char **argv);
+int cmd_reuse(int argc, char **argv);
 
 #endif /* DOPPEL_CLI_H */

@@ -28,6 +28,8 @@ static const char usage[] =
     "  serve DB      the index over HTTP/JSON (docs/api.md)\n"
     "  idf build|show  background term statistics: how many documents of a\n"
     "                corpus hold each term, for compare/stories --idf\n"
+    "  reuse INPUT.. every passage two documents of a corpus share, with\n"
+    "                offsets, grouped into reuse clusters\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help (or `doppel <command> --help`)\n"
@@ -263,6 +265,7 @@ static const struct {
 } commands[] = {
     {"compare", cmd_compare}, {"dedup", cmd_dedup}, {"stories", cmd_stories},
     {"index", cmd_index},     {"serve", cmd_serve}, {"idf", cmd_idf},
+    {"reuse", cmd_reuse},
 };
 
 int main(int argc, char **argv)
