@@ -26,6 +26,17 @@ run stories "$s0" "$s1"
 expect_exit 0 && expect_out "(2 documents" && expect_out "1 story: 1 with two" &&
     expect_out "000_150493159232f54a.txt" && expect_out "001_64c48dc445758d8a.txt" && ok
 
+t stories_pair_mode_merged_story
+# the merged story inside the cluster: Sanner's quotes carried by both,
+# the Haqqani detail only in 000, Tom West only in 001
+run stories "$s0" "$s1"
+expect_exit 0 && expect_out "Beth Sanner" && expect_out "work in progress" &&
+    grep -A1 "Sirajuddin Haqqani" "$tmp/out" | grep -q "only .*000_" &&
+    grep -A1 "Tom West" "$tmp/out" | grep -q "only .*001_" && ok ||
+    fail "merged story: $(head -c 600 "$tmp/out")"
+run stories --no-story "$s0" "$s1"
+expect_exit 0 && ! grep -q "Beth Sanner" "$tmp/out" && ok || fail "--no-story"
+
 t stories_pair_mode_json
 run stories --json "$s0" "$s1"
 expect_exit 0 && python3 - "$tmp/out" <<'P' && ok || fail "json: $(head -c 400 "$tmp/out")"
@@ -35,6 +46,8 @@ assert j["documents"] == 2 and j["stories"] == 1 and j["grouped"] == 1, j
 c = j["clusters"][0]
 assert c["size"] == 2 and len(c["members"]) == 2 and c["id"].startswith("s")
 assert c["primary"] in [m["id"] for m in c["members"]]
+st = c["story"]
+assert st and len(st["members"]) == 2 and st["quotes"], list(st)
 P
 
 cat >"$tmp/c.jsonl" <<'J'

@@ -9,8 +9,8 @@
  * records are reported with PATH:LINE and skipped. Then one
  * dp_stories_run() and the outputs: the readable report (stdout), --json,
  * --clusters JSONL, --explain. One cluster is printed by one function per
- * format (print_cluster_text, print_cluster_json), the place where the
- * merged story of a cluster goes.
+ * format (print_cluster_text, print_cluster_json), with the merged story
+ * of the cluster (dp_story_merge, report_story_text / dp_story_json).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -46,6 +46,9 @@ static const char usage[] =
     "  --clusters FILE     clusters as JSONL, one per line (- for stdout)\n"
     "  --json              the result as one JSON object on stdout\n"
     "  --explain ID1 ID2   why two documents are or are not one story\n"
+    "  --no-story          no merged story per cluster (the text report and\n"
+    "                      --json show one for clusters of 2 to 50; never\n"
+    "                      in --clusters)\n"
     "  --color WHEN        auto (default: on a terminal), always, never\n"
     "  --progress WHEN     auto (default: on a terminal), always, never\n"
     "  -q, --quiet         no progress line\n"
@@ -72,7 +75,8 @@ enum {
     OPT_JSON,
     OPT_EXPLAIN,
     OPT_COLOR,
-    OPT_PROGRESS
+    OPT_PROGRESS,
+    OPT_NO_STORY
 };
 
 static const struct option options[] = {
@@ -91,6 +95,7 @@ static const struct option options[] = {
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
     {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"no-story", no_argument, NULL, OPT_NO_STORY},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -237,10 +242,73 @@ static void day_str(int32_t day, char *buf, size_t size)
              (int)(d % 100));
 }
 
+/* The merged story of cluster @c (dp_story_merge over its members, the
+ * primary first), or NULL for a singleton, above STORY_MAX members, or
+ * when it cannot be built (a note on stderr). Free the documents in
+ * @docs (cl.n entries, allocated here) with free_docs(). */
+#define STORY_MAX 50
+
+typedef struct merged {
+    dp_story *story;
+    dp_doc **docs;
+    size_t n;
+} merged;
+
+static void merged_free(merged *m)
+{
+    size_t i;
+    dp_story_free(m->story);
+    for (i = 0; m->docs && i < m->n; i++)
+        dp_doc_free(m->docs[i]);
+    free(m->docs);
+    memset(m, 0, sizeof *m);
+}
+
+static void merge_cluster(const dp_stories *s, size_t c,
+                          const dp_text_opts *text, merged *out)
+{
+    dp_stories_cluster cl;
+    dp_story_member *mem = NULL;
+    size_t i;
+    dp_status rc = DP_OK;
+
+    memset(out, 0, sizeof *out);
+    if (dp_stories_cluster_get(s, c, &cl) || cl.n < 2 || cl.n > STORY_MAX)
+        return;
+    out->docs = calloc(cl.n, sizeof *out->docs);
+    mem = calloc(cl.n, sizeof *mem);
+    if (!out->docs || !mem) {
+        rc = DP_ENOMEM;
+        goto done;
+    }
+    out->n = cl.n;
+    for (i = 0; i < cl.n && !rc; i++) {
+        dp_stories_doc d;
+        dp_stories_doc_get(s, cl.members[i], &d);
+        rc = dp_doc_create(d.text, d.text_len, text, &out->docs[i], NULL);
+        mem[i].doc = out->docs[i];
+        mem[i].id = d.id;
+        mem[i].source = d.source;
+        mem[i].date = d.date;
+        mem[i].title = d.title;
+    }
+    if (!rc)
+        rc = dp_story_merge(mem, cl.n, 0, NULL, &out->story);
+done:
+    if (rc) {
+        cli_msg("stories", NULL, 0, "story %s: no merged story: %s", cl.id,
+                dp_strerror(rc));
+        merged_free(out);
+    }
+    free(mem);
+}
+
 /* One cluster, readable: its id and size, then one line per member
- * (primary marked) with date, id, source and title. */
+ * (primary marked) with date, id, source and title, then its merged
+ * story when @text is given. */
 static void print_cluster_text(FILE *f, const dp_stories *s, size_t c,
-                               const style *st)
+                               const style *st, const dp_text_opts *text,
+                               int color)
 {
     dp_stories_cluster cl;
     size_t i;
@@ -266,17 +334,46 @@ static void print_cluster_text(FILE *f, const dp_stories *s, size_t c,
             fprintf(f, "  %s%s%s", st->dim, d.title, st->off);
         fputc('\n', f);
     }
+    if (text) {
+        merged m;
+        merge_cluster(s, c, text, &m);
+        if (m.story) {
+            fputc('\n', f);
+            report_story_text(f, m.story, color);
+        }
+        merged_free(&m);
+    }
 }
 
-/* One cluster as JSON (dp_stories_cluster_json), no newline. */
-static int print_cluster_json(FILE *f, const dp_stories *s, size_t c)
+/* One cluster as JSON (dp_stories_cluster_json), no newline; with @text,
+ * its merged story (dp_story_json) as a "story" member (null for a
+ * singleton or above STORY_MAX members). */
+static int print_cluster_json(FILE *f, const dp_stories *s, size_t c,
+                              const dp_text_opts *text)
 {
-    char *js = NULL;
-    dp_status rc = dp_stories_cluster_json(s, c, &js, NULL);
+    char *js = NULL, *sj = NULL;
+    size_t len = 0;
+    dp_status rc = dp_stories_cluster_json(s, c, &js, &len);
+    merged m;
     if (rc)
         return cli_fail("stories", NULL, 0, rc, NULL, 0, NULL);
-    fputs(js, f);
+    if (!text || len < 2) {
+        fputs(js, f);
+        dp_free(js);
+        return EXIT_OK;
+    }
+    merge_cluster(s, c, text, &m);
+    if (m.story && (rc = dp_story_json(m.story, &sj, NULL))) {
+        merged_free(&m);
+        dp_free(js);
+        return cli_fail("stories", NULL, 0, rc, NULL, 0, NULL);
+    }
+    /* the cluster object, less its closing brace, then the story */
+    fwrite(js, 1, len - 1, f);
+    fprintf(f, ",\"story\":%s}", sj ? sj : "null");
+    dp_free(sj);
     dp_free(js);
+    merged_free(&m);
     return EXIT_OK;
 }
 
@@ -384,7 +481,7 @@ static int write_clusters(const char *path, const dp_stories *s,
         dp_stories_cluster_get(s, c, &cl);
         if (cl.n < min_size)
             continue;
-        ex = print_cluster_json(f, s, c);
+        ex = print_cluster_json(f, s, c, NULL);
         fputc('\n', f);
     }
     if (f != stdout && fclose(f) != 0 && !ex) {
@@ -395,7 +492,8 @@ static int write_clusters(const char *path, const dp_stories *s,
 }
 
 static int print_json(const dp_stories *s, double threshold, size_t min_size,
-                      const cli_corpus_stats *cs, const cli_skips *refused)
+                      const cli_corpus_stats *cs, const cli_skips *refused,
+                      const dp_text_opts *text)
 {
     dp_stories_stats st;
     size_t c, shown = 0;
@@ -430,7 +528,7 @@ static int print_json(const dp_stories *s, double threshold, size_t min_size,
             continue;
         if (shown++)
             fputc(',', stdout);
-        ex = print_cluster_json(stdout, s, c);
+        ex = print_cluster_json(stdout, s, c, text);
     }
     fputs("]}\n", stdout);
     return ex;
@@ -448,6 +546,7 @@ int cmd_stories(int argc, char **argv)
     const char *idf_path = NULL, *clusters_path = NULL;
     char *explain_ids[2] = {NULL, NULL};
     int c, json = 0, quiet = 0, ex = EXIT_OK, progress = -1, use_color;
+    int story = 1;
     cli_color color = COLOR_AUTO, prog = COLOR_AUTO;
     unsigned long ul;
     size_t min_size = 1, shown = 0, k;
@@ -504,6 +603,7 @@ int cmd_stories(int argc, char **argv)
                 return cli_bad_value("stories", "progress", optarg);
             progress = prog == COLOR_ALWAYS ? 1 : prog == COLOR_NEVER ? 0 : -1;
             break;
+        case OPT_NO_STORY: story = 0; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: cli_try_help("stories"); return EXIT_USAGE;
@@ -547,14 +647,16 @@ int cmd_stories(int argc, char **argv)
         if (clusters_path)
             ex = write_clusters(clusters_path, r->s, min_size);
         if (!ex && json)
-            ex = print_json(r->s, so.threshold, min_size, &cs, &r->refused);
+            ex = print_json(r->s, so.threshold, min_size, &cs, &r->refused,
+                            story ? &so.text : NULL);
         else if (!ex && !clusters_path) {
             for (k = 0; k < dp_stories_clusters(r->s); k++) {
                 dp_stories_cluster cl;
                 dp_stories_cluster_get(r->s, k, &cl);
                 if (cl.n < min_size)
                     continue;
-                print_cluster_text(stdout, r->s, k, &st);
+                print_cluster_text(stdout, r->s, k, &st,
+                                   story ? &so.text : NULL, use_color);
                 fputc('\n', stdout);
                 shown++;
             }
