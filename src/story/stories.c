@@ -472,11 +472,13 @@ void dp_stories_stats_get(const dp_stories *s, dp_stories_stats *out)
 void dpi_stories_feat(const dp_stories *s, size_t i, dp_story_feat *f)
 {
     memset(f, 0, sizeof *f);
-    f->keys = s->keys + s->key_off[i];
-    f->tc = s->tc + s->key_off[i];
     f->n = (size_t)(s->key_off[i + 1] - s->key_off[i]);
+    if (s->keys) { /* NULL while no document has a key */
+        f->keys = s->keys + s->key_off[i];
+        f->tc = s->tc + s->key_off[i];
+    }
     f->dates = s->dates[i];
-    if (s->kw && s->sums) {
+    if (s->kw && s->sums && s->keys) {
         f->kw = s->kw + s->key_off[i];
         f->vw = s->vw + s->key_off[i];
         f->tw = s->sums[3 * i];
@@ -498,7 +500,8 @@ static dp_status corpus_df(dp_stories *s)
     all = malloc((s->nkeys ? s->nkeys : 1) * sizeof *all);
     if (!all)
         return DP_ENOMEM;
-    memcpy(all, s->keys, s->nkeys * sizeof *all);
+    if (s->nkeys)
+        memcpy(all, s->keys, s->nkeys * sizeof *all);
     rc = dpi_sort_u64(all, s->nkeys);
     if (rc) {
         free(all);
@@ -623,8 +626,9 @@ static dp_status same_features(dp_stories *s, uint64_t **pairs, size_t *cap,
         return DP_ENOMEM;
     for (i = 0; i < s->ndocs; i++) {
         size_t a = (size_t)s->key_off[i], b = (size_t)s->key_off[i + 1];
-        h[i].key = XXH3_64bits(s->keys + a, (b - a) * sizeof *s->keys) ^
-                   XXH3_64bits(s->tc + a, (b - a) * sizeof *s->tc);
+        h[i].key = b > a ? XXH3_64bits(s->keys + a, (b - a) * sizeof *s->keys) ^
+                               XXH3_64bits(s->tc + a, (b - a) * sizeof *s->tc)
+                         : 0;
         h[i].val = i;
     }
     if ((rc = dpi_sort_kv(h, s->ndocs)))
