@@ -71,6 +71,7 @@ struct dp_stories {
     uint32_t *tc;
     size_t nkeys, keys_cap;
     dp_story_dates *dates;
+    uint64_t *body; /* per document: hash of its body's features */
 
     /* run results */
     int ran;
@@ -182,6 +183,7 @@ void dp_stories_free(dp_stories *s)
     free(s->keys);
     free(s->tc);
     free(s->dates);
+    free(s->body);
     free(s);
 }
 
@@ -196,6 +198,7 @@ dp_story_weights *dpi_stories_weights(dp_stories *s)
 
 typedef struct item {
     dp_status status;
+    uint64_t body; /* hash of the body's features */
     uint64_t *keys;
     uint32_t *tc;
     size_t n;
@@ -232,6 +235,11 @@ static void feat_job(void *arg, unsigned worker, size_t i)
         return;
     }
     it->status = dpi_story_feat_build(doc, &it->keys, &it->tc, &it->n);
+    /* the body's features, before the title joins them: identical bodies
+     * are always compared (same_features) */
+    it->body = it->n ? XXH3_64bits(it->keys, it->n * sizeof *it->keys) ^
+                           XXH3_64bits(it->tc, it->n * sizeof *it->tc)
+                     : 0;
     if (!it->status && s->w.use_title && d->title && d->title_len) {
         dp_doc *t = NULL;
         /* a title that is not valid text is not evidence: skipped */
@@ -282,6 +290,9 @@ static dp_status reserve(dp_stories *s, const batch *b, size_t n)
             return rc;
         c = s->cap;
         if ((rc = dpi_grow((void **)&s->dates, &c, cap, sizeof *s->dates)))
+            return rc;
+        c = s->cap;
+        if ((rc = dpi_grow((void **)&s->body, &c, cap, sizeof *s->body)))
             return rc;
         s->cap = cap;
     }
@@ -362,6 +373,7 @@ dp_status dp_stories_add(dp_stories *s, const dp_stories_doc *docs, size_t n,
         s->nkeys += it->n;
         s->key_off[k + 1] = s->nkeys;
         s->dates[k] = it->dates;
+        s->body[k] = it->body;
         s->ndocs = k + 1;
     }
 done:
@@ -613,7 +625,8 @@ static void weight_job(void *arg, unsigned worker, size_t job)
 /* Run: candidate pairs and their scores                              */
 /* ------------------------------------------------------------------ */
 
-/* Pairs of documents whose features are identical, appended to *@pairs
+/* Pairs of documents whose bodies have identical features (titles
+ * aside), appended to *@pairs
  * (then sorted, duplicates dropped): every pair of a group of up to
  * SAME_ALL, else each member with the group's first. */
 static dp_status same_features(dp_stories *s, uint64_t **pairs, size_t *cap,
@@ -625,10 +638,7 @@ static dp_status same_features(dp_stories *s, uint64_t **pairs, size_t *cap,
     if (!h)
         return DP_ENOMEM;
     for (i = 0; i < s->ndocs; i++) {
-        size_t a = (size_t)s->key_off[i], b = (size_t)s->key_off[i + 1];
-        h[i].key = b > a ? XXH3_64bits(s->keys + a, (b - a) * sizeof *s->keys) ^
-                               XXH3_64bits(s->tc + a, (b - a) * sizeof *s->tc)
-                         : 0;
+        h[i].key = s->body[i];
         h[i].val = i;
     }
     if ((rc = dpi_sort_kv(h, s->ndocs)))
