@@ -1185,6 +1185,226 @@ DP_API dp_status dp_dedup_explain_pair(const dp_dedup *d, size_t i, size_t j,
                                        dp_dedup_explain *out);
 
 /* ---------------------------------------------------------------------
+ * Same-story clusters (stories)
+ *
+ * A dp_stories collects documents (features computed in batches on
+ * several threads), then groups them into same-story clusters: documents
+ * telling one story, copied or rewritten, while two different events of
+ * one kind (two earthquakes, one celebrity's two stays in rehab years
+ * apart) stay apart. Each document keeps only flat features (its sorted
+ * content keys with term frequency and class, its dates) and its original
+ * bytes and metadata, which the merged-story stage needs.
+ *
+ * dp_stories_run(): document frequencies over the corpus (plus the
+ * background table when one is given), candidate pairs from an inverted
+ * index over each document's most specific keys (capped posting lists:
+ * never all pairs), the same-story score of every candidate pair (the
+ * corpus form of dp_compare()'s score, docs/stories.md), then average-
+ * linkage clustering over the scored pairs: two documents join only when
+ * their pair scores at least the threshold and every merge keeps the
+ * average link between the two groups at or above it (precision first).
+ *
+ * Results do not depend on the thread count. A cluster's id follows from
+ * its members' ids (a hash of the sorted ids), not from run order.
+ * Clusters are ordered by size (largest first), then id. Every document
+ * is in exactly one cluster (singletons are clusters of one).
+ *
+ * Thread safety: one dp_stories is used by one thread at a time (it runs
+ * its own worker threads inside dp_stories_add() and dp_stories_run()).
+ * Formulas, weights and their calibration: docs/stories.md.
+ * ------------------------------------------------------------------- */
+
+typedef struct dp_stories dp_stories;
+
+typedef struct dp_stories_opts {
+    double threshold;         /* least same-story score of a pair, and least
+                                 average link between two groups, to merge;
+                                 DP_STORIES_THRESHOLD */
+    unsigned threads;         /* worker threads; 0 = all online cores */
+    dp_text_opts text;        /* how texts become words (dp_text_opts_init) */
+    const struct dp_idf *idf; /* background term statistics added to the
+                                 corpus's own counts, or NULL; borrowed,
+                                 must outlive the collection */
+} dp_stories_opts;
+
+/* The default threshold (calibrated on ECB+, docs/stories.md). */
+#define DP_STORIES_THRESHOLD 0.15
+
+/* dp_stories_opts_init - fill *opts with the defaults above. */
+DP_API void dp_stories_opts_init(dp_stories_opts *opts);
+
+/*
+ * dp_stories_create - an empty collection.
+ * @opts:  options (copied), or NULL for the defaults.
+ * @return DP_OK; DP_EINVAL (threshold outside (0, 1), @out NULL);
+ *         DP_ESTEM; DP_ENOMEM. *out is NULL on failure.
+ */
+DP_API dp_status dp_stories_create(const dp_stories_opts *opts,
+                                   dp_stories **out);
+
+/* dp_stories_free - release everything. Accepts NULL. */
+DP_API void dp_stories_free(dp_stories *s);
+
+/* One document for dp_stories_add(); every pointer is borrowed for the
+ * call only (the collection copies what it keeps). Optional fields are
+ * NULL (length ignored) when absent. */
+typedef struct dp_stories_doc {
+    const char *id; /* identifier (ids should be unique: a cluster id is
+                       made from its members' ids) */
+    size_t id_len;
+    const char *text; /* the text */
+    size_t text_len;
+    const char *date; /* optional: the date field as read (ISO 8601,
+                         "26-FEB-1987 15:01:01.79", "May 3, 2013") */
+    size_t date_len;
+    const char *source; /* optional: the outlet or input it came from */
+    size_t source_len;
+    const char *title; /* optional */
+    size_t title_len;
+} dp_stories_doc;
+
+/*
+ * dp_stories_add - add @n documents, computing their features on the
+ * collection's threads (one work context per worker). Document numbers
+ * continue from the previous call, in the order given.
+ * @status: OUT, optional: @n entries: DP_OK (added); DP_EEMPTY (no words:
+ *          not added); DP_EUTF8 / DP_EBINARY / DP_ETOOBIG (per the text
+ *          options: not added).
+ * @return DP_OK (even when some documents were refused: see @status);
+ *         DP_ENOMEM or DP_ETOOBIG (over 2^31 documents): all or nothing,
+ *         the collection then holds exactly what it held before and every
+ *         @status entry is that code. DP_EINVAL for NULL arguments.
+ */
+DP_API dp_status dp_stories_add(dp_stories *s, const dp_stories_doc *docs,
+                                size_t n, dp_status *status);
+
+/*
+ * dp_stories_run - cluster everything added so far. May be called again
+ * after more dp_stories_add() calls (the whole corpus is clustered anew).
+ * @return DP_OK, DP_ENOMEM, DP_EINVAL.
+ */
+DP_API dp_status dp_stories_run(dp_stories *s);
+
+/* What a run did and found. */
+typedef struct dp_stories_stats {
+    size_t docs;       /* documents added */
+    size_t candidates; /* candidate pairs scored */
+    size_t linked;     /* of those, scoring at least the threshold */
+    size_t clusters;   /* clusters, singletons included */
+    size_t grouped;    /* clusters of two or more */
+    size_t in_groups;  /* documents in clusters of two or more */
+    long best_a;       /* the highest-scoring pair whose documents are in */
+    long best_b;       /* different clusters (-1, -1 when none) ... */
+    double best_score; /* ... and its score (0 when none) */
+    size_t memory;     /* bytes held per the collection's accounting */
+} dp_stories_stats;
+
+/* dp_stories_stats_get - the counts above (run fields are 0 before a
+ * run). */
+DP_API void dp_stories_stats_get(const dp_stories *s, dp_stories_stats *out);
+
+/* dp_stories_docs - number of documents added. */
+DP_API size_t dp_stories_docs(const dp_stories *s);
+
+/*
+ * dp_stories_doc_get - document @i as it was added: every pointer
+ * (NUL-terminated copies; NULL for absent optional fields) is borrowed
+ * until dp_stories_free(). @return DP_OK or DP_EINVAL (out of range).
+ */
+DP_API dp_status dp_stories_doc_get(const dp_stories *s, size_t i,
+                                    dp_stories_doc *out);
+
+/* dp_stories_find - the first document with id @id, or -1. */
+DP_API long dp_stories_find(const dp_stories *s, const char *id, size_t id_len);
+
+/* dp_stories_clusters - number of clusters found by the last run (every
+ * document is in one; 0 before a run). */
+DP_API size_t dp_stories_clusters(const dp_stories *s);
+
+/* One cluster, borrowed from the collection until the next add, run or
+ * free. */
+typedef struct dp_stories_cluster {
+    const char *id;          /* stable id: "s" + 16 hex digits of a hash
+                                of the sorted member ids */
+    const uint32_t *members; /* document numbers, primary first, then by
+                                date (undated last), then id */
+    size_t n;                /* members */
+    uint32_t primary;        /* == members[0]: the earliest by date, else
+                                the one the others score highest with */
+    double cohesion;         /* average score over member pairs (1 for a
+                                singleton) */
+} dp_stories_cluster;
+
+/* dp_stories_cluster_get - cluster @c (< dp_stories_clusters()).
+ * @return DP_OK or DP_EINVAL. */
+DP_API dp_status dp_stories_cluster_get(const dp_stories *s, size_t c,
+                                        dp_stories_cluster *out);
+
+/* dp_stories_cluster_of - the cluster of document @i, or -1 (out of
+ * range, or no run yet). */
+DP_API long dp_stories_cluster_of(const dp_stories *s, size_t i);
+
+/* dp_stories_day - document @i's reference day (days since 1970-01-01:
+ * its date field, else a date in its opening), or INT32_MIN when it has
+ * none. */
+DP_API int32_t dp_stories_day(const dp_stories *s, size_t i);
+
+/* Why two documents are or are not in one story. The strings are
+ * NUL-terminated inside the struct (truncated with "..." when long). */
+typedef struct dp_stories_evidence {
+    double score;          /* the pair's same-story score */
+    double threshold;      /* the run's threshold */
+    double terms;          /* weighted content-term overlap */
+    double names;          /* weighted name overlap */
+    double numbers;        /* weighted number overlap */
+    size_t shared_terms;   /* distinct content keys both have */
+    size_t shared_names;   /* distinct names both have */
+    size_t shared_numbers; /* distinct numbers both have */
+    long day_gap;          /* days between their reference dates, or -1 */
+    int years_disjoint;    /* both mention years and none in common */
+    int candidate;         /* the pair was scored by the run (shares
+                              specific keys) */
+    long cluster_a;        /* dp_stories_cluster_of() of each */
+    long cluster_b;
+    int grouped;            /* in one cluster */
+    char names_text[256];   /* the shared names as they read in A,
+                               comma-separated, rarest first */
+    char numbers_text[128]; /* the shared numbers likewise */
+    char dates_text[128];   /* "2013-05-03 / 2008-09-16" or "" */
+    char reason[256];       /* why (not): "score 0.31 below threshold
+                               0.50", "dates 1,800 days apart", ... */
+} dp_stories_evidence;
+
+/*
+ * dp_stories_explain - the evidence for documents @i and @j (after a run;
+ * the texts are rebuilt to name the shared names and numbers).
+ * @return DP_OK, DP_EINVAL (out of range, no run), DP_ENOMEM.
+ */
+DP_API dp_status dp_stories_explain(const dp_stories *s, size_t i, size_t j,
+                                    dp_stories_evidence *out);
+
+/*
+ * dp_stories_cluster_json - cluster @c as one JSON object (schema in
+ * docs/json.md: id, size, primary, cohesion, members with id, source,
+ * date, title), no trailing newline; one line of --clusters JSONL.
+ * @out: OUT: malloc'd NUL-terminated text; free with dp_free().
+ * @return DP_OK, DP_EINVAL, DP_ENOMEM.
+ */
+DP_API dp_status dp_stories_cluster_json(const dp_stories *s, size_t c,
+                                         char **out, size_t *len);
+
+/*
+ * dp_stories_evidence_json - @ev for documents @i and @j as one JSON
+ * object, no trailing newline. @return DP_OK, DP_EINVAL, DP_ENOMEM.
+ */
+DP_API dp_status dp_stories_evidence_json(const dp_stories *s, size_t i,
+                                          size_t j,
+                                          const dp_stories_evidence *ev,
+                                          char **out, size_t *len);
+
+/* ------------------------------------------------------ end of stories */
+
+/* ---------------------------------------------------------------------
  * Text reuse across a corpus (reuse)
  *
  * A dp_reuse collects documents (in batches, tokenised on several

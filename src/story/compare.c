@@ -13,6 +13,7 @@
 
 #include "align/align.h"
 #include "core/util.h"
+#include "story/stories.h"
 #include "story/story.h"
 
 void dp_compare_opts_init(dp_compare_opts *opts)
@@ -23,6 +24,7 @@ void dp_compare_opts_init(dp_compare_opts *opts)
     opts->min_words = 8;
     opts->max_gap = 4;
     opts->rewrite_min = 0.3;
+    opts->idf = NULL;
 }
 
 void dp_comparison_free(dp_comparison *c)
@@ -99,6 +101,15 @@ dp_status dp_compare(const dp_doc *a, const dp_doc *b,
     if (rc)
         goto fail;
     c->scores.same_story = sig.score;
+    if (c->opts.idf) {
+        /* with background statistics: the corpus form of the score, the
+         * one `doppel stories` uses (docs/stories.md) */
+        dp_story_pair sp;
+        rc = dpi_story_pair_idf(a, b, c->opts.idf, &sp);
+        if (rc)
+            goto fail;
+        c->scores.same_story = sp.score;
+    }
     free(cls[0]);
     free(cls[1]);
     *out = c;

@@ -11,7 +11,7 @@ passed=0
 failed=0
 scratch=$(mktemp -d /tmp/doppel-fuzz.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
-for t in doc compare jsonl csv http index idf; do
+for t in doc compare jsonl csv http index idf stories; do
     corpus=$here/corpus/$t
     if "$build/tests/fuzz/fuzz_${t}_replay" "$corpus" >"$scratch/replay.log" 2>&1; then
         passed=$((passed + 1))

@@ -238,6 +238,7 @@ int cmd_dedup(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_idf(int argc, char **argv);
+int cmd_stories(int argc, char **argv);
 int cmd_reuse(int argc, char **argv);
 
 #endif /* DOPPEL_CLI_H */

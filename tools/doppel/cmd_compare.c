@@ -33,6 +33,10 @@ static const char usage[] =
     "                         english)\n"
     "  --max-bytes N          refuse inputs larger than N bytes (default\n"
     "                         1073741824)\n"
+    "  --idf FILE             background term statistics (doppel idf\n"
+    "                         build): same_story becomes the corpus form\n"
+    "                         of the score, as doppel stories computes it\n"
+    "                         (docs/stories.md)\n"
     "  --color WHEN           auto (default: only on a terminal, unless\n"
     "                         NO_COLOR is set), always or never\n"
     "  -h, --help             show this help\n"
@@ -53,7 +57,8 @@ enum {
     OPT_UTF8,
     OPT_LANGUAGE,
     OPT_MAX_BYTES,
-    OPT_COLOR
+    OPT_COLOR,
+    OPT_IDF
 };
 
 static const struct option options[] = {
@@ -64,6 +69,7 @@ static const struct option options[] = {
     {"invalid-utf8", required_argument, NULL, OPT_UTF8},
     {"language", required_argument, NULL, OPT_LANGUAGE},
     {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+    {"idf", required_argument, NULL, OPT_IDF},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
     {"help", no_argument, NULL, 'h'},
@@ -75,6 +81,8 @@ static int bad_value(const char *opt, const char *val)
     return cli_bad_value("compare", opt, val);
 }
 
+/* Long because it is the command: options, the background table, the two
+ * inputs, the comparison and its report. */
 int cmd_compare(int argc, char **argv)
 {
     dp_compare_opts copts;
@@ -84,6 +92,8 @@ int cmd_compare(int argc, char **argv)
     unsigned long v;
     dp_doc *a = NULL, *b = NULL;
     dp_comparison *cmp = NULL;
+    dp_idf *idf = NULL;
+    const char *idf_path = NULL;
     dp_status st;
 
     dp_compare_opts_init(&copts);
@@ -124,6 +134,7 @@ int cmd_compare(int argc, char **argv)
             if (cli_color_parse(optarg, &color))
                 return bad_value("color", optarg);
             break;
+        case OPT_IDF: idf_path = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: cli_try_help("compare"); return EXIT_USAGE;
         }
@@ -139,6 +150,13 @@ int cmd_compare(int argc, char **argv)
                                "only one input may be - (stdin)");
     }
 
+    if (idf_path) {
+        dp_error err;
+        memset(&err, 0, sizeof err);
+        if ((st = dp_idf_read(idf_path, &idf, &err)))
+            return cli_fail("compare", idf_path, 0, st, &err, 1, NULL);
+        copts.idf = idf;
+    }
     rc = cli_load_doc(argv[optind], &in, &a);
     if (rc == EXIT_OK)
         rc = cli_load_doc(argv[optind + 1], &in, &b);
@@ -173,5 +191,6 @@ done:
     dp_comparison_free(cmp);
     dp_doc_free(a);
     dp_doc_free(b);
+    dp_idf_free(idf);
     return rc;
 }

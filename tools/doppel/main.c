@@ -21,6 +21,8 @@ static const char usage[] =
     "                a sentence-by-sentence story diff of two documents\n"
     "  dedup INPUT.. near-duplicate groups of a corpus (MinHash + LSH,\n"
     "                verified, clustered) and what to keep\n"
+    "  stories INPUT.. same-story clusters of a corpus: reports of one\n"
+    "                event, copied or rewritten, with sources and dates\n"
     "  index CMD DB  a persistent, crash-safe index: create, add, remove,\n"
     "                get, query, list, stats, check, compact\n"
     "  serve DB      the index over HTTP/JSON (docs/api.md)\n"
@@ -261,8 +263,9 @@ static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } commands[] = {
-    {"compare", cmd_compare}, {"dedup", cmd_dedup}, {"index", cmd_index},
-    {"serve", cmd_serve},     {"idf", cmd_idf},     {"reuse", cmd_reuse},
+    {"compare", cmd_compare}, {"dedup", cmd_dedup}, {"stories", cmd_stories},
+    {"index", cmd_index},     {"serve", cmd_serve}, {"idf", cmd_idf},
+    {"reuse", cmd_reuse},
 };
 
 int main(int argc, char **argv)
