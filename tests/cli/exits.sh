@@ -106,7 +106,7 @@ code 2 serve --port 99999 "$tmp/ix" || bad="$bad serve-port"
 
 t usage_errors_are_one_line_plus_a_pointer_to_help
 bad=""
-for cmd in "compare $EX_A" "dedup" "serve" "index" "index get $tmp/ix"; do
+for cmd in "compare $EX_A" "dedup" "serve" "index" "index get $tmp/ix" "stories" "reuse" "idf build"; do
     # shellcheck disable=SC2086
     run $cmd
     n=$(wc -l <"$tmp/err")
@@ -249,7 +249,7 @@ t docs_and_help_document_every_option_and_exit_code
 # both documents carry the exit-code table 0-5.
 bad=""
 sed 's/\\-/-/g' "$root/docs/doppel.1" >"$tmp/man" # the page, "\-" read as "-"
-for cmd in compare dedup index serve; do
+for cmd in compare dedup index serve idf stories reuse; do
     src=$root/tools/doppel/cmd_$cmd.c
     "$DOPPEL" $cmd --help >"$tmp/help" 2>&1 || bad="$bad [$cmd --help exit]"
     for o in $(sed -n '/^static const struct option options\[\]/,/^};/p' "$src" |
