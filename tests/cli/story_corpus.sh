@@ -1,6 +1,6 @@
 #!/bin/bash
 # story_corpus.sh DOPPEL: the issue-9 acceptance corpus through the real
-# binary. tests/data/kelmor-bridge.jsonl (our own texts) holds one quote
+# binary. examples/kelmor-bridge.jsonl (our own texts) holds one quote
 # of Mara Ellison carried by four outlets at known byte offsets, each with
 # its own context around it; East Post changes "tested" to "checked"
 # inside it; Metro Daily gives 19,000 vehicles a day where Harbour Gazette
@@ -15,7 +15,7 @@
 set -u
 DOPPEL=$(readlink -f "${1:?usage: story_corpus.sh path/to/doppel}")
 here=$(cd "$(dirname "$0")" && pwd)
-corpus=$(cd "$here/../data" && pwd)/kelmor-bridge.jsonl
+corpus=$(cd "$here/../../examples" && pwd)/kelmor-bridge.jsonl
 tmp=$(mktemp -d /tmp/doppel-storycorpus.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 . "$here/common.bash"
