@@ -1349,6 +1349,11 @@ DP_API long dp_stories_cluster_of(const dp_stories *s, size_t i);
  * none. */
 DP_API int32_t dp_stories_day(const dp_stories *s, size_t i);
 
+/* dp_date_format - a day (days since 1970-01-01, as dp_stories_day gives)
+ * as "YYYY-MM-DD" into @buf (11 bytes hold it), or "undated" for
+ * INT32_MIN. Writes nothing when @buf is NULL or @size 0. */
+DP_API void dp_date_format(int32_t day, char *buf, size_t size);
+
 /* Why two documents are or are not in one story. The strings are
  * NUL-terminated inside the struct (truncated with "..." when long). */
 typedef struct dp_stories_evidence {

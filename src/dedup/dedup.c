@@ -26,6 +26,7 @@
 
 #include "core/util.h"
 #include "dedup/cluster.h"
+#include "core/date.h"
 #include "dedup/dedup.h"
 #include "sketch/lsh.h"
 #include "core/pool.h"
@@ -67,19 +68,6 @@ struct dp_dedup {
 /* ------------------------------------------------------------------ */
 /* Dates for the "earliest" keep policy                               */
 /* ------------------------------------------------------------------ */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
 
 /* Read exactly @n digits at *@p; returns -1 when they are not there. */
 static long digits(const char **p, const char *end, int n)
@@ -154,8 +142,8 @@ int dpi_dedup_parse_date(const char *s, size_t len, int64_t *out)
             h = hh, mi = mm, se = ss;
         }
     }
-    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
-           mi * 60 + se;
+    *out = (int64_t)dpi_date_days((int)y, (unsigned)mo, (unsigned)d) * 86400 +
+           h * 3600 + mi * 60 + se;
     return 0;
 }
 

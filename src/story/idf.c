@@ -161,16 +161,14 @@ static dp_status add_distinct(dp_idf *idf, const uint64_t *k, size_t n)
     return DP_OK;
 }
 
-/* Sort @k, drop duplicates and zeros; returns the new length. */
+/* Sort @k, drop duplicates and the zero (no key); *@n is the new length. */
 static dp_status distinct(uint64_t *k, size_t *n)
 {
-    size_t i, m = 0;
-    dp_status rc = dpi_sort_u64(k, *n);
-    if (rc)
-        return rc;
-    for (i = 0; i < *n; i++)
-        if (k[i] && (m == 0 || k[m - 1] != k[i]))
-            k[m++] = k[i];
+    size_t m = dpi_sort_unique_u64(k, *n);
+    if (m && k[0] == 0) {
+        memmove(k, k + 1, (m - 1) * sizeof *k);
+        m--;
+    }
     *n = m;
     return DP_OK;
 }

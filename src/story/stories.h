@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/date.h"
 #include "doppel.h"
 #include "text/doc.h"
 
@@ -43,15 +44,9 @@ typedef struct dp_story_dates {
                                            mentioned (or is the field's) */
 } dp_story_dates;
 
-/* dpi_date_days - days since 1970-01-01 of a proleptic Gregorian date. */
-int32_t dpi_date_days(int y, unsigned m, unsigned d);
-
 /* dpi_date_word - 1 when @s (@n bytes) is an English month or weekday
  * name or a month abbreviation (any case), else 0. */
 int dpi_date_word(const char *s, size_t n);
-
-/* dpi_date_text - @day as "YYYY-MM-DD" into @buf (at least 11 bytes). */
-void dpi_date_text(int32_t day, char *buf, size_t size);
 
 /*
  * dpi_date_parse - a record's date field as a day: ISO 8601 and Reuters

@@ -223,23 +223,10 @@ typedef struct style {
 
 static void day_str(int32_t day, char *buf, size_t size)
 {
-    /* days since 1970-01-01 to YYYY-MM-DD (civil calendar) */
-    int64_t z = (int64_t)day + 719468, era, doe, yoe, y, doy, mp, d, m;
-    if (day == INT32_MIN) {
-        snprintf(buf, size, "%-10s", "undated");
-        return;
-    }
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    y = yoe + era * 400;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
-    snprintf(buf, size, "%04d-%02d-%02d", (int)(y % 10000), (int)(m % 100),
-             (int)(d % 100));
+    /* padded, so the columns line up */
+    char d[16];
+    dp_date_format(day, d, sizeof d);
+    snprintf(buf, size, "%-10s", d);
 }
 
 /* The merged story of cluster @c (dp_story_merge over its members, the
