@@ -176,7 +176,6 @@ dp_status dp_comparison_json(const dp_comparison *c, const char *name_a,
                              const char *name_b, char **out, size_t *len)
 {
     json_t *root;
-    char *text;
 
     if (out)
         *out = NULL;
@@ -185,9 +184,14 @@ dp_status dp_comparison_json(const dp_comparison *c, const char *name_a,
     if (!c || !out)
         return DP_EINVAL;
     root = build(c, name_a, name_b);
+    return dpi_report_dump(root, out, len);
+}
+
+dp_status dpi_report_dump(json_t *root, char **out, size_t *len)
+{
+    char *text;
     if (!root)
         return DP_ENOMEM;
-    /* 10 significant digits print a 4-decimal value exactly ("0.1234") */
     text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT |
                                 JSON_REAL_PRECISION(10));
     json_decref(root);

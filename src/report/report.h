@@ -40,6 +40,15 @@ static inline int dpi_report_push(json_t *arr, json_t *val)
 }
 
 /*
+ * dpi_report_dump - the report text of @root (compact, keys in insertion
+ * order, reals to 10 significant digits so a 4-decimal value prints
+ * exactly), malloc'd into *@out (free with dp_free()), its length in *@len
+ * (@len may be NULL). Takes @root's reference, also on failure; a NULL
+ * @root (a builder that ran out of memory) gives DP_ENOMEM.
+ */
+dp_status dpi_report_dump(json_t *root, char **out, size_t *len);
+
+/*
  * dpi_report_index_params_fields - add the parameter fields to @o, in
  * this order: shingle_k, perms, threshold, bands, rows, store_text,
  * shingle_sets. @return DP_OK or DP_ENOMEM (@o then holds some of them:

@@ -143,22 +143,6 @@ static json_t *cluster_obj(const dp_reuse *r, size_t c)
     return o;
 }
 
-static dp_status dump(json_t *root, char **out, size_t *len)
-{
-    char *text;
-    if (!root)
-        return DP_ENOMEM;
-    text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT |
-                                JSON_REAL_PRECISION(10));
-    json_decref(root);
-    if (!text)
-        return DP_ENOMEM;
-    if (len)
-        *len = strlen(text);
-    *out = text;
-    return DP_OK;
-}
-
 dp_status dp_reuse_passage_json(const dp_reuse *r, size_t i, char **out,
                                 size_t *len)
 {
@@ -168,7 +152,7 @@ dp_status dp_reuse_passage_json(const dp_reuse *r, size_t i, char **out,
         *len = 0;
     if (!r || !out || i >= dp_reuse_passages(r))
         return DP_EINVAL;
-    return dump(passage_obj(r, i), out, len);
+    return dpi_report_dump(passage_obj(r, i), out, len);
 }
 
 dp_status dp_reuse_cluster_json(const dp_reuse *r, size_t c, char **out,
@@ -180,7 +164,7 @@ dp_status dp_reuse_cluster_json(const dp_reuse *r, size_t c, char **out,
         *len = 0;
     if (!r || !out || c >= dp_reuse_clusters(r))
         return DP_EINVAL;
-    return dump(cluster_obj(r, c), out, len);
+    return dpi_report_dump(cluster_obj(r, c), out, len);
 }
 
 dp_status dp_reuse_summary_json(const dp_reuse *r, int with_clusters,
@@ -252,5 +236,5 @@ dp_status dp_reuse_summary_json(const dp_reuse *r, int with_clusters,
         json_decref(root);
         return DP_ENOMEM;
     }
-    return dump(root, out, len);
+    return dpi_report_dump(root, out, len);
 }

@@ -54,22 +54,6 @@ static json_t *member(const dp_stories *s, uint32_t i)
     return o;
 }
 
-static dp_status dump(json_t *root, char **out, size_t *len)
-{
-    char *text;
-    if (!root)
-        return DP_ENOMEM;
-    text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT |
-                                JSON_REAL_PRECISION(10));
-    json_decref(root);
-    if (!text)
-        return DP_ENOMEM;
-    if (len)
-        *len = strlen(text);
-    *out = text;
-    return DP_OK;
-}
-
 dp_status dp_stories_cluster_json(const dp_stories *s, size_t c, char **out,
                                   size_t *len)
 {
@@ -106,7 +90,7 @@ dp_status dp_stories_cluster_json(const dp_stories *s, size_t c, char **out,
         json_decref(o);
         return DP_ENOMEM;
     }
-    return dump(o, out, len);
+    return dpi_report_dump(o, out, len);
 }
 
 dp_status dp_stories_evidence_json(const dp_stories *s, size_t i, size_t j,
@@ -156,5 +140,5 @@ dp_status dp_stories_evidence_json(const dp_stories *s, size_t i, size_t j,
         json_decref(o);
         return DP_ENOMEM;
     }
-    return dump(o, out, len);
+    return dpi_report_dump(o, out, len);
 }

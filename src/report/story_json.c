@@ -405,7 +405,6 @@ static json_t *provenance(const dp_story *s)
 dp_status dp_story_json(const dp_story *s, char **out, size_t *len)
 {
     json_t *o;
-    char *txt;
     int bad;
     if (out)
         *out = NULL;
@@ -428,13 +427,5 @@ dp_status dp_story_json(const dp_story *s, char **out, size_t *len)
         json_decref(o);
         return DP_ENOMEM;
     }
-    txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                            JSON_REAL_PRECISION(10));
-    json_decref(o);
-    if (!txt)
-        return DP_ENOMEM;
-    if (len)
-        *len = strlen(txt);
-    *out = txt;
-    return DP_OK;
+    return dpi_report_dump(o, out, len);
 }

@@ -216,6 +216,13 @@ void cli_corpus_opts_init(cli_corpus_opts *o);
 int cli_corpus_exit(int ex, const cli_corpus_stats *st);
 
 /*
+ * cli_put_excerpt - print @text[@s.start, @s.end) on one line: whitespace
+ * runs as one space, cut after @max bytes (at a UTF-8 character boundary)
+ * with " … (N more bytes)".
+ */
+void cli_put_excerpt(FILE *f, const char *text, dp_span s, size_t max);
+
+/*
  * report_compare_text - the readable report of a comparison: the scores,
  * the shared passages, the rewritten pairs and what each side adds.
  * @color: nonzero to use ANSI colours.

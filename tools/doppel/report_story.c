@@ -29,25 +29,8 @@ static const char *plural(size_t n)
 
 static void excerpt(FILE *f, const dp_story *s, size_t m, dp_span sp)
 {
-    const char *t = dp_doc_text(dp_story_member_at(s, m)->doc, NULL);
-    size_t i, shown = 0;
-    int space = 0;
-    for (i = sp.start; i < sp.end; i++) {
-        unsigned char ch = (unsigned char)t[i];
-        if (isspace(ch)) {
-            space = 1;
-            continue;
-        }
-        if (shown >= SHOW_MAX && (ch & 0xC0) != 0x80) {
-            fprintf(f, " … (%zu more bytes)", sp.end - i);
-            return;
-        }
-        if (space && shown)
-            fputc(' ', f);
-        space = 0;
-        fputc(ch, f);
-        shown++;
-    }
+    cli_put_excerpt(f, dp_doc_text(dp_story_member_at(s, m)->doc, NULL), sp,
+                    SHOW_MAX);
 }
 
 static void name(FILE *f, const dp_story *s, size_t m, const style *st)

@@ -21,9 +21,7 @@ static const style plain = {"", "", "", "", "", "", ""};
 static const style ansi = {"\033[1m",  "\033[2m",    "\033[32m", "\033[33m",
                            "\033[36m", "\033[1;35m", "\033[0m"};
 
-/* Print text[start, end) with whitespace runs collapsed, cut at SHOW_MAX
- * bytes on a UTF-8 character boundary. */
-static void put_excerpt(FILE *f, const char *text, dp_span s)
+void cli_put_excerpt(FILE *f, const char *text, dp_span s, size_t max)
 {
     size_t i, shown = 0;
     int space = 0;
@@ -33,7 +31,7 @@ static void put_excerpt(FILE *f, const char *text, dp_span s)
             space = 1;
             continue;
         }
-        if (shown >= SHOW_MAX && (ch & 0xC0) != 0x80) {
+        if (shown >= max && (ch & 0xC0) != 0x80) {
             fprintf(f, " … (%zu more bytes)", s.end - i);
             return;
         }
@@ -43,6 +41,11 @@ static void put_excerpt(FILE *f, const char *text, dp_span s)
         fputc(ch, f);
         shown++;
     }
+}
+
+static void put_excerpt(FILE *f, const char *text, dp_span s)
+{
+    cli_put_excerpt(f, text, s, SHOW_MAX);
 }
 
 /* Do two spans hold the same text up to whitespace? */
