@@ -27,6 +27,30 @@ static const char *plural(size_t n)
     return n == 1 ? "" : "s";
 }
 
+/* Shared with the compare report (cli.h); here so that the story report
+ * links on its own (bench/story_attrib). */
+void cli_put_excerpt(FILE *f, const char *text, dp_span s, size_t max)
+{
+    size_t i, shown = 0;
+    int space = 0;
+    for (i = s.start; i < s.end; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (isspace(ch)) {
+            space = 1;
+            continue;
+        }
+        if (shown >= max && (ch & 0xC0) != 0x80) {
+            fprintf(f, " … (%zu more bytes)", s.end - i);
+            return;
+        }
+        if (space && shown)
+            fputc(' ', f);
+        space = 0;
+        fputc(ch, f);
+        shown++;
+    }
+}
+
 static void excerpt(FILE *f, const dp_story *s, size_t m, dp_span sp)
 {
     cli_put_excerpt(f, dp_doc_text(dp_story_member_at(s, m)->doc, NULL), sp,

@@ -21,28 +21,6 @@ static const style plain = {"", "", "", "", "", "", ""};
 static const style ansi = {"\033[1m",  "\033[2m",    "\033[32m", "\033[33m",
                            "\033[36m", "\033[1;35m", "\033[0m"};
 
-void cli_put_excerpt(FILE *f, const char *text, dp_span s, size_t max)
-{
-    size_t i, shown = 0;
-    int space = 0;
-    for (i = s.start; i < s.end; i++) {
-        unsigned char ch = (unsigned char)text[i];
-        if (isspace(ch)) {
-            space = 1;
-            continue;
-        }
-        if (shown >= max && (ch & 0xC0) != 0x80) {
-            fprintf(f, " … (%zu more bytes)", s.end - i);
-            return;
-        }
-        if (space && shown)
-            fputc(' ', f);
-        space = 0;
-        fputc(ch, f);
-        shown++;
-    }
-}
-
 static void put_excerpt(FILE *f, const char *text, dp_span s)
 {
     cli_put_excerpt(f, text, s, SHOW_MAX);
