@@ -1220,6 +1220,11 @@ typedef struct dp_stories_opts {
     double threshold;         /* least same-story score of a pair, and least
                                  average link between two groups, to merge;
                                  DP_STORIES_THRESHOLD */
+    double link_min;          /* least score of a document's best pair for
+                                 it to join any story: a document whose
+                                 strongest link is thinner stays alone
+                                 (precision first); DP_STORIES_LINK_MIN.
+                                 0 turns the guard off */
     unsigned threads;         /* worker threads; 0 = all online cores */
     dp_text_opts text;        /* how texts become words (dp_text_opts_init) */
     const struct dp_idf *idf; /* background term statistics added to the
@@ -1229,6 +1234,7 @@ typedef struct dp_stories_opts {
 
 /* The default threshold (calibrated on ECB+, docs/stories.md). */
 #define DP_STORIES_THRESHOLD 0.15
+#define DP_STORIES_LINK_MIN  0.30
 
 /* dp_stories_opts_init - fill *opts with the defaults above. */
 DP_API void dp_stories_opts_init(dp_stories_opts *opts);

@@ -105,6 +105,7 @@ void dp_stories_opts_init(dp_stories_opts *o)
         return;
     memset(o, 0, sizeof *o);
     o->threshold = DP_STORIES_THRESHOLD;
+    o->link_min = DP_STORIES_LINK_MIN;
     o->threads = 0;
     dp_text_opts_init(&o->text);
     o->idf = NULL;
@@ -123,7 +124,8 @@ dp_status dp_stories_create(const dp_stories_opts *opts, dp_stories **out)
         s->o = *opts;
     else
         dp_stories_opts_init(&s->o);
-    if (!(s->o.threshold > 0.0 && s->o.threshold < 1.0)) {
+    if (!(s->o.threshold > 0.0 && s->o.threshold < 1.0) ||
+        !(s->o.link_min >= 0.0 && s->o.link_min < 1.0)) {
         free(s);
         return DP_EINVAL;
     }
@@ -1085,6 +1087,31 @@ fail:
     return rc;
 }
 
+/* Each document's strongest pair score (malloc'd, n entries; NULL when
+ * out of memory). */
+static float *best_links(const dp_stories *s)
+{
+    float *best = calloc(s->ndocs ? s->ndocs : 1, sizeof *best);
+    size_t p;
+    for (p = 0; best && p < s->npairs; p++) {
+        uint32_t a = (uint32_t)(s->pairs[p] >> 32), b = (uint32_t)s->pairs[p];
+        best[a] = DP_MAX(best[a], s->pscore[p]);
+        best[b] = DP_MAX(best[b], s->pscore[p]);
+    }
+    return best;
+}
+
+/* Whether pair @p takes part in the clustering: it scored, and both its
+ * documents have a link of at least link_min somewhere (a document whose
+ * strongest link is thin evidence stays alone: two short items of one
+ * kind sharing one rare number are not a story; docs/stories.md). */
+static int usable(const dp_stories *s, const float *strong, size_t p)
+{
+    uint32_t a = (uint32_t)(s->pairs[p] >> 32), b = (uint32_t)s->pairs[p];
+    return s->pscore[p] > 0.0f && (double)strong[a] >= s->o.link_min &&
+           (double)strong[b] >= s->o.link_min;
+}
+
 /* Long because it builds the neighbour lists from the pairs and runs the
  * chain; the merge itself is merge_groups(). */
 static dp_status cluster(dp_stories *s, uint32_t *group)
@@ -1094,23 +1121,25 @@ static dp_status cluster(dp_stories *s, uint32_t *group)
     uint32_t *size = NULL, *chain = NULL, *deg = NULL, *rep = NULL;
     uint8_t *active = NULL;
     double t = s->o.threshold;
+    float *strong = NULL;
     dp_status rc = DP_ENOMEM;
 
     L = calloc(n ? n : 1, sizeof *L);
+    strong = best_links(s);
     size = malloc((n ? n : 1) * sizeof *size);
     chain = malloc((n ? n : 1) * sizeof *chain);
     deg = calloc(n ? n : 1, sizeof *deg);
     rep = malloc((n ? n : 1) * sizeof *rep);
     active = malloc(n ? n : 1);
-    if (!L || !size || !chain || !deg || !active || !rep)
+    if (!L || !strong || !size || !chain || !deg || !active || !rep)
         goto done;
     for (p = 0; p < s->npairs; p++) {
-        if (s->pscore[p] <= 0.0f)
+        if ((double)s->pscore[p] >= t)
+            s->st.linked++;
+        if (!usable(s, strong, p))
             continue;
         deg[s->pairs[p] >> 32]++;
         deg[(uint32_t)s->pairs[p]]++;
-        if ((double)s->pscore[p] >= t)
-            s->st.linked++;
     }
     for (i = 0; i < n; i++) {
         size[i] = 1;
@@ -1128,7 +1157,7 @@ static dp_status cluster(dp_stories *s, uint32_t *group)
      * pair order too, so appending keeps every list sorted */
     for (p = 0; p < s->npairs; p++) {
         uint32_t a = (uint32_t)(s->pairs[p] >> 32), b = (uint32_t)s->pairs[p];
-        if (s->pscore[p] <= 0.0f)
+        if (!usable(s, strong, p))
             continue;
         L[a].v[L[a].n].g = b;
         L[a].v[L[a].n++].sum = s->pscore[p];
@@ -1188,6 +1217,7 @@ done:
     free(chain);
     free(deg);
     free(rep);
+    free(strong);
     free(active);
     return rc;
 }
@@ -1374,6 +1404,8 @@ dp_status dp_stories_explain(const dp_stories *s, size_t i, size_t j,
     dp_story_pair sp;
     dp_status rc;
     double t;
+    float *strong = NULL;
+    size_t idn;
 
     if (!s || !out || !s->ran || i >= s->ndocs || j >= s->ndocs)
         return DP_EINVAL;
@@ -1441,10 +1473,21 @@ dp_status dp_stories_explain(const dp_stories *s, size_t i, size_t j,
                  "score %.2f at or above threshold %.2f, but they share too "
                  "few specific terms to be compared",
                  out->score, t);
+    else if ((strong = best_links(s)) && ((double)strong[i] < s->o.link_min ||
+                                          (double)strong[j] < s->o.link_min))
+        snprintf(
+            out->reason, sizeof out->reason,
+            "score %.2f at or above threshold %.2f, but %s's strongest "
+            "link is %.2f, below the %.2f a document needs to join a "
+            "story (thin evidence)",
+            out->score, t,
+            str_of(s, (double)strong[i] < s->o.link_min ? i : j, F_ID, &idn),
+            (double)DP_MIN(strong[i], strong[j]), s->o.link_min);
     else
         snprintf(out->reason, sizeof out->reason,
                  "score %.2f at or above threshold %.2f, but the average "
                  "link to the cluster is too low",
                  out->score, t);
+    free(strong);
     return DP_OK;
 }

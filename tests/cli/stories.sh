@@ -183,4 +183,19 @@ else
     echo "skip: $REUTERS not readable"
 fi
 
+t stories_strong_link_guard_keeps_thin_pairs_apart
+# A Dutch car-import statistic and a dividend notice two days apart share
+# only "27.5": their score is over the average cut but no pair of either
+# reaches --link-min, so they stay apart; with the guard off they merge.
+if [ -r "$REUTERS" ]; then
+    run stories --no-story --explain reuters-3506 reuters-5083 "$REUTERS"
+    expect_exit 0 && expect_out "different stories" &&
+        expect_out "below the 0.30 a document needs to join a story" && {
+        run stories --no-story --link-min 0 --explain reuters-3506 reuters-5083 "$REUTERS"
+        expect_exit 0 && expect_out "one story" && ok
+    }
+else
+    echo "skip: $REUTERS not readable"
+fi
+
 finish

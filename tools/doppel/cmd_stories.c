@@ -33,6 +33,8 @@ static const char usage[] =
     "  --threshold T       least average same-story score between two\n"
     "                      groups for them to merge (default 0.15, the\n"
     "                      calibrated cut; higher is stricter)\n"
+    "  --link-min S        a document joins a story only when one of its\n"
+    "                      pairs scores S or more (default 0.30; 0: off)\n"
     "  --idf FILE          background term statistics (doppel idf build)\n"
     "                      added to the corpus's own counts\n"
     "  --min-size N        report only clusters of N or more (default 1:\n"
@@ -63,6 +65,7 @@ static const char synopsis[] = "doppel stories [options] INPUT...";
 
 enum {
     OPT_THRESHOLD = 256,
+    OPT_LINK_MIN,
     OPT_IDF,
     OPT_MIN_SIZE,
     OPT_THREADS,
@@ -81,6 +84,7 @@ enum {
 
 static const struct option options[] = {
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"link-min", required_argument, NULL, OPT_LINK_MIN},
     {"idf", required_argument, NULL, OPT_IDF},
     {"min-size", required_argument, NULL, OPT_MIN_SIZE},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -551,6 +555,10 @@ int cmd_stories(int argc, char **argv)
         case OPT_THRESHOLD:
             if (cli_parse_double(optarg, 1e-9, 1 - 1e-9, &so.threshold))
                 return cli_bad_value("stories", "threshold", optarg);
+            break;
+        case OPT_LINK_MIN:
+            if (cli_parse_double(optarg, 0, 1 - 1e-9, &so.link_min))
+                return cli_bad_value("stories", "link-min", optarg);
             break;
         case OPT_IDF: idf_path = optarg; break;
         case OPT_MIN_SIZE:
