@@ -1382,6 +1382,13 @@ typedef struct dp_stories_evidence {
                                comma-separated, rarest first */
     char numbers_text[128]; /* the shared numbers likewise */
     char dates_text[128];   /* "2013-05-03 / 2008-09-16" or "" */
+    size_t passages;        /* verbatim passages the two share (compare's
+                               aligner at its defaults: 8+ words) */
+    size_t passage_words;   /* words in them */
+    dp_span longest[2];     /* the longest passage's byte span in each
+                               text ({0, 0} without one) */
+    double containment[2];  /* 5-word shingle containment of each in
+                               the other (a in b, b in a) */
     char reason[256];       /* why (not): "score 0.31 below threshold
                                0.50", "dates 1,800 days apart", ... */
 } dp_stories_evidence;

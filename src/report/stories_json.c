@@ -134,6 +134,23 @@ dp_status dp_stories_evidence_json(const dp_stories *s, size_t i, size_t j,
                                           : json_integer(ev->day_gap));
     bad |=
         dpi_report_put(o, "years_disjoint", json_boolean(ev->years_disjoint));
+    bad |=
+        dpi_report_put(o, "passages", json_integer((json_int_t)ev->passages));
+    bad |= dpi_report_put(o, "passage_words",
+                          json_integer((json_int_t)ev->passage_words));
+    bad |= dpi_report_put(
+        o, "longest_passage",
+        ev->passages ? json_pack("{s:[I,I],s:[I,I],s:o}", "a",
+                                 (json_int_t)ev->longest[0].start,
+                                 (json_int_t)ev->longest[0].end, "b",
+                                 (json_int_t)ev->longest[1].start,
+                                 (json_int_t)ev->longest[1].end, "text",
+                                 dpi_json_text(a.text + ev->longest[0].start,
+                                               ev->longest[0].end -
+                                                   ev->longest[0].start))
+                     : json_null());
+    bad |= dpi_report_put(o, "containment_a_in_b", real4(ev->containment[0]));
+    bad |= dpi_report_put(o, "containment_b_in_a", real4(ev->containment[1]));
     bad |= dpi_report_put(o, "candidate", json_boolean(ev->candidate));
     bad |= dpi_report_put(o, "reason", json_string(ev->reason));
     if (bad) {

@@ -1323,6 +1323,45 @@ static void list_add(char *buf, size_t size, const char *p, size_t n)
 }
 
 /* The shared names and numbers of @a and @b as text, rarest first. */
+/* The verbatim evidence of a pair: the two texts rebuilt and compared
+ * (one-off, for explain), the passages and containment kept. */
+static dp_status shared_passages(const dp_stories *s, size_t i, size_t j,
+                                 dp_stories_evidence *out)
+{
+    dp_doc *d[2] = {NULL, NULL};
+    dp_comparison *c = NULL;
+    size_t k, len[2], best = 0;
+    const char *t[2];
+    dp_status rc = DP_OK;
+
+    t[0] = str_of(s, i, F_TEXT, &len[0]);
+    t[1] = str_of(s, j, F_TEXT, &len[1]);
+    if ((rc = dp_doc_create(t[0] ? t[0] : "", len[0], &s->o.text, &d[0],
+                            NULL)) ||
+        (rc = dp_doc_create(t[1] ? t[1] : "", len[1], &s->o.text, &d[1],
+                            NULL)) ||
+        (rc = dp_compare(d[0], d[1], NULL, &c)))
+        goto done;
+    out->passages = dp_comparison_passages(c);
+    for (k = 0; k < out->passages; k++) {
+        const dp_passage *p = dp_comparison_passage(c, k);
+        out->passage_words += p->words;
+        if (p->words > best) {
+            best = p->words;
+            out->longest[0] = p->a;
+            out->longest[1] = p->b;
+        }
+    }
+    out->containment[0] = dp_comparison_scores(c)->containment_a_in_b;
+    out->containment[1] = dp_comparison_scores(c)->containment_b_in_a;
+done:
+    dp_comparison_free(c);
+    dp_doc_free(d[0]);
+    dp_doc_free(d[1]);
+    /* a text the pipeline refuses now was accepted when added */
+    return rc == DP_ENOMEM ? rc : DP_OK;
+}
+
 static dp_status shared_text(const dp_stories *s, size_t i, size_t j,
                              dp_stories_evidence *out)
 {
@@ -1437,7 +1476,8 @@ dp_status dp_stories_explain(const dp_stories *s, size_t i, size_t j,
             dpi_date_text(fb.dates.ref_day, db, sizeof db);
         snprintf(out->dates_text, sizeof out->dates_text, "%s / %s", da, db);
     }
-    if ((rc = shared_text(s, i, j, out)))
+    if ((rc = shared_text(s, i, j, out)) ||
+        (rc = shared_passages(s, i, j, out)))
         return rc;
     if (i == j)
         snprintf(out->reason, sizeof out->reason, "the same document");

@@ -396,6 +396,18 @@ static int explain(const dp_stories *s, char *const ids[2], int json)
     printf("  score           %.3f (threshold %.2f)\n", ev.score, ev.threshold);
     printf("  terms           %.3f (%zu shared content terms)\n", ev.terms,
            ev.shared_terms);
+    printf("  passages        %zu shared verbatim (%zu words); containment "
+           "%.2f / %.2f\n",
+           ev.passages, ev.passage_words, ev.containment[0], ev.containment[1]);
+    if (ev.passages) {
+        dp_stories_doc a;
+        dp_stories_doc_get(s, (size_t)i, &a);
+        printf("  longest         [%zu, %zu) / [%zu, %zu): \"",
+               ev.longest[0].start, ev.longest[0].end, ev.longest[1].start,
+               ev.longest[1].end);
+        cli_put_excerpt(stdout, a.text, ev.longest[0], 200);
+        printf("\"\n");
+    }
     printf("  names           %.3f (%zu shared)%s%s\n", ev.names,
            ev.shared_names, ev.names_text[0] ? ": " : "", ev.names_text);
     printf("  numbers         %.3f (%zu shared)%s%s\n", ev.numbers,
