@@ -726,6 +726,23 @@ done:
     return rc;
 }
 
+/*
+ * Whether documents @a and @b have byte-identical texts: a copy is one
+ * story with its original whatever the dates say (a re-filed item, or one
+ * template text put out twice: the text is the story the reader sees).
+ * Only pairs whose body features hash alike are looked at.
+ */
+static int same_text(const dp_stories *s, size_t a, size_t b)
+{
+    size_t la, lb;
+    const char *ta, *tb;
+    if (s->body[a] != s->body[b] || !s->body[a])
+        return 0;
+    ta = str_of(s, a, F_TEXT, &la);
+    tb = str_of(s, b, F_TEXT, &lb);
+    return ta && tb && la == lb && memcmp(ta, tb, la) == 0;
+}
+
 static void score_job(void *arg, unsigned worker, size_t job)
 {
     run_ctx *r = arg;
@@ -741,6 +758,9 @@ static void score_job(void *arg, unsigned worker, size_t job)
         dpi_stories_feat(s, (size_t)(uint32_t)s->pairs[p], &fb);
         dpi_story_pair_score(&s->w, &fa, &fb, &sp);
         s->pscore[p] = (float)sp.score;
+        if (same_text(s, (size_t)(s->pairs[p] >> 32),
+                      (size_t)(uint32_t)s->pairs[p]))
+            s->pscore[p] = 1.0f;
     }
 }
 
@@ -1453,7 +1473,7 @@ dp_status dp_stories_explain(const dp_stories *s, size_t i, size_t j,
     dpi_stories_feat(s, i, &fa);
     dpi_stories_feat(s, j, &fb);
     dpi_story_pair_score(&s->w, &fa, &fb, &sp);
-    out->score = i == j ? 1.0 : sp.score;
+    out->score = i == j || same_text(s, i, j) ? 1.0 : sp.score;
     out->threshold = t;
     out->terms = sp.terms;
     out->names = sp.names;
@@ -1481,6 +1501,9 @@ dp_status dp_stories_explain(const dp_stories *s, size_t i, size_t j,
         return rc;
     if (i == j)
         snprintf(out->reason, sizeof out->reason, "the same document");
+    else if (same_text(s, i, j))
+        snprintf(out->reason, sizeof out->reason,
+                 "identical texts: a copy is one story with its original");
     else if (out->grouped && out->score >= t)
         snprintf(out->reason, sizeof out->reason,
                  "score %.2f at or above threshold %.2f, and the average "
