@@ -73,4 +73,28 @@ t idf_build_unwritable_output
 run idf build "$tmp/c.jsonl" -o /nonexistent/dir/t.idf
 expect_exit 3 && expect_err "/nonexistent/dir/t.idf" && ok
 
+t idf_weighs_the_same_story_score_of_index_query_hits
+# the bundled corpus in an index tuned low enough to find the rewrites;
+# every hit gets a same-story score under the table, and the outlets that
+# carry the Kelmor story score high
+ex=$here/../../examples/kelmor-bridge.jsonl
+run index create "$tmp/ix" --threshold 0.1 --store-text
+run index add "$tmp/ix" "$ex" -q
+python3 -c "import json,sys; [print(json.loads(l)['text']) for l in open(sys.argv[1]) if '\"valley-courier\"' in l]" "$ex" >"$tmp/q.txt"
+run index query "$tmp/ix" "$tmp/q.txt" --threshold 0.05 --idf "$tmp/t.idf" --json
+expect_exit 0 && python3 - "$tmp/out" >"$tmp/why" 2>&1 <<'PY' && ok || fail "$(cat "$tmp/why")"
+import json, sys
+hits = {h["id"]: h for h in json.load(open(sys.argv[1]))["hits"]}
+assert {"valley-courier", "harbour-gazette", "east-post", "metro-daily"} <= set(hits), sorted(hits)
+for h in hits.values():
+    assert 0.0 <= h["same_story"] <= 1.0, h
+for i in ("harbour-gazette", "east-post", "metro-daily"):
+    assert hits[i]["same_story"] > 0.5, hits[i]
+PY
+run index query "$tmp/ix" "$tmp/q.txt" --idf "$tmp/none.idf"
+expect_exit 3 && expect_err "none.idf" && ok
+run index create "$tmp/ix2"
+run index query "$tmp/ix2" "$tmp/q.txt" --idf "$tmp/t.idf"
+expect_exit 2 && expect_err "--idf needs stored texts" && ok
+
 finish

@@ -80,6 +80,9 @@ static const char usage[] =
     "                        index for T)\n"
     "  --limit N             at most N hits, the best (default: all)\n"
     "  --passages            the shared passages too (needs --store-text)\n"
+    "  --idf FILE            each hit's same-story score too, weighed by\n"
+    "                        this background table (doppel idf build;\n"
+    "                        needs --store-text)\n"
     "\n"
     "get:\n"
     "  --text                the stored text too (needs --store-text)\n"
@@ -125,6 +128,7 @@ enum {
     OPT_ID,
     OPT_LIMIT,
     OPT_PASSAGES,
+    OPT_IDF,
     OPT_JSON,
     OPT_TEXT
 };
@@ -153,6 +157,7 @@ static const struct option options[] = {
     {"id", required_argument, NULL, OPT_ID},
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"passages", no_argument, NULL, OPT_PASSAGES},
+    {"idf", required_argument, NULL, OPT_IDF},
     {"text", no_argument, NULL, OPT_TEXT},
     {"json", no_argument, NULL, OPT_JSON},
     {"quiet", no_argument, NULL, 'q'},
@@ -179,6 +184,7 @@ typedef struct cmdline {
     dp_utf8_mode utf8;
     int no_meta, strict, progress, json, quiet, passages, with_text;
     const char *query_id;
+    const char *idf_path; /* query --idf */
     double query_threshold;
     size_t limit;
 } cmdline;
@@ -745,12 +751,16 @@ static int cmd_list(cmdline *c)
 /* ------------------------------------------------------------------ */
 
 /* The passages the query shares with hit @h, as JSON or printed. */
+/* Compare the query with hit @h's stored text: its passages into @arr
+ * and/or printed (when @arr / @print), its same-story score under @idf
+ * into *@same (when @same). */
 static int passages(dp_index *ix, const dp_doc *q, const dp_index_hit *h,
-                    json_t *arr, int print)
+                    json_t *arr, int print, const dp_idf *idf, double *same)
 {
     dp_index_entry *e = NULL;
     dp_doc *d = NULL;
     dp_comparison *cmp = NULL;
+    dp_compare_opts co;
     dp_text_opts to;
     size_t i;
     dp_status st = dp_index_get(ix, h->id, h->id_len, 1, &e, NULL);
@@ -761,14 +771,18 @@ static int passages(dp_index *ix, const dp_doc *q, const dp_index_hit *h,
     dp_text_opts_init(&to);
     to.utf8 = DP_UTF8_REPLACE;
     st = dp_doc_create(e->text, e->text_len, &to, &d, NULL);
+    dp_compare_opts_init(&co);
+    co.idf = idf;
     if (!st)
-        st = dp_compare(q, d, NULL, &cmp);
+        st = dp_compare(q, d, &co, &cmp);
     if (st) {
         dp_doc_free(d);
         dp_free(e);
         return (int)st;
     }
-    for (i = 0; i < dp_comparison_passages(cmp); i++) {
+    if (same)
+        *same = dp_comparison_scores(cmp)->same_story;
+    for (i = 0; (arr || print) && i < dp_comparison_passages(cmp); i++) {
         const dp_passage *p = dp_comparison_passage(cmp, i);
         const char *qt = dp_doc_text(q, NULL);
         if (arr) {
@@ -807,7 +821,7 @@ static int passages(dp_index *ix, const dp_doc *q, const dp_index_hit *h,
  * passages when asked for, in one object on one line. */
 static int query_json(const cmdline *c, dp_index *ix, const dp_index_params *p,
                       const char *name, const dp_index_hit *hits, size_t n,
-                      const dp_doc *qdoc, double t0)
+                      const dp_doc *qdoc, const dp_idf *idf, double t0)
 {
     json_t *o = NULL, *arr;
     char *js = NULL;
@@ -823,11 +837,16 @@ static int query_json(const cmdline *c, dp_index *ix, const dp_index_params *p,
         json_real(c->query_threshold > 0 ? c->query_threshold : p->threshold));
     json_object_set_new(o, "exact",
                         json_boolean(!(p->flags & DP_INDEX_NO_SETS)));
-    for (i = 0; c->passages && i < n; i++) {
-        json_t *ps = json_array();
+    for (i = 0; (c->passages || idf) && i < n; i++) {
+        json_t *ps = c->passages ? json_array() : NULL;
+        double same = -1;
         if (qdoc)
-            passages(ix, qdoc, &hits[i], ps, 0);
-        json_object_set_new(json_array_get(arr, i), "passages", ps);
+            passages(ix, qdoc, &hits[i], ps, 0, idf, idf ? &same : NULL);
+        if (ps)
+            json_object_set_new(json_array_get(arr, i), "passages", ps);
+        if (idf && same >= 0)
+            json_object_set_new(json_array_get(arr, i), "same_story",
+                                json_real(same));
     }
     json_object_set_new(o, "hits", arr);
     json_object_set_new(o, "seconds", json_real(cli_now() - t0));
@@ -843,6 +862,7 @@ static int cmd_query(cmdline *c)
     dp_index_hit *hits = NULL;
     dp_index_entry *self = NULL;
     dp_doc *qdoc = NULL;
+    dp_idf *idf = NULL;
     char *buf = NULL;
     size_t len = 0, n = 0, i;
     const char *name = NULL;
@@ -859,12 +879,18 @@ static int cmd_query(cmdline *c)
     if ((ex = open_index(c, DP_INDEX_RDONLY, &ix)))
         return ex;
     dp_index_params_get(ix, &p);
-    if (c->passages && !(p.flags & DP_INDEX_STORE_TEXT)) {
+    if ((c->passages || c->idf_path) && !(p.flags & DP_INDEX_STORE_TEXT)) {
         cli_msg(cmdname, c->db, 0,
-                "--passages needs stored texts (create the index with "
-                "--store-text)");
+                "%s needs stored texts (create the index with --store-text)",
+                c->passages ? "--passages" : "--idf");
         dp_index_close(ix);
         return EXIT_USAGE;
+    }
+    memset(&err, 0, sizeof err);
+    if (c->idf_path && (st = dp_idf_read(c->idf_path, &idf, &err))) {
+        ex = fail(c->idf_path, st, &err);
+        dp_index_close(ix);
+        return ex;
     }
     if (c->query_threshold > 0 && c->query_threshold < p.threshold)
         below_banding(c, "--threshold", c->query_threshold, p.threshold);
@@ -878,7 +904,7 @@ static int cmd_query(cmdline *c)
         name = c->query_id;
         st = dp_index_query_id(ix, c->query_id, strlen(c->query_id), &qo, &hits,
                                &n, &err);
-        if (!st && c->passages)
+        if (!st && (c->passages || idf))
             st = dp_index_get(ix, c->query_id, strlen(c->query_id), 1, &self,
                               &err);
         if (!st && self && self->text) {
@@ -892,7 +918,7 @@ static int cmd_query(cmdline *c)
         st = dp_file_read(name, &buf, &len, DP_READER_MAX_RECORD, &err);
         if (!st)
             st = dp_index_query_text(ix, buf, len, &qo, &hits, &n, &err);
-        if (!st && c->passages)
+        if (!st && (c->passages || idf))
             st = dp_doc_create(buf, len, &qo.text, &qdoc, &err);
     }
     if (st) {
@@ -900,7 +926,7 @@ static int cmd_query(cmdline *c)
         goto done;
     }
     if (c->json) {
-        if ((ex = query_json(c, ix, &p, name, hits, n, qdoc, t0)))
+        if ((ex = query_json(c, ix, &p, name, hits, n, qdoc, idf, t0)))
             goto done;
     } else {
         double qt = c->query_threshold > 0 ? c->query_threshold : p.threshold;
@@ -915,12 +941,20 @@ static int cmd_query(cmdline *c)
             printf("%.4f  %s  (estimate %.4f, %u word%s)\n", hits[i].score,
                    hits[i].id, hits[i].estimate, hits[i].words,
                    cli_s(hits[i].words));
+            if (idf && qdoc) {
+                double same = -1;
+                passages(ix, qdoc, &hits[i], NULL, 0, idf, &same);
+                if (same >= 0)
+                    printf("    same story %.4f (weighed by %s)\n", same,
+                           c->idf_path);
+            }
             if (c->passages && qdoc)
-                passages(ix, qdoc, &hits[i], NULL, 1);
+                passages(ix, qdoc, &hits[i], NULL, 1, NULL, NULL);
         }
     }
     ex = EXIT_OK;
 done:
+    dp_idf_free(idf);
     dp_doc_free(qdoc);
     dp_free(self);
     dp_free(hits);
@@ -1151,6 +1185,7 @@ static int parse_options(cmdline *c, int argc, char **argv)
             c->limit = v;
             break;
         case OPT_PASSAGES: c->passages = 1; break;
+        case OPT_IDF: c->idf_path = optarg; break;
         case OPT_TEXT: c->with_text = 1; break;
         case OPT_JSON: c->json = 1; break;
         case 'q': c->quiet = 1; break;
