@@ -854,6 +854,28 @@ static int query_json(const cmdline *c, dp_index *ix, const dp_index_params *p,
     return EXIT_OK;
 }
 
+/* `query` as text: each hit, its same-story score under --idf, its
+ * passages under --passages. */
+static void print_hits(const cmdline *c, dp_index *ix, const dp_index_hit *hits,
+                       size_t n, const dp_doc *qdoc, const dp_idf *idf)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        printf("%.4f  %s  (estimate %.4f, %u word%s)\n", hits[i].score,
+               hits[i].id, hits[i].estimate, hits[i].words,
+               cli_s(hits[i].words));
+        if (idf && qdoc) {
+            double same = -1;
+            passages(ix, qdoc, &hits[i], NULL, 0, idf, &same);
+            if (same >= 0)
+                printf("    same story %.4f (weighed by %s)\n", same,
+                       c->idf_path);
+        }
+        if (c->passages && qdoc)
+            passages(ix, qdoc, &hits[i], NULL, 1, NULL, NULL);
+    }
+}
+
 static int cmd_query(cmdline *c)
 {
     dp_index *ix = NULL;
@@ -864,7 +886,7 @@ static int cmd_query(cmdline *c)
     dp_doc *qdoc = NULL;
     dp_idf *idf = NULL;
     char *buf = NULL;
-    size_t len = 0, n = 0, i;
+    size_t len = 0, n = 0;
     const char *name = NULL;
     dp_error err;
     dp_status st;
@@ -937,20 +959,7 @@ static int cmd_query(cmdline *c)
         else if (!c->quiet)
             cli_msg(cmdname, strcmp(name, "-") ? name : "(stdin)", 0,
                     "%zu similar document%s (score >= %g)", n, cli_s(n), qt);
-        for (i = 0; i < n; i++) {
-            printf("%.4f  %s  (estimate %.4f, %u word%s)\n", hits[i].score,
-                   hits[i].id, hits[i].estimate, hits[i].words,
-                   cli_s(hits[i].words));
-            if (idf && qdoc) {
-                double same = -1;
-                passages(ix, qdoc, &hits[i], NULL, 0, idf, &same);
-                if (same >= 0)
-                    printf("    same story %.4f (weighed by %s)\n", same,
-                           c->idf_path);
-            }
-            if (c->passages && qdoc)
-                passages(ix, qdoc, &hits[i], NULL, 1, NULL, NULL);
-        }
+        print_hits(c, ix, hits, n, qdoc, idf);
     }
     ex = EXIT_OK;
 done:
