@@ -48,6 +48,26 @@ assert c["size"] == 2 and len(c["members"]) == 2 and c["id"].startswith("s")
 assert c["primary"] in [m["id"] for m in c["members"]]
 st = c["story"]
 assert st and len(st["members"]) == 2 and st["quotes"], list(st)
+m0 = [m["index"] for m in st["members"] if "000_" in m["id"]][0]
+m1 = 1 - m0
+# Beth Sanner's three quotes: each once, carried by both
+for start in ("The Taliban are struggling", "[Cohen] is likely", "ISIS-K now poses"):
+    q = [q for q in st["quotes"] if q["text"].startswith(start)]
+    assert len(q) == 1, (start, len(q))
+    assert sorted(x["member"] for x in q[0]["carriers"]) == [0, 1], (start, q[0]["carriers"])
+def carriers(needle):
+    u = [u for u in st["units"] if needle in u["text"]]
+    assert len(u) == 1, (needle, len(u))
+    return {x["member"] for x in u[0]["carriers"]}
+# the Haqqani safe-house detail only in 000; Tom West and the UN
+# Secretary-General's report only in 001; "work in progress" in both
+assert carriers("Sirajuddin Haqqani") == {m0}
+assert carriers("safe house") == {m0}
+assert carriers("Tom West") == {m1}
+assert carriers("Secretary-General") == {m1}
+assert carriers("work in progress") == {m0, m1}
+adds = {a["member"]: " ".join(x["text"] for x in a["sentences"]) for a in st["adds"]}
+assert "Haqqani" in adds[m0] and "Tom West" in adds[m1], adds
 P
 
 cat >"$tmp/c.jsonl" <<'J'
