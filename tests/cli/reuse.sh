@@ -234,4 +234,14 @@ expect_exit 2 && expect_err "min-words" &&
     run reuse --help && expect_exit 0 && expect_out "usage: doppel reuse" &&
     run reuse "$tmp/missing.jsonl" && expect_exit 3 && ok
 
+t reuse_strict_stops_at_a_refused_document
+# a record the reader passes but the library refuses (no words) is
+# reported with its line and id, skipped, and stops the run under --strict
+printf '{"id": "blank", "text": "   "}\n{"id": "w", "text": "Some words for a document."}\n' >"$tmp/blank.jsonl"
+run reuse "$tmp/blank.jsonl"
+expect_exit 0 && expect_err "blank.jsonl:1: id 'blank': no words, skipped" && {
+    run reuse --strict "$tmp/blank.jsonl"
+    expect_exit 4 && ok
+}
+
 finish

@@ -206,6 +206,16 @@ int cli_corpus_read(const char *cmd, char *const *inputs, size_t ninputs,
                     const cli_corpus_opts *o, cli_record_fn fn, void *ctx,
                     cli_corpus_stats *st);
 
+/*
+ * cli_refused - report one document the library refused after the reader
+ * passed it (no words, say): "doppel CMD: PATH:LINE: id 'ID': what,
+ * skipped", or "doppel CMD: PATH: what, skipped" for a whole-file document
+ * (@line 0: its id is its path, not said twice); counted in @skips.
+ * Returns the exit code of @st, for a command that stops under --strict.
+ */
+int cli_refused(const char *cmd, const char *path, uint64_t line,
+                const char *id, dp_status st, cli_skips *skips);
+
 /* cli_corpus_opts_init - defaults: dp_reader_opts_init(), not strict, no
  * progress, ids not checked. */
 void cli_corpus_opts_init(cli_corpus_opts *o);

@@ -260,24 +260,18 @@ static int flush_batch(run *r)
         return cli_fail("dedup", NULL, 0, DP_ENOMEM, NULL, 0, NULL);
     for (i = 0; i < r->nbatch; i++) {
         const char *src = r->srcs[r->batch_src[i]];
-        const char *why;
+        int code;
         if (r->status[i] == DP_OK) {
             r->doc_src[before] = r->batch_src[i];
             r->doc_line[before] = r->batch_line[i];
             r->doc_of[r->batch_rec[i]] = (int32_t)before++;
             continue;
         }
-        why =
-            r->status[i] == DP_EEMPTY ? "no words" : dp_strerror(r->status[i]);
         /* A whole-file document's id is its path: not said twice. */
-        if (r->batch_line[i])
-            cli_msg("dedup", src, r->batch_line[i], "id '%s': %s, skipped",
-                    r->batch[i].id, why);
-        else
-            cli_msg("dedup", src, 0, "%s, skipped", why);
-        cli_skip_count(&r->sk, r->status[i]);
+        code = cli_refused("dedup", src, r->batch_line[i], r->batch[i].id,
+                           r->status[i], &r->sk);
         if (r->strict)
-            return cli_exit_of(r->status[i]);
+            return code;
     }
     r->nbatch = 0;
     r->arena_len = 0;

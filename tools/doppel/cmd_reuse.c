@@ -135,6 +135,7 @@ typedef struct run {
     size_t docs_cap;
     cli_corpus_stats *st;
     size_t refused; /* records the library refused (no words...) */
+    int strict;     /* --strict: a refused record stops the run too */
 } run;
 
 static int keep(run *u, const char *s, size_t n, size_t *off)
@@ -179,12 +180,15 @@ static int flush(run *u)
     if (rc)
         return cli_fail("reuse", NULL, 0, rc, NULL, 0, NULL);
     for (i = 0; i < u->npend; i++) {
+        int code;
         if (u->status[i] == DP_OK)
             continue;
-        cli_fail("reuse", u->bytes + u->pend[i].where, u->pend[i].line,
-                 u->status[i], NULL, 0, ", skipped");
-        cli_skip_count(&u->st->skips, u->status[i]);
+        code =
+            cli_refused("reuse", u->bytes + u->pend[i].where, u->pend[i].line,
+                        u->bytes + u->pend[i].id, u->status[i], &u->st->skips);
         u->refused++;
+        if (u->strict)
+            return code;
     }
     u->npend = 0;
     u->nbytes = 0;
@@ -491,7 +495,7 @@ int cmd_reuse(int argc, char **argv)
                 return cli_bad_value("reuse", "invalid-utf8", optarg);
             u.ro.text.utf8 = o.reader.utf8;
             break;
-        case OPT_STRICT: o.strict = 1; break;
+        case OPT_STRICT: o.strict = u.strict = 1; break;
         case OPT_JSON: json = 1; break;
         case OPT_PASSAGES: passages = optarg; break;
         case OPT_CLUSTERS: clusters = optarg; break;

@@ -162,19 +162,14 @@ static int flush(run *r)
     if (rc)
         return cli_fail("stories", NULL, 0, rc, NULL, 0, NULL);
     for (i = 0; i < r->nbatch; i++) {
-        const char *why, *path = r->arena + r->off[i][B_PATH];
+        const char *path = r->arena + r->off[i][B_PATH];
+        int code;
         if (r->status[i] == DP_OK)
             continue;
-        why =
-            r->status[i] == DP_EEMPTY ? "no words" : dp_strerror(r->status[i]);
-        if (r->line[i])
-            cli_msg("stories", path, r->line[i], "id '%s': %s, skipped",
-                    r->docs[i].id, why);
-        else
-            cli_msg("stories", path, 0, "%s, skipped", why);
-        cli_skip_count(&r->refused, r->status[i]);
+        code = cli_refused("stories", path, r->line[i], r->docs[i].id,
+                           r->status[i], &r->refused);
         if (r->strict)
-            return cli_exit_of(r->status[i]);
+            return code;
     }
     r->nbatch = 0;
     r->arena_len = 0;

@@ -17,6 +17,18 @@ void cli_corpus_opts_init(cli_corpus_opts *o)
     dp_reader_opts_init(&o->reader);
 }
 
+int cli_refused(const char *cmd, const char *path, uint64_t line,
+                const char *id, dp_status st, cli_skips *skips)
+{
+    const char *why = st == DP_EEMPTY ? "no words" : dp_strerror(st);
+    if (line)
+        cli_msg(cmd, path, line, "id '%s': %s, skipped", id, why);
+    else
+        cli_msg(cmd, path, 0, "%s, skipped", why);
+    cli_skip_count(skips, st);
+    return cli_exit_of(st);
+}
+
 int cli_corpus_exit(int ex, const cli_corpus_stats *st)
 {
     if (ex)
