@@ -96,16 +96,9 @@ done:
 double dpi_story_idf_weight(const dp_story_idf *w, uint64_t key)
 {
     uint64_t df = 0, n;
-    size_t lo = 0, hi;
+    size_t lo;
     assert(w);
-    hi = w->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (w->keys[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    lo = dpi_lower_bound_u64(w->keys, w->n, key);
     if (lo < w->n && w->keys[lo] == key)
         df = w->df[lo];
     n = w->ndocs;

@@ -771,14 +771,7 @@ static void score_job(void *arg, unsigned worker, size_t job)
 static size_t pair_find(const dp_stories *s, uint32_t a, uint32_t b)
 {
     uint64_t key = a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
-    size_t lo = 0, hi = s->npairs;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->pairs[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = dpi_lower_bound_u64(s->pairs, s->npairs, key);
     return lo < s->npairs && s->pairs[lo] == key ? lo : (size_t)-1;
 }
 
